@@ -1,0 +1,4 @@
+export { findWorkspace, initWorkspace, workspaceAt, CONFIG_FILE, STATE_DIR, type Workspace } from './workspace.js';
+export { loadSettings, type Settings } from './settings.js';
+export { loadConfig, parseConfig, parseYamlWith } from './slipway-yaml.js';
+export { slipwayConfigSchema, type SlipwayConfig } from './schema.js';

@@ -1,0 +1,13 @@
+import { badInput, notFound, unavailable, internal } from '../spec.js';
+
+/** Model server, runtimes, monitoring. */
+export const servingErrors = {
+  SERVABLE_NOT_FOUND: notFound,
+  SERVABLE_NOT_READY: unavailable,
+  MODEL_LOAD_FAILED: internal,
+  INPUT_INVALID: badInput,
+  INPUT_MISSING: badInput,
+  RUNTIME_UNSUPPORTED: badInput,
+  REQUEST_NOT_FOUND: notFound,
+  DEPLOY_INVALID: badInput,
+} as const;

@@ -1,0 +1,3 @@
+export { SlipwayError, isSlipwayError, toSlipwayError } from './slipway-error.js';
+export { catalogue, specOf, type ErrorCode } from './catalogue.js';
+export type { ErrorSpec } from './spec.js';

@@ -1,0 +1,31 @@
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { initWorkspace, type Workspace } from '../../src/config/index.js';
+
+/** Creates a temp folder holding `files` (path → content); returns its path and a cleanup function. */
+export function tempDir(files: Record<string, string | Uint8Array> = {}): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-test-'));
+  writeFiles(dir, files);
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Writes a file map under `dir`, creating folders. */
+export function writeFiles(dir: string, files: Record<string, string | Uint8Array>): void {
+  for (const [p, content] of Object.entries(files)) {
+    const full = join(dir, p);
+    mkdirSync(dirname(full), { recursive: true });
+    writeFileSync(full, content);
+  }
+}
+
+/** A fresh initialised workspace with `files` in it. */
+export function tempWorkspace(files: Record<string, string | Uint8Array> = {}): { ws: Workspace; dir: string; cleanup: () => void } {
+  const t = tempDir();
+  const ws = initWorkspace(t.dir);
+  writeFiles(t.dir, files);
+  return { ws, dir: t.dir, cleanup: t.cleanup };
+}
+
+/** The shared data folder (../shared/data from the repo root). */
+export const SHARED_DATA = join(import.meta.dirname, '..', '..', '..', 'shared', 'data');
