@@ -1,6 +1,20 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerInit } from './init.js';
+import { registerModels } from './models.js';
+import { registerGates } from './gates.js';
+import { registerLineage } from './lineage.js';
+import { registerData } from './data.js';
+import { registerFsck } from './fsck.js';
+import { registerGc } from './gc.js';
+import { registerRemote } from './remote.js';
+import { registerExport } from './export.js';
+import { registerRepro } from './repro.js';
+import { registerStatus } from './status.js';
+import { registerDag } from './dag.js';
+import { registerExp } from './exp.js';
+import { registerRuns } from './runs.js';
+import { registerServer } from './server.js';
 
 /** Builds the `slipway` command tree. Each noun registers itself from its own file. */
 export function buildProgram(): Command {
@@ -14,6 +28,20 @@ export function buildProgram(): Command {
     process.exit(err.exitCode === 0 ? 0 : 2);
   });
   registerInit(program);
+  registerModels(program);
+  registerGates(program);
+  registerLineage(program);
+  registerData(program);
+  registerFsck(program);
+  registerGc(program);
+  registerRemote(program);
+  registerExport(program);
+  registerRepro(program);
+  registerStatus(program);
+  registerDag(program);
+  registerExp(program);
+  registerRuns(program);
+  registerServer(program);
   return program;
 }
 

@@ -54,4 +54,26 @@ export const migrations: readonly Migration[] = [
       `CREATE TABLE run_cache (key TEXT PRIMARY KEY, stage TEXT NOT NULL, outs_json TEXT NOT NULL, run_id TEXT, created_at BIGINT NOT NULL)`,
     ],
   },
+  {
+    id: 2,
+    name: 'registry-alias-kinds-and-webhooks',
+    up: [
+      `ALTER TABLE alias_history ADD COLUMN kind TEXT NOT NULL DEFAULT 'move'`,
+      `CREATE INDEX alias_history_alias ON alias_history (model, alias, at)`,
+      `CREATE INDEX model_versions_created ON model_versions (name, created_at)`,
+      `CREATE TABLE webhook_deliveries (
+        id TEXT PRIMARY KEY, event TEXT NOT NULL, url TEXT NOT NULL, target TEXT NOT NULL, status INTEGER, ok INTEGER NOT NULL,
+        error TEXT, duration_ms DOUBLE PRECISION NOT NULL, at BIGINT NOT NULL)`,
+    ],
+  },
+  {
+    id: 3,
+    name: 'tracking-metric-history-covering-index',
+    up: [
+      // History reads (run, key) ordered by (step, ts) straight from the index, without touching the table.
+      `CREATE INDEX metrics_history_cover ON metrics (run_id, key, step, ts, value)`,
+      `DROP INDEX metrics_history`,
+      `CREATE INDEX runs_start ON runs (start_time)`,
+    ],
+  },
 ];

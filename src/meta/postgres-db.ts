@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import type { Db, Params, Row } from './db.js';
 import { SlipwayError } from '../errors/index.js';
@@ -33,32 +34,46 @@ export async function openPostgres(url: string): Promise<Db> {
       throw new SlipwayError('DB_FAILED', `database error: ${(e as Error).message}`, { sql }, { cause: e });
     }
   };
+  // Code running inside a transaction that uses the outer handle (not the one passed to its callback) must still
+  // run on the transaction's client, or it would see uncommitted state differently and could deadlock against it.
+  const txScope = new AsyncLocalStorage<Db>();
   const make = (q: pg.Pool | pg.PoolClient, inTx: boolean): Db => {
+    const route = (): Db | undefined => (inTx ? undefined : txScope.getStore());
     const self: Db = {
       dialect: 'postgres',
       async all<T = Row>(sql: string, params?: Params): Promise<T[]> {
+        const t = route();
+        if (t) return t.all<T>(sql, params);
         const r = await wrap(q.query(toPgPlaceholders(sql), params as unknown[] | undefined), sql);
         return r.rows as T[];
       },
       async get<T = Row>(sql: string, params?: Params): Promise<T | undefined> {
+        const t = route();
+        if (t) return t.get<T>(sql, params);
         const r = await wrap(q.query(toPgPlaceholders(sql), params as unknown[] | undefined), sql);
         return r.rows[0] as T | undefined;
       },
       async run(sql: string, params?: Params): Promise<{ changes: number }> {
+        const t = route();
+        if (t) return t.run(sql, params);
         const r = await wrap(q.query(toPgPlaceholders(sql), params as unknown[] | undefined), sql);
         return { changes: r.rowCount ?? 0 };
       },
       async runMany(sql: string, rows: readonly Params[]): Promise<void> {
+        if (rows.length === 0) return;
         await self.tx(async (t) => {
           for (const r of rows) await t.run(sql, r);
         });
       },
       async tx<T>(fn: (db: Db) => Promise<T>): Promise<T> {
         if (inTx) return fn(self);
+        const outer = route();
+        if (outer) return fn(outer);
         const client = await (q as pg.Pool).connect();
         try {
           await client.query('BEGIN');
-          const out = await fn(make(client, true));
+          const inner = make(client, true);
+          const out = await txScope.run(inner, () => fn(inner));
           await client.query('COMMIT');
           return out;
         } catch (e) {

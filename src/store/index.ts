@@ -1,14 +1,27 @@
-export { sha256, sha256File, isHash } from './hash.js';
+export { sha256, sha256File, sha256FileInProcess, isHash, OPENSSL_MIN_BYTES } from './hash.js';
 export { openObjectStore, writeFileAtomic, objectSize, type ObjectStore } from './object-store.js';
 export {
   putTree,
   readTree,
   encodeTree,
-  addPathToStore,
   checkoutTree,
   listFiles,
   assertSafePath,
+  DEFAULT_LINK_ORDER,
   type Tree,
   type TreeEntry,
   type LinkType,
 } from './tree.js';
+export { addPathToStore, type AddPathOptions, type AddPathResult } from './add-path.js';
+export { hashFiles, type FileDigest, type HashFilesOptions } from './hash-pool.js';
+export { openStatCache, stampOf, type StatCache, type FileStamp } from './stat-cache.js';
+export { listObjects, looksLikeTree, type StoreListing } from './object-walk.js';
+export { walkReachable, addRoot, type RootRefs, type Reachability } from './reachability.js';
+export { collectRoots } from './roots.js';
+export { fsckStore, type FsckReport, type FsckProblem } from './fsck.js';
+export { gcStore, type GcReport } from './gc.js';
+export { openRemote, type Remote } from './remote.js';
+export { openFsRemote } from './fs-remote.js';
+export { receiveObject } from './receive-object.js';
+export { pushObjects, pullObjects, pullClosure, closureOf, type TransferReport, type TransferOptions } from './transfer.js';
+export { addRemoteToConfig, removeRemoteFromConfig, pickRemote } from './remote-config.js';

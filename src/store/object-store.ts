@@ -11,9 +11,11 @@ import {
   copyFileSync,
   unlinkSync,
   constants,
+  chmodSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { copyFile, open, rename, rm, chmod, mkdir, access } from 'node:fs/promises';
 import { SlipwayError } from '../errors/index.js';
 import { isHash, sha256, sha256File } from './hash.js';
 
@@ -29,6 +31,8 @@ export interface ObjectStore {
   putFile(path: string): Promise<{ hash: string; size: number }>;
   /** Stores a file whose hash is already known (e.g. from the stat cache). */
   putFileKnown(path: string, hash: string): void;
+  /** `putFileKnown` without blocking the event loop, so many files can be copied and fsynced concurrently. */
+  putFileKnownAsync(path: string, hash: string): Promise<void>;
   getBytes(hash: string): Buffer;
 }
 
@@ -52,6 +56,8 @@ function copyFileAtomic(src: string, dest: string): void {
   const tmp = `${dest}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   try {
     copyFileSync(src, tmp, constants.COPYFILE_FICLONE);
+    // Objects are read-only so a hardlinked checkout cannot be edited in place (which would corrupt the store).
+    chmodSync(tmp, 0o444);
     const fd = openSync(tmp, 'r+');
     try {
       fsyncSync(fd);
@@ -62,6 +68,36 @@ function copyFileAtomic(src: string, dest: string): void {
   } catch (e) {
     if (existsSync(tmp)) unlinkSync(tmp);
     throw e;
+  }
+}
+
+/** Async `copyFileAtomic`: reflink-or-copy to a temp name, fsync, rename. */
+async function copyFileAtomicAsync(src: string, dest: string): Promise<void> {
+  const tmp = `${dest}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  try {
+    await copyFile(src, tmp, constants.COPYFILE_FICLONE);
+    await chmod(tmp, 0o444);
+    const fh = await open(tmp, 'r+');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, dest);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(src))
+      throw new SlipwayError('PATH_NOT_FOUND', `${src} disappeared while it was being added; run the command again`, { path: src });
+    throw e;
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await access(p);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -96,6 +132,12 @@ export function openObjectStore(root: string): ObjectStore {
       if (store.has(hash)) return;
       ensureDir(hash);
       copyFileAtomic(path, pathOf(hash));
+    },
+    async putFileKnownAsync(path, hash) {
+      const dest = pathOf(hash);
+      if (await exists(dest)) return;
+      await mkdir(join(root, hash.slice(0, 2)), { recursive: true });
+      await copyFileAtomicAsync(path, dest);
     },
     getBytes(hash) {
       const p = pathOf(hash);

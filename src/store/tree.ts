@@ -83,28 +83,20 @@ export function listFiles(dir: string): string[] {
   return out.sort();
 }
 
-/** Stores every file under `path` (a file or a folder) and returns the tree hash and its entries. */
-export async function addPathToStore(store: ObjectStore, path: string): Promise<{ hash: string; entries: TreeEntry[] }> {
-  const st = statSync(path);
-  const files = st.isDirectory()
-    ? listFiles(path).map((rel) => ({ rel, full: join(path, rel) }))
-    : [{ rel: posix.basename(normalize(path).split(sep).join('/')), full: path }];
-  const entries: TreeEntry[] = [];
-  for (const f of files) {
-    const { hash, size } = await store.putFile(f.full);
-    const mode = statSync(f.full).mode & 0o111 ? 0o755 : 0o644;
-    entries.push({ path: f.rel, hash, size, mode });
-  }
-  return { hash: putTree(store, entries), entries };
-}
-
 /** How a checkout places files: a reflink clone, a hard link into the store, or a copy. */
 export type LinkType = 'reflink' | 'hardlink' | 'copy';
 
-/** Materialises a tree into `dir` (reflink → hardlink → copy). Hardlinked files are read-only by design. */
-export function checkoutTree(store: ObjectStore, treeHash: string, dir: string, opts: { link?: LinkType[] } = {}): TreeEntry[] {
+/** The default checkout order: a reflink clone (own copy, no extra space), else a hard link, else a copy. */
+export const DEFAULT_LINK_ORDER: readonly LinkType[] = ['reflink', 'hardlink', 'copy'];
+
+/**
+ * Materialises a tree into `dir` (reflink → hardlink → copy by default). A hardlinked file IS the store's object,
+ * so it stays read-only (0444): editing it in place would corrupt the store. Pass `link: ['reflink', 'copy']`
+ * for writable files.
+ */
+export function checkoutTree(store: ObjectStore, treeHash: string, dir: string, opts: { link?: readonly LinkType[] } = {}): TreeEntry[] {
   const tree = readTree(store, treeHash);
-  const order = opts.link ?? ['reflink', 'copy'];
+  const order = opts.link ?? DEFAULT_LINK_ORDER;
   for (const e of tree.entries) {
     const dest = join(dir, ...e.path.split('/'));
     const rel = relative(dir, dest);
@@ -115,8 +107,14 @@ export function checkoutTree(store: ObjectStore, treeHash: string, dir: string, 
       rmSync(dest, { force: true });
     }
     const src = store.pathOf(e.hash);
-    placeFile(src, dest, order);
-    if (!order.includes('hardlink') || statSync(dest).nlink === 1) chmodSync(dest, e.mode);
+    if (!existsSync(src))
+      throw new SlipwayError('OBJECT_NOT_FOUND', `object ${e.hash} for "${e.path}" is missing from the store; run \`slipway data pull\``, {
+        hash: e.hash,
+        path: e.path,
+      });
+    const how = placeFile(src, dest, order);
+    // A hard link shares the object's inode; its mode must stay read-only.
+    if (how !== 'hardlink') chmodSync(dest, e.mode);
   }
   return [...tree.entries];
 }
@@ -129,14 +127,14 @@ function isLink(p: string): boolean {
   }
 }
 
-function placeFile(src: string, dest: string, order: LinkType[]): void {
+function placeFile(src: string, dest: string, order: readonly LinkType[]): LinkType {
   let lastErr: unknown;
   for (const how of order) {
     try {
       if (how === 'reflink') copyFileSync(src, dest, constants.COPYFILE_FICLONE_FORCE);
       else if (how === 'hardlink') linkSync(src, dest);
       else copyFileSync(src, dest);
-      return;
+      return how;
     } catch (e) {
       lastErr = e;
     }

@@ -1,3 +1,7 @@
+import type { Db } from '../meta/index.js';
+import type { ObjectStore } from '../store/index.js';
+import type { TrackingBackend } from './backend.js';
+
 /** A param value as logged; stored as text, compared numerically when both sides parse as numbers. */
 export type ParamValue = string | number | boolean;
 
@@ -25,6 +29,15 @@ export interface StartRunOptions {
   readonly workspace?: string;
   /** Control-plane URL; default from SLIPWAY_TRACKING_URI. */
   readonly trackingUri?: string;
+  /** An open database and store to log into (e.g. a pipeline in the same process); the SDK then neither opens nor closes them. */
+  readonly db?: Db;
+  readonly store?: ObjectStore;
+  /** An explicit backend (wins over everything above). */
+  readonly backend?: TrackingBackend;
+  /** Buffered metric points are flushed after this many ms (default 500) … */
+  readonly flushIntervalMs?: number;
+  /** … or as soon as this many are buffered (default 10,000). */
+  readonly flushSize?: number;
 }
 
 /** A live run. Metric logging is buffered and flushed in batches; `end` flushes. */

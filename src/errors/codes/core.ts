@@ -12,6 +12,7 @@ export const coreErrors = {
   BODY_TOO_LARGE: tooLarge,
   MALFORMED_JSON: badInput,
   ROUTE_NOT_FOUND: notFound,
+  FILE_NOT_FOUND: notFound,
   UNAUTHORIZED: unauthorized,
   FORBIDDEN: forbidden,
   UNAVAILABLE: unavailable,

@@ -1,4 +1,4 @@
-import { badInput, conflict, verdict } from '../spec.js';
+import { badInput, conflict, notFound, unavailable, verdict } from '../spec.js';
 
 /** Pipelines, stages, run cache, experiments, triggers. */
 export const pipelineErrors = {
@@ -13,4 +13,7 @@ export const pipelineErrors = {
   PARAM_NOT_FOUND: badInput,
   REPRO_LOCKED: conflict,
   INTERRUPTED: conflict,
+  EXECUTOR_UNAVAILABLE: unavailable,
+  EXP_NOT_FOUND: notFound,
+  REVISION_NOT_FOUND: notFound,
 } as const;

@@ -1,0 +1,68 @@
+// Exports the DESIGN.md MNIST CNN to ONNX and compares prediction speed: the engine's predict vs onnxruntime-node
+// (the anchor) on the same weights and inputs, single-sample latency and batch-64 throughput.
+// Run: node --import tsx bench/onnx-predict.ts
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { conv2d, dense, flatten, maxPooling2d, saveModel, sequential } from '../src/engine/index.js';
+import { exportOnnx } from '../src/engine/onnx/export-onnx.js';
+import { generateDigits } from '../src/data/datasets/synthetic-digits.js';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+async function time(reps: number, f: () => unknown | Promise<unknown>): Promise<number> {
+  for (let i = 0; i < 3; i++) await f();
+  const ts: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t = performance.now();
+    await f();
+    ts.push(performance.now() - t);
+  }
+  return median(ts);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'slipway-bench-onnx-'));
+try {
+  const model = sequential(
+    [
+      conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
+      maxPooling2d({ poolSize: 2 }),
+      conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
+      maxPooling2d({ poolSize: 2 }),
+      flatten(),
+      dense({ units: 10, activation: 'softmax' }),
+    ],
+    { seed: 1 },
+  );
+  await saveModel(model, dir);
+  const t0 = performance.now();
+  const bytes = await exportOnnx(dir);
+  const exportMs = performance.now() - t0;
+  const session = await ort.InferenceSession.create(bytes);
+  const data = generateDigits({ count: 64, seed: 1 });
+  const one = { shape: [1, 28, 28, 1], data: data.images.slice(0, 784) };
+  const batch = { shape: [64, 28, 28, 1], data: data.images };
+  const ortRun = (x: { shape: number[]; data: Float32Array }) => session.run({ input: new ort.Tensor('float32', x.data, x.shape) });
+
+  const engine1 = await time(200, () => model.predict(one));
+  const ort1 = await time(200, () => ortRun(one));
+  const engine64 = await time(30, () => model.predict(batch));
+  const ort64 = await time(30, () => ortRun(batch));
+  console.log(`export: ${exportMs.toFixed(1)} ms, ${(bytes.length / 1024).toFixed(1)} KiB (opset 13)`);
+  console.log(
+    `single-sample predict: engine ${engine1.toFixed(3)} ms, onnxruntime ${ort1.toFixed(3)} ms, ratio engine/ort ${(engine1 / ort1).toFixed(2)}x`,
+  );
+  console.log(
+    `batch 64: engine ${((64 / engine64) * 1000).toFixed(0)} samples/s, onnxruntime ${((64 / ort64) * 1000).toFixed(0)} samples/s, ` +
+      `ratio ${(ort64 / engine64).toFixed(2)}x of onnxruntime`,
+  );
+  const t1 = performance.now();
+  const d = generateDigits({ count: 2000, seed: 2 });
+  console.log(`synthetic digits: ${((d.count / (performance.now() - t1)) * 1000).toFixed(0)} images/s`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,245 @@
+#include "conv.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "gemm.h"
+#include "thread-pool.h"
+
+namespace slipway {
+namespace {
+
+// Rows of the im2col matrix processed per task: a few hundred rows x K floats stays in L2.
+int chunk_rows(int k) { return std::max(32, std::min(512, 98304 / std::max(1, k))); }
+
+// Writes rows [r0, r1) of the im2col matrix (row = output pixel (n, oh, ow); column = (kh, kw, ic)) into col.
+void im2col_rows(const Geo& g, const float* x, long r0, long r1, float* col) {
+  const int K = g.k_h * g.k_w * g.in_c;
+  const long hw = static_cast<long>(g.out_h) * g.out_w;
+  for (long r = r0; r < r1; r++) {
+    const int n = static_cast<int>(r / hw);
+    const int rem = static_cast<int>(r % hw);
+    const int oh = rem / g.out_w, ow = rem % g.out_w;
+    float* dst = col + (r - r0) * K;
+    for (int kh = 0; kh < g.k_h; kh++) {
+      const int ih = oh * g.stride_h + kh - g.pad_top;
+      for (int kw = 0; kw < g.k_w; kw++) {
+        const int iw = ow * g.stride_w + kw - g.pad_left;
+        float* d = dst + (kh * g.k_w + kw) * g.in_c;
+        if (ih < 0 || ih >= g.in_h || iw < 0 || iw >= g.in_w) {
+          std::memset(d, 0, sizeof(float) * g.in_c);
+        } else {
+          const float* s = x + ((static_cast<long>(n) * g.in_h + ih) * g.in_w + iw) * g.in_c;
+          if (g.in_c == 1) *d = *s;
+          else std::memcpy(d, s, sizeof(float) * g.in_c);
+        }
+      }
+    }
+  }
+}
+
+inline float act1(float v, Act a) {
+  switch (a) {
+    case Act::Relu: return v > 0.0f ? v : 0.0f;
+    case Act::Sigmoid: return 1.0f / (1.0f + std::exp(-v));
+    case Act::Tanh: return std::tanh(v);
+    default: return v;
+  }
+}
+
+}  // namespace
+
+#define SLIPWAY_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+
+SLIPWAY_CLONES void bias_activation_rows(float* x, const float* bias, long r0, long r1, int cols, Act act) {
+  for (long r = r0; r < r1; r++) {
+    float* row = x + r * cols;
+    if (bias) {
+      if (act == Act::Relu) {
+        for (int c = 0; c < cols; c++) {
+          float v = row[c] + bias[c];
+          row[c] = v > 0.0f ? v : 0.0f;
+        }
+      } else if (act == Act::Linear) {
+        for (int c = 0; c < cols; c++) row[c] += bias[c];
+      } else {
+        for (int c = 0; c < cols; c++) row[c] = act1(row[c] + bias[c], act);
+      }
+    } else if (act == Act::Relu) {
+      for (int c = 0; c < cols; c++) row[c] = row[c] > 0.0f ? row[c] : 0.0f;
+    } else if (act != Act::Linear) {
+      for (int c = 0; c < cols; c++) row[c] = act1(row[c], act);
+    }
+  }
+}
+
+void conv2d_forward(const Geo& g, const float* x, const float* w, const float* bias, Act act, float* out) {
+  const int K = g.k_h * g.k_w * g.in_c, N = g.out_c;
+  const long M = static_cast<long>(g.batch) * g.out_h * g.out_w;
+  if (M == 0 || N == 0) return;
+  PackedB pb = pack_b(MatView{w, N, 1}, K, N, scratch(1, packed_b_floats(K, N)));
+  const int rows = chunk_rows(K);
+  const long tasks = (M + rows - 1) / rows;
+  parallel_for(static_cast<int>(tasks), [&](int t) {
+    const long r0 = static_cast<long>(t) * rows, r1 = std::min(M, r0 + rows);
+    float* col = scratch(2, static_cast<size_t>(rows) * K);
+    im2col_rows(g, x, r0, r1, col);
+    gemm_packed(static_cast<int>(r1 - r0), 0, N, MatView{col, K, 1}, pb, out + r0 * N, N, false);
+    bias_activation_rows(out, bias, r0, r1, N, act);
+  });
+}
+
+void conv2d_backward_input(const Geo& g, const float* dy, const float* w, float* dx) {
+  const int K = g.k_h * g.k_w * g.in_c, N = g.out_c;
+  const int hw = g.out_h * g.out_w;
+  const long in_img = static_cast<long>(g.in_h) * g.in_w * g.in_c;
+  // dcol = dY (rows x outC) * W^T (outC x K), then scattered back (col2im) one image at a time so tasks never race.
+  PackedB pb = pack_b(MatView{w, 1, N}, N, K, scratch(1, packed_b_floats(N, K)));
+  parallel_for(g.batch, [&](int n) {
+    float* dcol = scratch(2, static_cast<size_t>(hw) * K);
+    gemm_packed(hw, 0, K, MatView{dy + static_cast<long>(n) * hw * N, N, 1}, pb, dcol, K, false);
+    float* dxn = dx + n * in_img;
+    std::memset(dxn, 0, sizeof(float) * in_img);
+    for (int oh = 0; oh < g.out_h; oh++)
+      for (int ow = 0; ow < g.out_w; ow++) {
+        const float* src = dcol + static_cast<long>(oh * g.out_w + ow) * K;
+        for (int kh = 0; kh < g.k_h; kh++) {
+          const int ih = oh * g.stride_h + kh - g.pad_top;
+          if (ih < 0 || ih >= g.in_h) continue;
+          for (int kw = 0; kw < g.k_w; kw++) {
+            const int iw = ow * g.stride_w + kw - g.pad_left;
+            if (iw < 0 || iw >= g.in_w) continue;
+            float* d = dxn + (static_cast<long>(ih) * g.in_w + iw) * g.in_c;
+            const float* s = src + (kh * g.k_w + kw) * g.in_c;
+            for (int c = 0; c < g.in_c; c++) d[c] += s[c];
+          }
+        }
+      }
+  });
+}
+
+void conv2d_backward_filter(const Geo& g, const float* x, const float* dy, float* dw, float* db) {
+  const int K = g.k_h * g.k_w * g.in_c, N = g.out_c;
+  const long M = static_cast<long>(g.batch) * g.out_h * g.out_w;
+  const int threads = pool_threads();
+  const int rows = chunk_rows(K);
+  const long chunks = (M + rows - 1) / rows;
+  // One partial dW (+ db) per task over a fixed split of the rows, summed at the end: deterministic for a given
+  // thread count.
+  const int tasks = static_cast<int>(std::max(1L, std::min<long>(threads, chunks)));
+  const size_t part = static_cast<size_t>(K) * N + N;
+  std::vector<float> partials(static_cast<size_t>(tasks) * part, 0.0f);
+  const long per = (chunks + tasks - 1) / tasks;
+  parallel_for(tasks, [&](int t) {
+    float* pw = partials.data() + t * part;
+    float* pb_sum = pw + static_cast<size_t>(K) * N;
+    bool first = true;
+    float* col = scratch(2, static_cast<size_t>(rows) * K);
+    float* bbuf = scratch(3, packed_b_floats(rows, N));
+    for (long ch = t * per; ch < std::min(chunks, (t + 1) * per); ch++) {
+      const long r0 = ch * rows, r1 = std::min(M, r0 + rows);
+      const int rc = static_cast<int>(r1 - r0);
+      im2col_rows(g, x, r0, r1, col);
+      const float* dyc = dy + r0 * N;
+      PackedB pb = pack_b(MatView{dyc, N, 1}, rc, N, bbuf);
+      // dW (K x N) += col^T (K x rc) * dY (rc x N)
+      gemm_packed(K, 0, N, MatView{col, 1, K}, pb, pw, N, !first);
+      first = false;
+      for (int r = 0; r < rc; r++)
+        for (int c = 0; c < N; c++) pb_sum[c] += dyc[static_cast<long>(r) * N + c];
+    }
+  });
+  const size_t kn = static_cast<size_t>(K) * N;
+  for (size_t i = 0; i < kn; i++) {
+    float s = 0.0f;
+    for (int t = 0; t < tasks; t++) s += partials[t * part + i];
+    dw[i] = s;
+  }
+  if (db)
+    for (int c = 0; c < N; c++) {
+      float s = 0.0f;
+      for (int t = 0; t < tasks; t++) s += partials[t * part + kn + c];
+      db[c] = s;
+    }
+}
+
+namespace {
+// One output pixel's channels: the first maximum of the window wins (strictly greater replaces), like the reference.
+SLIPWAY_CLONES void max_pool_pixel(const Geo& g, const float* __restrict x, long n, int oh, int ow, float* __restrict out,
+                                   int* __restrict argmax) {
+  const int C = g.in_c;
+  const long first = ((n * g.in_h + oh * g.stride_h) * g.in_w + ow * g.stride_w) * C;
+  for (int c = 0; c < C; c++) {
+    out[c] = x[first + c];
+    argmax[c] = static_cast<int>(first + c);
+  }
+  for (int kh = 0; kh < g.k_h; kh++)
+    for (int kw = 0; kw < g.k_w; kw++) {
+      if (kh == 0 && kw == 0) continue;
+      const long i = ((n * g.in_h + oh * g.stride_h + kh) * g.in_w + ow * g.stride_w + kw) * C;
+      for (int c = 0; c < C; c++) {
+        const float v = x[i + c];
+        const float cur = out[c];
+        const int ci = argmax[c];
+        const bool gt = v > cur;
+        out[c] = gt ? v : cur;
+        argmax[c] = gt ? static_cast<int>(i + c) : ci;
+      }
+    }
+}
+}  // namespace
+
+void max_pool_forward(const Geo& g, const float* x, float* out, int* argmax) {
+  const int C = g.in_c;
+  const int T = g.batch >= 4 ? pool_threads() : 1;
+  parallel_for(T, [&](int t) {
+    for (int n = t; n < g.batch; n += T)
+      for (int oh = 0; oh < g.out_h; oh++)
+        for (int ow = 0; ow < g.out_w; ow++) {
+          const long o = ((static_cast<long>(n) * g.out_h + oh) * g.out_w + ow) * C;
+          max_pool_pixel(g, x, n, oh, ow, out + o, argmax + o);
+        }
+  });
+}
+
+void max_pool_backward(const float* dy, const int* argmax, long n_out, float* dx, long n_in) {
+  std::memset(dx, 0, sizeof(float) * n_in);
+  for (long i = 0; i < n_out; i++) dx[argmax[i]] += dy[i];
+}
+
+SLIPWAY_CLONES void avg_pool_forward(const Geo& g, const float* x, float* out) {
+  const int C = g.in_c;
+  const float scale = 1.0f / static_cast<float>(g.k_h * g.k_w);
+  for (int n = 0; n < g.batch; n++)
+    for (int oh = 0; oh < g.out_h; oh++)
+      for (int ow = 0; ow < g.out_w; ow++) {
+        float* o = out + ((static_cast<long>(n) * g.out_h + oh) * g.out_w + ow) * C;
+        for (int c = 0; c < C; c++) o[c] = 0.0f;
+        for (int kh = 0; kh < g.k_h; kh++)
+          for (int kw = 0; kw < g.k_w; kw++) {
+            const float* i = x + ((static_cast<long>(n) * g.in_h + oh * g.stride_h + kh) * g.in_w + ow * g.stride_w + kw) * C;
+            for (int c = 0; c < C; c++) o[c] += i[c];
+          }
+        for (int c = 0; c < C; c++) o[c] *= scale;
+      }
+}
+
+SLIPWAY_CLONES void avg_pool_backward(const Geo& g, const float* dy, float* dx) {
+  const int C = g.in_c;
+  const float scale = 1.0f / static_cast<float>(g.k_h * g.k_w);
+  std::memset(dx, 0, sizeof(float) * static_cast<size_t>(g.batch) * g.in_h * g.in_w * C);
+  for (int n = 0; n < g.batch; n++)
+    for (int oh = 0; oh < g.out_h; oh++)
+      for (int ow = 0; ow < g.out_w; ow++) {
+        const float* d = dy + ((static_cast<long>(n) * g.out_h + oh) * g.out_w + ow) * C;
+        for (int kh = 0; kh < g.k_h; kh++)
+          for (int kw = 0; kw < g.k_w; kw++) {
+            float* i = dx + ((static_cast<long>(n) * g.in_h + oh * g.stride_h + kh) * g.in_w + ow * g.stride_w + kw) * C;
+            for (int c = 0; c < C; c++) i[c] += d[c] * scale;
+          }
+      }
+}
+
+}  // namespace slipway

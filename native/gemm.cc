@@ -1,0 +1,272 @@
+#include "gemm.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+#include "thread-pool.h"
+
+namespace slipway {
+namespace {
+
+using MicroKernel = void (*)(int kc, const float* a, const float* b, float* c, long ldc, bool acc);
+
+// AVX-512: 8 rows x 32 columns = 16 zmm accumulators, 2 B vectors and one broadcast per row.
+__attribute__((target("avx512f"))) void ukr_avx512(int kc, const float* a, const float* b, float* c, long ldc, bool acc) {
+  __m512 r[8][2];
+  for (int i = 0; i < 8; i++) r[i][0] = r[i][1] = _mm512_setzero_ps();
+  for (int p = 0; p < kc; p++) {
+    __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; i++) {
+      __m512 av = _mm512_set1_ps(a[i]);
+      r[i][0] = _mm512_fmadd_ps(av, b0, r[i][0]);
+      r[i][1] = _mm512_fmadd_ps(av, b1, r[i][1]);
+    }
+    a += 8;
+    b += 32;
+  }
+  for (int i = 0; i < 8; i++) {
+    float* ci = c + i * ldc;
+    if (acc) {
+      r[i][0] = _mm512_add_ps(r[i][0], _mm512_loadu_ps(ci));
+      r[i][1] = _mm512_add_ps(r[i][1], _mm512_loadu_ps(ci + 16));
+    }
+    _mm512_storeu_ps(ci, r[i][0]);
+    _mm512_storeu_ps(ci + 16, r[i][1]);
+  }
+}
+
+// AVX2+FMA: 6 rows x 16 columns = 12 ymm accumulators.
+__attribute__((target("avx2,fma"))) void ukr_avx2(int kc, const float* a, const float* b, float* c, long ldc, bool acc) {
+  __m256 r[6][2];
+  for (int i = 0; i < 6; i++) r[i][0] = r[i][1] = _mm256_setzero_ps();
+  for (int p = 0; p < kc; p++) {
+    __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+#pragma GCC unroll 6
+    for (int i = 0; i < 6; i++) {
+      __m256 av = _mm256_broadcast_ss(a + i);
+      r[i][0] = _mm256_fmadd_ps(av, b0, r[i][0]);
+      r[i][1] = _mm256_fmadd_ps(av, b1, r[i][1]);
+    }
+    a += 6;
+    b += 16;
+  }
+  for (int i = 0; i < 6; i++) {
+    float* ci = c + i * ldc;
+    if (acc) {
+      r[i][0] = _mm256_add_ps(r[i][0], _mm256_loadu_ps(ci));
+      r[i][1] = _mm256_add_ps(r[i][1], _mm256_loadu_ps(ci + 8));
+    }
+    _mm256_storeu_ps(ci, r[i][0]);
+    _mm256_storeu_ps(ci + 8, r[i][1]);
+  }
+}
+
+// Portable: 4 x 8, plain loops the compiler may vectorise with the baseline ISA.
+void ukr_plain(int kc, const float* a, const float* b, float* c, long ldc, bool acc) {
+  float r[4][8] = {};
+  for (int p = 0; p < kc; p++) {
+    for (int i = 0; i < 4; i++)
+      for (int j = 0; j < 8; j++) r[i][j] += a[i] * b[j];
+    a += 4;
+    b += 8;
+  }
+  for (int i = 0; i < 4; i++)
+    for (int j = 0; j < 8; j++) c[i * ldc + j] = acc ? c[i * ldc + j] + r[i][j] : r[i][j];
+}
+
+struct Micro {
+  int mr;
+  int nr;
+  MicroKernel fn;
+};
+
+const Micro kMicro[3] = {{4, 8, ukr_plain}, {6, 16, ukr_avx2}, {8, 32, ukr_avx512}};
+
+std::atomic<int> g_simd{-1};
+
+const Micro& micro() { return kMicro[static_cast<int>(current_simd())]; }
+
+// K is cut into balanced blocks of at most kKcMax so a B micro-panel (kc x NR) stays in L1/L2.
+constexpr int kKcMax = 256;
+constexpr int kMcMax = 144;
+
+int kc_block(int k) {
+  int blocks = (k + kKcMax - 1) / kKcMax;
+  if (blocks < 1) blocks = 1;
+  return (k + blocks - 1) / blocks;
+}
+
+void pack_a(MatView a, int i0, int mc, int p0, int kc, int mr, float* out) {
+  for (int ip = 0; ip < mc; ip += mr) {
+    int rows = std::min(mr, mc - ip);
+    for (int p = 0; p < kc; p++) {
+      const float* src = a.data + (i0 + ip) * a.rs + (p0 + p) * a.cs;
+      int r = 0;
+      for (; r < rows; r++) out[r] = src[r * a.rs];
+      for (; r < mr; r++) out[r] = 0.0f;
+      out += mr;
+    }
+  }
+}
+
+}  // namespace
+
+Simd detect_simd() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return Simd::Avx512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Simd::Avx2;
+  return Simd::None;
+}
+
+Simd current_simd() {
+  int s = g_simd.load(std::memory_order_relaxed);
+  if (s < 0) {
+    s = static_cast<int>(detect_simd());
+    g_simd.store(s, std::memory_order_relaxed);
+  }
+  return static_cast<Simd>(s);
+}
+
+Simd set_simd(Simd wanted) {
+  Simd best = detect_simd();
+  Simd s = static_cast<int>(wanted) < static_cast<int>(best) ? wanted : best;
+  g_simd.store(static_cast<int>(s), std::memory_order_relaxed);
+  return s;
+}
+
+float* scratch(int slot, size_t floats) {
+  struct Buf {
+    float* p = nullptr;
+    size_t n = 0;
+    ~Buf() { std::free(p); }
+  };
+  thread_local Buf bufs[4];
+  Buf& b = bufs[slot];
+  if (b.n < floats) {
+    std::free(b.p);
+    size_t n = std::max(floats, b.n * 2);
+    b.p = static_cast<float*>(std::aligned_alloc(64, ((n * sizeof(float) + 63) / 64) * 64));
+    if (!b.p) throw std::bad_alloc();
+    b.n = n;
+  }
+  return b.p;
+}
+
+size_t packed_b_floats(int k, int n) {
+  int nr = micro().nr;
+  return static_cast<size_t>(k) * static_cast<size_t>((n + nr - 1) / nr * nr) + 64;
+}
+
+PackedB pack_b(MatView b, int k, int n, float* out) {
+  const int nr = micro().nr;
+  PackedB pb;
+  pb.data = out;
+  pb.k = k;
+  pb.n = n;
+  pb.nr = nr;
+  pb.npad = (n + nr - 1) / nr * nr;
+  const int kc_max = kc_block(k);
+  // Layout: for each K block starting at p0 (size kc): the panels j = 0.. of kc x NR floats, at p0 * npad.
+  for (int p0 = 0; p0 < k; p0 += kc_max) {
+    int kc = std::min(kc_max, k - p0);
+    float* block = out + static_cast<size_t>(p0) * pb.npad;
+    for (int j0 = 0; j0 < pb.npad; j0 += nr) {
+      float* panel = block + static_cast<size_t>(j0) * kc;
+      int cols = std::min(nr, n - j0);
+      for (int p = 0; p < kc; p++) {
+        const float* src = b.data + (p0 + p) * b.rs + j0 * b.cs;
+        float* dst = panel + p * nr;
+        if (b.cs == 1) {
+          std::memcpy(dst, src, sizeof(float) * cols);
+        } else {
+          for (int j = 0; j < cols; j++) dst[j] = src[j * b.cs];
+        }
+        for (int j = cols; j < nr; j++) dst[j] = 0.0f;
+      }
+    }
+  }
+  return pb;
+}
+
+void gemm_packed(int m, int n0, int n1, MatView a, const PackedB& b, float* c, long ldc, bool accumulate) {
+  const Micro& mk = micro();
+  const int mr = mk.mr, nr = mk.nr;
+  const int k = b.k;
+  if (m <= 0 || n1 <= n0) return;
+  if (k == 0) {
+    if (!accumulate)
+      for (int i = 0; i < m; i++) std::memset(c + i * ldc + n0, 0, sizeof(float) * (n1 - n0));
+    return;
+  }
+  const int kc_max = kc_block(k);
+  const int mc_max = std::max(mr, kMcMax / mr * mr);
+  float* abuf = scratch(0, static_cast<size_t>(mc_max) * kc_max);
+  alignas(64) float tmp[8 * 32];
+  for (int p0 = 0; p0 < k; p0 += kc_max) {
+    const int kc = std::min(kc_max, k - p0);
+    const bool acc = accumulate || p0 > 0;
+    const float* bblock = b.data + static_cast<size_t>(p0) * b.npad;
+    for (int i0 = 0; i0 < m; i0 += mc_max) {
+      const int mc = std::min(mc_max, m - i0);
+      pack_a(a, i0, mc, p0, kc, mr, abuf);
+      for (int j0 = n0; j0 < n1; j0 += nr) {
+        const float* bp = bblock + static_cast<size_t>(j0) * kc;
+        const int cols = std::min(nr, n1 - j0);
+        for (int ip = 0; ip < mc; ip += mr) {
+          const int rows = std::min(mr, mc - ip);
+          float* cij = c + (i0 + ip) * ldc + j0;
+          const float* ap = abuf + static_cast<size_t>(ip) * kc;
+          if (rows == mr && cols == nr) {
+            mk.fn(kc, ap, bp, cij, ldc, acc);
+          } else {
+            mk.fn(kc, ap, bp, tmp, nr, false);
+            for (int i = 0; i < rows; i++)
+              for (int j = 0; j < cols; j++) cij[i * ldc + j] = acc ? cij[i * ldc + j] + tmp[i * nr + j] : tmp[i * nr + j];
+          }
+        }
+      }
+    }
+  }
+}
+
+void gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, const float* b, float* c, bool accumulate) {
+  if (m <= 0 || n <= 0) return;
+  MatView av{a, trans_a ? 1L : static_cast<long>(k), trans_a ? static_cast<long>(m) : 1L};
+  MatView bv{b, trans_b ? 1L : static_cast<long>(n), trans_b ? static_cast<long>(k) : 1L};
+  float* bbuf = scratch(1, packed_b_floats(k, n));
+  PackedB pb = pack_b(bv, k, n, bbuf);
+  const double flops = 2.0 * m * n * k;
+  const int threads = pool_threads();
+  const int mr = micro().mr, nr = pb.nr;
+  if (threads <= 1 || flops < 4e5) {
+    gemm_packed(m, 0, n, av, pb, c, n, accumulate);
+    return;
+  }
+  // Split the larger of m and n into one contiguous range per thread (aligned to the micro-tile).
+  if (m / mr >= n / nr) {
+    int tasks = std::min(threads, (m + mr - 1) / mr);
+    int per = ((m + tasks - 1) / tasks + mr - 1) / mr * mr;
+    parallel_for(tasks, [&](int t) {
+      int i0 = t * per, i1 = std::min(m, i0 + per);
+      if (i0 >= i1) return;
+      MatView at{av.data + i0 * av.rs, av.rs, av.cs};
+      gemm_packed(i1 - i0, 0, n, at, pb, c + static_cast<long>(i0) * n, n, accumulate);
+    });
+  } else {
+    int panels = (n + nr - 1) / nr;
+    int tasks = std::min(threads, panels);
+    int per = (panels + tasks - 1) / tasks;
+    parallel_for(tasks, [&](int t) {
+      int j0 = t * per * nr, j1 = std::min(n, j0 + per * nr);
+      if (j0 >= j1) return;
+      gemm_packed(m, j0, j1, av, pb, c, n, accumulate);
+    });
+  }
+}
+
+}  // namespace slipway

@@ -1,0 +1,49 @@
+// Packed, blocked single-precision GEMM (BLIS-style: B packed into NR-wide panels, A into MR-tall panels, an
+// MR x NR register-tiled micro-kernel) with AVX-512 / AVX2+FMA / portable micro-kernels chosen at run time.
+#pragma once
+#include <cstddef>
+
+namespace slipway {
+
+enum class Simd { None = 0, Avx2 = 1, Avx512 = 2 };
+
+/** Best SIMD level this CPU supports. */
+Simd detect_simd();
+/** Level in use (detected by default); `set_simd` may only lower it (tests and benchmarks compare the paths). */
+Simd current_simd();
+Simd set_simd(Simd wanted);
+
+/** A matrix view: element (i, j) is at data[i * rs + j * cs]. */
+struct MatView {
+  const float* data;
+  long rs;
+  long cs;
+};
+
+/** B packed for the current micro-kernel: all of k, columns [0, n). */
+struct PackedB {
+  float* data = nullptr;
+  int k = 0;
+  int n = 0;
+  int npad = 0;  // n rounded up to NR
+  int nr = 0;
+};
+
+/** Floats needed to pack a k x n B. */
+size_t packed_b_floats(int k, int n);
+/** Packs B (k x n) into `out` (packed_b_floats(k, n) floats, 64-byte aligned). */
+PackedB pack_b(MatView b, int k, int n, float* out);
+
+/**
+ * C[m x n, row stride ldc] (+)= A[m x k] * packed B, over the column range [n0, n1) of B (n0 a multiple of the
+ * micro-kernel's NR). Single-threaded; callers parallelise over rows or column ranges.
+ */
+void gemm_packed(int m, int n0, int n1, MatView a, const PackedB& b, float* c, long ldc, bool accumulate);
+
+/** The public GEMM (Kernels.gemm): C = op(A) op(B) (+ C), parallel over the pool. */
+void gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, const float* b, float* c, bool accumulate);
+
+/** A 64-byte aligned scratch buffer per thread, grown on demand (slot 0..3 for independent uses). */
+float* scratch(int slot, size_t floats);
+
+}  // namespace slipway

@@ -1,0 +1,252 @@
+import type { Command } from 'commander';
+import { join, resolve } from 'node:path';
+import {
+  addDataset,
+  checkoutDataset,
+  diffDatasetVersions,
+  getDatasetVersion,
+  listDatasetVersions,
+  listLatestDatasetVersions,
+  parseDatasetRef,
+  type DatasetDiff,
+  type DatasetVersion,
+  type StatDelta,
+} from '../data/index.js';
+import { closureOf, openRemote, readTree, openStatCache, pickRemote, pullClosure, pushObjects, type LinkType } from '../store/index.js';
+import type { CliContext } from './context.js';
+import { formatBytes, formatNumber, printJson, style, table } from './output.js';
+import { progress } from './progress.js';
+import { runCommand } from './run-command.js';
+
+const when = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+
+function renderVersion(v: DatasetVersion, history: DatasetVersion[]): string {
+  const out = [
+    `${style.bold(`${v.name}@${v.version}`)}  ${v.message ?? ''}`.trimEnd(),
+    `tree     ${v.treeHash}`,
+    `files    ${v.files}`,
+    `bytes    ${v.bytes} (${formatBytes(v.bytes)})`,
+    `created  ${when(v.createdAt)}`,
+    `versions ${history.map((h) => h.version).join(', ')}`,
+  ];
+  for (const [path, p] of Object.entries(v.profile?.files ?? {})) {
+    out.push('', style.bold(path));
+    if (p.kind === 'csv') {
+      out.push(`rows ${p.rows}, columns ${p.columns.length}${p.classNames ? `, classes ${p.classNames.join(', ')}` : ''}`);
+      out.push(
+        table(
+          ['column', 'type', 'min', 'max', 'mean', 'std', 'missing', 'distinct', 'histogram'],
+          p.columns.map((c) => [c.name, c.type, c.min, c.max, c.mean, c.std, c.missing, c.distinct, c.histogram ? sparkline(c.histogram.counts) : (c.top ?? []).slice(0, 3).map((t) => `${t.value}:${t.count}`).join(' ')]),
+        ),
+      );
+    } else {
+      out.push(`idx ${p.dtype} [${p.shape.join(', ')}]  min ${p.min}  max ${p.max}  mean ${formatNumber(p.mean)}`);
+      if (p.labelHistogram) out.push(`labels ${Object.entries(p.labelHistogram).map(([k, n]) => `${k}:${n}`).join('  ')}`);
+    }
+  }
+  if (v.profile?.skipped) out.push('', style.dim(`${v.profile.skipped} data file(s) not profiled (limits)`));
+  return out.join('\n');
+}
+
+function sparkline(counts: readonly number[]): string {
+  const bars = '▁▂▃▄▅▆▇█';
+  const max = Math.max(...counts, 1);
+  return counts.map((c) => (c === 0 ? ' ' : bars[Math.min(7, Math.floor((c / max) * 7.999))])).join('');
+}
+
+const fmtDelta = (d: StatDelta): string =>
+  d.delta === null ? `${d.from ?? '–'} → ${d.to ?? '–'}` : d.delta === 0 ? formatNumber(d.to ?? 0) : `${formatNumber(d.from!)} → ${formatNumber(d.to!)} (${d.delta > 0 ? '+' : ''}${formatNumber(d.delta)})`;
+
+function renderDiff(d: DatasetDiff): string {
+  const out = [`${style.bold(d.from)} → ${style.bold(d.to)}`, `files ${fmtDelta(d.files)}   bytes ${fmtDelta(d.bytes)}   unchanged ${d.unchanged}`];
+  for (const a of d.added) out.push(style.green(`+ ${a.path} (${formatBytes(a.size)})`));
+  for (const r of d.removed) out.push(style.red(`- ${r.path} (${formatBytes(r.size)})`));
+  for (const c of d.changed) out.push(style.yellow(`~ ${c.path} (${formatBytes(c.sizeFrom)} → ${formatBytes(c.sizeTo)})`));
+  for (const p of d.profiles) {
+    out.push('', style.bold(`profile ${p.path}`));
+    if (p.rows) out.push(`rows ${fmtDelta(p.rows)}`);
+    if (p.columnsAdded?.length) out.push(`columns added: ${p.columnsAdded.join(', ')}`);
+    if (p.columnsRemoved?.length) out.push(`columns removed: ${p.columnsRemoved.join(', ')}`);
+    const moved = (p.columns ?? []).filter((c) => [c.mean, c.std, c.missing, c.min, c.max].some((s) => s.delta !== 0) || c.typeFrom !== c.typeTo);
+    if (moved.length)
+      out.push(table(['column', 'mean', 'std', 'min', 'max', 'missing'], moved.map((c) => [c.name, fmtDelta(c.mean), fmtDelta(c.std), fmtDelta(c.min), fmtDelta(c.max), fmtDelta(c.missing)])));
+    if (p.shapeFrom) out.push(`shape [${p.shapeFrom.join(', ')}] → [${p.shapeTo?.join(', ')}]`);
+    if (p.labels) out.push(`labels ${Object.entries(p.labels).filter(([, s]) => s.delta !== 0).map(([k, s]) => `${k}: ${fmtDelta(s)}`).join('  ') || 'unchanged'}`);
+  }
+  return out.join('\n');
+}
+
+/** Resolves refs to versions; no refs → every version of every dataset. */
+async function versionsFor(ctx: CliContext, refs: readonly string[]): Promise<DatasetVersion[]> {
+  const db = await ctx.db();
+  if (refs.length > 0) {
+    const out: DatasetVersion[] = [];
+    for (const r of refs) {
+      const ref = parseDatasetRef(r);
+      // A bare name means every version of that dataset; getDatasetVersion reports an unknown name.
+      const all = ref.version === undefined ? await listDatasetVersions(db, ref.name) : [];
+      out.push(...(all.length > 0 ? all : [await getDatasetVersion(db, ref)]));
+    }
+    return out;
+  }
+  const out: DatasetVersion[] = [];
+  for (const l of await listLatestDatasetVersions(db)) out.push(...(await listDatasetVersions(db, l.name)));
+  return out;
+}
+
+/** `slipway data …`: version datasets, inspect, compare, check out, push and pull them. */
+export function registerData(program: Command): void {
+  const data = program.command('data').description('version datasets (files or folders) and move them between workspaces and remotes');
+
+  data
+    .command('add <path>')
+    .description('store PATH (a file or folder) as the next version of dataset NAME; prints NAME@N')
+    .requiredOption('-n, --name <name>', 'dataset name')
+    .option('-m, --message <msg>', 'what changed')
+    .option('--json', 'print the version as JSON')
+    .addHelpText('after', '\nExamples:\n  slipway data add data/mnist --name mnist -m "t10k split"\n  slipway data add breast_cancer.csv --name cancer')
+    .action((path: string, opts: { name: string; message?: string; json?: boolean }) =>
+      runCommand(async (ctx) => {
+        const db = await ctx.db();
+        const cache = openStatCache(join(ctx.workspace().stateDir, 'stat-cache.db'));
+        const hashBar = progress('hashing', 0);
+        let storeBar: ReturnType<typeof progress> | undefined;
+        try {
+          const r = await addDataset(db, ctx.store(), {
+            path: resolve(ctx.cwd, path),
+            name: opts.name,
+            message: opts.message,
+            statCache: cache,
+            onHashProgress: (done, total) => {
+              hashBar.setTotal(total);
+              hashBar.update(done);
+            },
+            onStoreProgress: (done, total) => {
+              storeBar ??= progress('storing', total);
+              storeBar.update(done);
+            },
+          });
+          hashBar.stop();
+          storeBar?.stop();
+          if (opts.json) printJson({ ...r.version, created: r.created, hashed: r.hashed });
+          else {
+            process.stdout.write(`${r.version.name}@${r.version.version}\n`);
+            if (!r.created) process.stderr.write(style.dim(`unchanged: ${r.version.name}@${r.version.version} already holds this content\n`));
+          }
+        } finally {
+          hashBar.stop();
+          storeBar?.stop();
+          cache.close();
+        }
+      }),
+    );
+
+  data
+    .command('list')
+    .description('list datasets with their latest version')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) =>
+      runCommand(async (ctx) => {
+        const rows = await listLatestDatasetVersions(await ctx.db());
+        if (opts.json) return printJson(rows.map(({ profile: _p, ...r }) => r));
+        if (rows.length === 0) return void process.stdout.write('no datasets yet; add one with `slipway data add PATH --name NAME`\n');
+        process.stdout.write(`${table(['dataset', 'latest', 'versions', 'files', 'bytes', 'created', 'message'], rows.map((r) => [r.name, `@${r.version}`, r.versions, r.files, formatBytes(r.bytes), when(r.createdAt), r.message ?? '']))}\n`);
+      }),
+    );
+
+  data
+    .command('show <ref>')
+    .description('show a dataset version (NAME@N, or NAME for the latest): files, bytes, tree hash and profile')
+    .option('--json', 'print JSON')
+    .option('--files', 'also list every file with its object hash')
+    .addHelpText('after', '\nExamples:\n  slipway data show mnist\n  slipway data show cancer@2 --json')
+    .action((ref: string, opts: { json?: boolean; files?: boolean }) =>
+      runCommand(async (ctx) => {
+        const db = await ctx.db();
+        const v = await getDatasetVersion(db, ref);
+        const entries = opts.files || opts.json ? readTree(ctx.store(), v.treeHash).entries : [];
+        if (opts.json) return printJson({ ...v, entries });
+        process.stdout.write(`${renderVersion(v, await listDatasetVersions(db, v.name))}\n`);
+        if (opts.files) process.stdout.write(`\n${table(['path', 'size', 'object'], entries.map((e) => [e.path, e.size, e.hash]))}\n`);
+      }),
+    );
+
+  data
+    .command('diff <a> <b>')
+    .description('compare two dataset versions: files added, removed and changed, and profile deltas')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExample:\n  slipway data diff cancer@1 cancer@2')
+    .action((a: string, b: string, opts: { json?: boolean }) =>
+      runCommand(async (ctx) => {
+        const db = await ctx.db();
+        const d = diffDatasetVersions(ctx.store(), await getDatasetVersion(db, a), await getDatasetVersion(db, b));
+        if (opts.json) printJson(d);
+        else process.stdout.write(`${renderDiff(d)}\n`);
+      }),
+    );
+
+  data
+    .command('checkout <ref> <dir>')
+    .description('write a dataset version into DIR (reflink, else hardlink — read-only files — else copy)')
+    .option('--copy', 'always give writable files (reflink or copy, never a hard link)')
+    .option('--json', 'print the version as JSON')
+    .addHelpText('after', '\nExample:\n  slipway data checkout mnist@1 work/mnist')
+    .action((ref: string, dir: string, opts: { copy?: boolean; json?: boolean }) =>
+      runCommand(async (ctx) => {
+        const link: LinkType[] | undefined = opts.copy ? ['reflink', 'copy'] : undefined;
+        const v = await checkoutDataset(await ctx.db(), ctx.store(), ref, resolve(ctx.cwd, dir), { link });
+        if (opts.json) printJson(v);
+        else process.stdout.write(`${v.name}@${v.version} → ${dir} (${v.files} files, ${formatBytes(v.bytes)})\n`);
+      }),
+    );
+
+  data
+    .command('push [refs...]')
+    .description('send dataset versions (default: all) to a remote; only missing objects travel')
+    .option('-r, --remote <name>', 'remote name (default: the only one, or origin)')
+    .option('-j, --jobs <n>', 'objects in flight at once', '8')
+    .option('--json', 'print a JSON report')
+    .addHelpText('after', '\nExamples:\n  slipway data push\n  slipway data push mnist@2 -r backup')
+    .action((refs: string[], opts: { remote?: string; jobs: string; json?: boolean }) =>
+      runCommand(async (ctx) => {
+        const target = pickRemote(ctx.config().remotes, opts.remote);
+        const remote = openRemote(target.url, ctx.workspace().root);
+        const versions = await versionsFor(ctx, refs);
+        const hashes = closureOf(ctx.store(), versions.map((v) => v.treeHash));
+        const bar = progress('pushing', 0);
+        const r = await pushObjects(ctx.store(), remote, hashes, {
+          concurrency: Math.max(1, Number(opts.jobs) || 8),
+          onProgress: (d, t) => {
+            bar.setTotal(t);
+            bar.update(d);
+          },
+        }).finally(() => bar.stop());
+        if (opts.json) printJson({ remote: target.name, versions: versions.map((v) => `${v.name}@${v.version}`), ...r });
+        else process.stdout.write(`pushed ${r.transferred} objects (${formatBytes(r.bytes)}) to ${target.name}; ${r.skipped} already there\n`);
+      }),
+    );
+
+  data
+    .command('pull [refs...]')
+    .description('fetch the objects of dataset versions (default: all known) from a remote; only missing objects travel')
+    .option('-r, --remote <name>', 'remote name (default: the only one, or origin)')
+    .option('-j, --jobs <n>', 'objects in flight at once', '8')
+    .option('--json', 'print a JSON report')
+    .action((refs: string[], opts: { remote?: string; jobs: string; json?: boolean }) =>
+      runCommand(async (ctx) => {
+        const target = pickRemote(ctx.config().remotes, opts.remote);
+        const remote = openRemote(target.url, ctx.workspace().root);
+        const versions = await versionsFor(ctx, refs);
+        const bar = progress('pulling', 0);
+        const r = await pullClosure(ctx.store(), remote, versions.map((v) => v.treeHash), {
+          concurrency: Math.max(1, Number(opts.jobs) || 8),
+          onProgress: (d, t) => {
+            bar.setTotal(t);
+            bar.update(d);
+          },
+        }).finally(() => bar.stop());
+        if (opts.json) printJson({ remote: target.name, versions: versions.map((v) => `${v.name}@${v.version}`), ...r });
+        else process.stdout.write(`pulled ${r.transferred} objects (${formatBytes(r.bytes)}) from ${target.name}; ${r.skipped} already here\n`);
+      }),
+    );
+}

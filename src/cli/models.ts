@@ -1,0 +1,268 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { SlipwayError, isSlipwayError } from '../errors/index.js';
+import {
+  registerModel,
+  listModels,
+  listVersions,
+  listAliases,
+  resolveModelRef,
+  diffVersions,
+  setAlias,
+  aliasHistory,
+  rollbackAlias,
+  promote,
+  parseModelRef,
+  type ModelFormat,
+  type ModelVersion,
+  type WebhookDelivery,
+} from '../registry/index.js';
+import { latestGateReport, getGateReport, promotionGateCheck, type GateReport } from '../gates/index.js';
+import type { CliContext } from './context.js';
+import { formatNumber, printJson, style, table } from './output.js';
+import { runCommand } from './run-command.js';
+import { cliActor, gateReportText } from './gates.js';
+
+const when = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+const sig = (v: ModelVersion): string =>
+  `${v.signature.inputs.map((t) => `${t.name}:${t.dtype}[${t.shape.join(',')}]`).join(' ')} → ${v.signature.outputs
+    .map((t) => `${t.name}:${t.dtype}[${t.shape.join(',')}]`)
+    .join(' ')}`;
+const warnWebhook = (d: WebhookDelivery): void => {
+  process.stderr.write(`${style.yellow('warning')}: webhook ${d.url} failed (${d.error}); the alias moved anyway\n`);
+};
+
+function versionText(v: ModelVersion, aliases: string[], report: GateReport | undefined): string {
+  const lines = [
+    `${style.bold(`${v.name}@${v.version}`)}${aliases.length ? `  (${aliases.join(', ')})` : ''}`,
+    `  format      ${v.format}`,
+    `  tree        ${v.treeHash}`,
+    `  signature   ${sig(v)}`,
+    `  created     ${when(v.createdAt)}`,
+    `  source      ${v.lineage.run ? `run ${v.lineage.run.id} (code ${v.lineage.run.commit ?? 'unknown'}${v.lineage.run.dirty ? ', dirty' : ''})` : (v.lineage.path ?? '')}`,
+  ];
+  if (v.description) lines.push(`  description ${v.description}`);
+  if (v.lineage.datasets.length) lines.push(`  data        ${v.lineage.datasets.map((d) => `${d.dataset}@${d.version}`).join(', ')}`);
+  if (Object.keys(v.metrics).length) lines.push('', style.bold('Metrics'), table(['KEY', 'VALUE'], Object.entries(v.metrics)));
+  if (Object.keys(v.params).length) lines.push('', style.bold('Params'), table(['KEY', 'VALUE'], Object.entries(v.params)));
+  if (report) lines.push('', gateReportText(report));
+  return lines.join('\n');
+}
+
+/** `slipway models …`: register, list, show, diff, alias, history, rollback, promote. */
+export function registerModels(program: Command): void {
+  const models = program.command('models').description('the model registry: versions, aliases, promotion through gates');
+
+  models
+    .command('register <name>')
+    .description('register a new version of NAME from a run’s "model" artifact or a model folder / ONNX file')
+    .requiredOption('--from <run-or-path>', 'a run id, or a path to a model folder (model.json + weights.bin) or an .onnx file')
+    .option('--format <format>', 'slipway or onnx (detected when omitted)')
+    .option('--description <text>', 'a description of this version')
+    .option('--json', 'print the version as JSON')
+    .addHelpText('after', '\nExamples:\n  slipway models register mnist --from 01JD5V3Q9X…\n  slipway models register resnet --from ./resnet18.onnx')
+    .action((name: string, opts: { from: string; format?: string; description?: string; json?: boolean }) =>
+      runCommand(async (ctx: CliContext) => {
+        if (opts.format !== undefined && opts.format !== 'slipway' && opts.format !== 'onnx')
+          throw new SlipwayError('USAGE', `--format must be slipway or onnx (got "${opts.format}")`);
+        const path = resolve(ctx.cwd, opts.from);
+        const from = existsSync(path) ? { path } : { runId: opts.from };
+        const v = await registerModel(await ctx.db(), ctx.store(), {
+          name,
+          from,
+          format: opts.format as ModelFormat | undefined,
+          description: opts.description,
+        });
+        if (opts.json) printJson(v);
+        else process.stdout.write(`Registered ${style.bold(`${v.name}@${v.version}`)} (${v.format}, ${sig(v)})\n`);
+      }),
+    );
+
+  models
+    .command('list')
+    .description('list registered models with their latest version and aliases')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) =>
+      runCommand(async (ctx) => {
+        const list = await listModels(await ctx.db());
+        if (opts.json) return printJson(list);
+        if (list.length === 0) return void process.stdout.write('no models registered (see `slipway models register --help`)\n');
+        const rows = list.map((m) => [
+          m.name,
+          m.versions,
+          m.latestVersion ?? '',
+          Object.entries(m.aliases)
+            .map(([a, v]) => `${a}→${v}`)
+            .join(' '),
+          when(m.createdAt),
+        ]);
+        process.stdout.write(`${table(['NAME', 'VERSIONS', 'LATEST', 'ALIASES', 'CREATED'], rows)}\n`);
+      }),
+    );
+
+  models
+    .command('show <ref>')
+    .description('show a model (NAME: its versions and aliases) or one version (NAME@N, NAME:ALIAS) with its gate report')
+    .option('--json', 'print JSON')
+    .action((ref: string, opts: { json?: boolean }) =>
+      runCommand(async (ctx) => {
+        const db = await ctx.db();
+        const bare = !/[@:]/.test(ref);
+        const name = parseModelRef(ref).name;
+        const aliases = await listAliases(db, name);
+        if (bare) {
+          const versions = await listVersions(db, name, { limit: 50 });
+          if (opts.json) return printJson({ name, aliases, versions });
+          const rows = versions.map((v) => [
+            v.version,
+            v.format,
+            aliases
+              .filter((a) => a.version === v.version)
+              .map((a) => a.alias)
+              .join(' '),
+            Object.entries(v.metrics)
+              .slice(0, 3)
+              .map(([k, x]) => `${k}=${formatNumber(x)}`)
+              .join(' '),
+            v.runId ?? v.lineage.path ?? '',
+            when(v.createdAt),
+          ]);
+          return void process.stdout.write(`${style.bold(name)}\n${table(['VERSION', 'FORMAT', 'ALIASES', 'METRICS', 'SOURCE', 'CREATED'], rows)}\n`);
+        }
+        const v = await resolveModelRef(db, ref);
+        const report = await latestGateReport(db, v.name, v.version);
+        const mine = aliases.filter((a) => a.version === v.version).map((a) => a.alias);
+        if (opts.json) return printJson({ ...v, aliases: mine, gateReport: report ?? null });
+        process.stdout.write(`${versionText(v, mine, report)}\n`);
+      }),
+    );
+
+  models
+    .command('diff <a> <b>')
+    .description('compare two versions: metrics, params, data and signature')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExample:\n  slipway models diff mnist@3 mnist@4')
+    .action((a: string, b: string, opts: { json?: boolean }) =>
+      runCommand(async (ctx) => {
+        const d = await diffVersions(await ctx.db(), a, b);
+        if (opts.json) return printJson(d);
+        const A = `${d.a.name}@${d.a.version}`;
+        const B = `${d.b.name}@${d.b.version}`;
+        const out = [`${style.bold(A)} vs ${style.bold(B)}${d.sameArtifact ? ' (identical artifacts)' : ''}`];
+        if (d.metrics.length) out.push('', style.bold('Metrics'), table(['METRIC', A, B, 'DELTA'], d.metrics.map((m) => [m.key, m.a, m.b, m.delta])));
+        if (d.params.length) out.push('', style.bold('Params'), table(['PARAM', A, B], d.params.map((p) => [p.key, p.a, p.b])));
+        const data = [...d.data.onlyA.map((x) => [`${x.dataset}@${x.version}`, 'only in A']), ...d.data.onlyB.map((x) => [`${x.dataset}@${x.version}`, 'only in B'])];
+        if (data.length) out.push('', style.bold('Data'), table(['DATASET', 'WHERE'], data));
+        out.push('', `${style.bold('Signature')}: ${d.signature.same ? 'same' : style.yellow('differs')}`);
+        if (d.format.a !== d.format.b) out.push(`${style.bold('Format')}: ${d.format.a} → ${d.format.b}`);
+        process.stdout.write(`${out.join('\n')}\n`);
+      }),
+    );
+
+  models
+    .command('alias <ref> <alias>')
+    .description('point ALIAS at a version directly, without gates (audited; use `promote` to run the gates)')
+    .option('--reason <text>', 'why (kept in the history)')
+    .addHelpText('after', '\nExample:\n  slipway models alias mnist@3 staging')
+    .action((ref: string, alias: string, opts: { reason?: string }) =>
+      runCommand(async (ctx) => {
+        const db = await ctx.db();
+        const v = await resolveModelRef(db, ref);
+        const m = await setAlias(db, {
+          model: v.name,
+          alias,
+          version: v.version,
+          actor: cliActor(),
+          reason: opts.reason,
+          webhooks: ctx.config().webhooks,
+          onWebhookFailure: warnWebhook,
+        });
+        process.stdout.write(`${m.model}:${m.alias} → ${m.to}${m.from !== null ? ` (was ${m.from})` : ''}\n`);
+      }),
+    );
+
+  models
+    .command('history <name>')
+    .description('every alias move: who, when, from, to, why, gate report')
+    .option('--alias <alias>', 'only this alias')
+    .option('--json', 'print JSON')
+    .action((name: string, opts: { alias?: string; json?: boolean }) =>
+      runCommand(async (ctx) => {
+        const h = await aliasHistory(await ctx.db(), name, { alias: opts.alias });
+        if (opts.json) return printJson(h);
+        if (h.length === 0) return void process.stdout.write(`no alias moves for ${name}\n`);
+        const rows = h.map((m) => [
+          when(m.at),
+          m.alias,
+          m.from ?? '—',
+          m.to ?? '—',
+          m.actor,
+          `${m.kind === 'rollback' ? 'rollback' : m.forced ? style.yellow('forced') : 'move'}`,
+          m.gateReportId ?? '',
+          m.reason ?? '',
+        ]);
+        process.stdout.write(`${table(['WHEN', 'ALIAS', 'FROM', 'TO', 'WHO', 'KIND', 'GATE REPORT', 'REASON'], rows)}\n`);
+      }),
+    );
+
+  models
+    .command('rollback <name> <alias>')
+    .description('move ALIAS back to the version it pointed to before its last move (audited)')
+    .option('--reason <text>', 'why')
+    .addHelpText('after', '\nExample:\n  slipway models rollback mnist production --reason "p95 latency regression"')
+    .action((name: string, alias: string, opts: { reason?: string }) =>
+      runCommand(async (ctx) => {
+        const m = await rollbackAlias(await ctx.db(), { model: name, alias, actor: cliActor(), reason: opts.reason, webhooks: ctx.config().webhooks });
+        process.stdout.write(`${m.model}:${m.alias} rolled back ${m.from} → ${m.to}\n`);
+      }),
+    );
+
+  models
+    .command('promote <ref>')
+    .description('run the gates and, when all pass, move ALIAS to the version (exit 1 and a table when any fails)')
+    .requiredOption('--to <alias>', 'the alias to move (e.g. production)')
+    .option('--data <dataset>', 'evaluate the gates on this dataset version or path')
+    .option('--force', 'move even when gates fail (needs --reason; audited)')
+    .option('--reason <text>', 'why (required with --force)')
+    .option('--allow-signature-change', 'allow a version whose signature differs from the alias’ current one')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nExamples:\n  slipway models promote mnist@4 --to production\n  slipway models promote mnist@4 --to production --force --reason "incident 42"')
+    .action((ref: string, opts: { to: string; data?: string; force?: boolean; reason?: string; allowSignatureChange?: boolean; json?: boolean }) =>
+      runCommand(async (ctx) => {
+        const db = await ctx.db();
+        const config = ctx.config();
+        let report: GateReport | undefined;
+        try {
+          const r = await promote(db, {
+            ref,
+            alias: opts.to,
+            actor: cliActor(),
+            force: opts.force,
+            reason: opts.reason,
+            allowSignatureChange: opts.allowSignatureChange,
+            checkGates: promotionGateCheck(db, ctx.store(), {
+              gates: config.gates,
+              dataset: opts.data,
+              root: ctx.workspace().root,
+              onReport: (x) => (report = x),
+            }),
+            webhooks: config.webhooks,
+            onWebhookFailure: warnWebhook,
+          });
+          if (opts.json) return printJson({ move: r.move, gateReport: report ?? null });
+          if (report) process.stdout.write(`${gateReportText(report)}\n`);
+          else process.stdout.write(`(no gates declared for ${r.move.model} in slipway.yaml)\n`);
+          process.stdout.write(`${r.move.model}:${r.move.alias} → ${r.move.to}${r.move.forced ? style.yellow(' (forced)') : ''}\n`);
+        } catch (e) {
+          if (isSlipwayError(e, 'GATES_NOT_PASSED')) {
+            const id = e.details?.gateReportId;
+            report ??= typeof id === 'string' ? await getGateReport(db, id) : undefined;
+            if (opts.json) printJson({ move: null, gateReport: report ?? null });
+            else if (report) process.stdout.write(`${gateReportText(report)}\n`);
+          }
+          throw e;
+        }
+      }),
+    );
+}

@@ -1,0 +1,64 @@
+/**
+ * Picks the engine's kernel backend once per process: native when the addon loads, else the TypeScript reference.
+ * SLIPWAY_KERNELS=reference|native forces one (native fails loudly when it is forced but missing);
+ * SLIPWAY_THREADS sizes the native thread pool (default: the physical cores).
+ */
+import { SlipwayError } from '../../errors/index.js';
+import type { Kernels } from './kernels.js';
+import { loadNativeKernels, nativeSimd } from './native-kernels.js';
+import { referenceKernels } from './reference-kernels.js';
+
+/** What `getKernels()` chose, for CLIs and benchmarks to print. */
+export interface KernelsInfo {
+  backend: 'reference' | 'native';
+  threads: number;
+  simd: 'avx512' | 'avx2' | 'none';
+}
+
+/** Settings that pick the backend; `getKernels()` reads them from the environment once. */
+export interface KernelSelection {
+  force?: 'reference' | 'native';
+  threads?: number;
+}
+
+/** Reads SLIPWAY_KERNELS and SLIPWAY_THREADS (the edge where the environment enters). */
+export function kernelSelectionFromEnv(env: NodeJS.ProcessEnv = process.env): KernelSelection {
+  const force = env.SLIPWAY_KERNELS?.trim();
+  if (force !== undefined && force !== '' && force !== 'reference' && force !== 'native') {
+    throw new SlipwayError('CONFIG_INVALID', `SLIPWAY_KERNELS=${force} is not a kernel backend; use 'reference' or 'native', or unset it.`);
+  }
+  const t = env.SLIPWAY_THREADS?.trim();
+  const threads = t ? Number(t) : undefined;
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 256)) {
+    throw new SlipwayError('CONFIG_INVALID', `SLIPWAY_THREADS=${t} must be an integer from 1 to 256; unset it to use the physical cores.`);
+  }
+  return { force: force === '' ? undefined : (force as KernelSelection['force']), threads };
+}
+
+/** Chooses a backend for the given selection (no caching). */
+export function selectKernels(sel: KernelSelection): Kernels {
+  if (sel.force === 'reference') return referenceKernels;
+  const native = loadNativeKernels({ threads: sel.threads });
+  if (native) return native;
+  if (sel.force === 'native') {
+    throw new SlipwayError(
+      'NATIVE_FAILED',
+      'SLIPWAY_KERNELS=native but the native kernels are not built (build/Release/slipway_native.node); run `npm rebuild slipway` or `node scripts/build-native.mjs` with a C++ compiler installed, or unset SLIPWAY_KERNELS.',
+    );
+  }
+  return referenceKernels;
+}
+
+let chosen: Kernels | undefined;
+
+/** The process's kernel backend (chosen on first call from the environment). */
+export function getKernels(): Kernels {
+  chosen ??= selectKernels(kernelSelectionFromEnv());
+  return chosen;
+}
+
+/** Which backend `getKernels()` runs, with its thread count and SIMD level. */
+export function kernelsInfo(): KernelsInfo {
+  const k = getKernels();
+  return { backend: k.name, threads: k.threads, simd: k.name === 'native' ? nativeSimd() : 'none' };
+}

@@ -1,0 +1,254 @@
+import { SlipwayError } from '../errors/index.js';
+import { getKernels } from './kernels/select-kernels.js';
+import type { Kernels } from './kernels/kernels.js';
+import type { Layer, StepContext } from './layers/layer.js';
+import { computeLoss, countCorrect, resolveLoss, targetWidth, validateTargets } from './losses.js';
+import type { CompileOptions, CompiledConfig, Logs, Model } from './model.js';
+import { resolveOptimizer } from './optimizers.js';
+import { createRng, randomSeed, type Rng } from './random.js';
+import { renderSummary } from './summary.js';
+import { assertFinite, shapeString, sizeOf, sliceRows, type Tensor } from './tensor.js';
+import { fitModel } from './fit.js';
+
+/** Options of `sequential`. */
+export interface SequentialOptions {
+  /** Seeds weight initialisation (and, unless `fit` gets its own, shuffling and dropout). Default: random. */
+  seed?: number;
+  /** Kernel backend; default `getKernels()` (native when built). */
+  kernels?: Kernels;
+  name?: string;
+}
+
+/** The model internals `fit` drives; not part of the public API. */
+export interface ModelInternals {
+  readonly rng: Rng;
+  forward(x: Float32Array, batch: number, training: boolean, rng: Rng): Float32Array;
+  /** Backpropagates ∂L/∂output (or ∂L/∂pre-activation when `fused`) through every layer. */
+  backward(grad: Float32Array, batch: number, fused: boolean, rng: Rng): void;
+  checkInputs(x: Tensor, y: Tensor | null, what: string): void;
+}
+
+const SNAKE: Record<string, string> = {
+  dense: 'dense',
+  conv2d: 'conv2d',
+  maxPooling2d: 'max_pooling2d',
+  averagePooling2d: 'average_pooling2d',
+  flatten: 'flatten',
+  dropout: 'dropout',
+  batchNormalization: 'batch_normalization',
+  activation: 'activation',
+};
+
+const METRICS = new Set(['accuracy', 'acc']);
+
+/** Creates a sequential model from layers (Keras' `Sequential`); builds it when the first layer has `inputShape`. */
+export function sequential(layers: readonly Layer[], opts: SequentialOptions = {}): Model & { readonly internals: ModelInternals } {
+  if (layers.length === 0) throw new SlipwayError('MODEL_INVALID', 'a sequential model needs at least one layer', {});
+  const rng = createRng(opts.seed ?? randomSeed());
+  const kernels = opts.kernels ?? getKernels();
+  const counts = new Map<string, number>();
+  const seen = new Set<string>();
+  for (const l of layers) {
+    const base = SNAKE[l.type] ?? l.type;
+    if (l.name === base || l.name === l.type) {
+      const n = counts.get(base) ?? 0;
+      counts.set(base, n + 1);
+      l.name = n === 0 ? base : `${base}_${n}`;
+    }
+    if (seen.has(l.name)) throw new SlipwayError('MODEL_INVALID', `two layers are named ${l.name}; layer names must be unique`, {});
+    seen.add(l.name);
+  }
+  let inputShape: readonly number[] | undefined;
+  let compiled: CompiledConfig | undefined;
+  let firstTrainable = -1;
+
+  const requireBuilt = (): readonly number[] => {
+    if (!inputShape) {
+      throw new SlipwayError('MODEL_NOT_BUILT', 'the model has no input shape yet; give the first layer `inputShape` or call fit/predict/build first', {});
+    }
+    return inputShape;
+  };
+  const outWidth = (): number => {
+    const s = model.outputShape!;
+    return s[s.length - 1] ?? 1;
+  };
+  const ctxOf = (training: boolean, r: Rng): StepContext => ({ kernels, training, rng: r });
+
+  const internals: ModelInternals = {
+    rng,
+    forward(x, batch, training, r) {
+      const ctx = ctxOf(training, r);
+      let h = x;
+      for (const l of layers) h = l.forward(h, batch, ctx);
+      return h;
+    },
+    backward(grad, batch, fused, r) {
+      const ctx = ctxOf(true, r);
+      let g: Float32Array | null = grad;
+      for (let i = layers.length - 1; i >= 0 && g; i--) {
+        g = layers[i]!.backward(g, batch, ctx, i > firstTrainable, fused && i === layers.length - 1);
+      }
+    },
+    checkInputs(x, y, what) {
+      const want = requireBuilt();
+      const first = layers[0]!.name;
+      if (x.shape.length !== want.length + 1 || x.shape.slice(1).some((d, i) => d !== want[i])) {
+        throw new SlipwayError(
+          'SHAPE_MISMATCH',
+          `layer ${first} expects input [-1, ${want.join(', ')}] but ${what} x has shape ${shapeString(x.shape)}; reshape the data`,
+          { layer: first, expected: [-1, ...want], got: [...x.shape] },
+        );
+      }
+      if (x.data.length !== sizeOf(x.shape)) {
+        throw new SlipwayError('SHAPE_MISMATCH', `${what} x has ${x.data.length} values but shape ${shapeString(x.shape)}`, {});
+      }
+      if ((x.shape[0] ?? 0) === 0) throw new SlipwayError('DATA_EMPTY', `${what} data has no samples; give at least one`, {});
+      assertFinite(x.data, `${what} x`);
+      if (!y) return;
+      const n = x.shape[0]!;
+      const c = compiled!;
+      const k = outWidth();
+      const width = targetWidth(c.loss, k) * (sizeOf(model.outputShape!) / k);
+      const ok = y.shape[0] === n && sizeOf(y.shape.slice(1)) === width && y.data.length === n * width;
+      if (!ok) {
+        const expect = width === 1 ? `[${n}] or [${n}, 1]` : `[${n}, ${width}]`;
+        throw new SlipwayError(
+          'SHAPE_MISMATCH',
+          `${what} y has shape ${shapeString(y.shape)} but layer ${layers[layers.length - 1]!.name} with loss ${c.loss.name} needs ${expect}`,
+          { layer: layers[layers.length - 1]!.name, expected: expect, got: [...y.shape] },
+        );
+      }
+      validateTargets(c.loss, y.data, k);
+    },
+  };
+
+  const model: Model & { internals: ModelInternals } = {
+    layers,
+    kernels,
+    internals,
+    get inputShape() {
+      return inputShape;
+    },
+    get outputShape() {
+      return layers[layers.length - 1]!.outputShape.length > 0 || inputShape ? layers[layers.length - 1]!.outputShape : undefined;
+    },
+    get compiled() {
+      return compiled;
+    },
+    classLabels: undefined,
+    stopTraining: false,
+    build(shape) {
+      if (inputShape) {
+        if (shape.join(',') !== inputShape.join(',')) {
+          throw new SlipwayError(
+            'SHAPE_MISMATCH',
+            `layer ${layers[0]!.name} was built for input [-1, ${inputShape.join(', ')}] but got [-1, ${shape.join(', ')}]`,
+            { layer: layers[0]!.name },
+          );
+        }
+        return;
+      }
+      let s: readonly number[] = [...shape];
+      for (const l of layers) s = l.build(s, rng);
+      inputShape = [...shape];
+      firstTrainable = layers.findIndex((l) => l.params.some((p) => p.trainable));
+    },
+    compile(opts: CompileOptions) {
+      const base = resolveLoss(opts.loss);
+      const loss = opts.fromLogits ? { ...base, fromLogits: true } : base;
+      const metrics = [...(opts.metrics ?? [])].map((m) => {
+        if (!METRICS.has(m)) throw new SlipwayError('METRIC_UNKNOWN', `unknown metric ${JSON.stringify(m)}; use 'accuracy'`, { metric: m });
+        return 'accuracy';
+      });
+      compiled = { optimizer: resolveOptimizer(opts.optimizer), loss, metrics };
+    },
+    fit(x, y, opts = {}) {
+      if (!compiled) throw new SlipwayError('MODEL_NOT_COMPILED', 'call model.compile({ optimizer, loss }) before fit', {});
+      if (!inputShape && x.shape.length > 1) model.build(x.shape.slice(1));
+      return fitModel(model, internals, x, y, opts);
+    },
+    evaluate(x, y, opts = {}) {
+      if (!compiled) throw new SlipwayError('MODEL_NOT_COMPILED', 'call model.compile({ optimizer, loss }) before evaluate', {});
+      if (!inputShape && x.shape.length > 1) model.build(x.shape.slice(1));
+      internals.checkInputs(x, y, 'evaluation');
+      return evaluateBatches(model, internals, x, y, opts.batchSize ?? 256);
+    },
+    predict(x, opts = {}) {
+      if (!inputShape && x.shape.length > 1) model.build(x.shape.slice(1));
+      internals.checkInputs(x, null, 'predict');
+      const n = x.shape[0]!;
+      const outRow = sizeOf(model.outputShape!);
+      const out = new Float32Array(n * outRow);
+      const bs = Math.max(1, opts.batchSize ?? 256);
+      for (let s = 0; s < n; s += bs) {
+        const e = Math.min(n, s + bs);
+        const xb = sliceRows(x, s, e);
+        out.set(internals.forward(xb.data, e - s, false, rng), s * outRow);
+      }
+      return { shape: [n, ...model.outputShape!], data: out };
+    },
+    summary(print) {
+      const text = renderSummary(opts.name ?? 'sequential', layers, model.countParams());
+      if (print) for (const line of text.split('\n')) print(line);
+      return text;
+    },
+    countParams() {
+      let total = 0;
+      let trainable = 0;
+      for (const l of layers) {
+        for (const p of l.params) {
+          total += p.value.length;
+          if (p.trainable) trainable += p.value.length;
+        }
+      }
+      return { total, trainable };
+    },
+    getWeights() {
+      requireBuilt();
+      return layers.flatMap((l) => l.params.map((p) => ({ shape: [...p.shape], data: Float32Array.from(p.value) })));
+    },
+    setWeights(ws) {
+      requireBuilt();
+      const params = layers.flatMap((l) => l.params.map((p) => ({ l, p })));
+      if (ws.length !== params.length) {
+        throw new SlipwayError('SHAPE_MISMATCH', `setWeights got ${ws.length} tensors but the model has ${params.length}`, {});
+      }
+      params.forEach(({ l, p }, i) => {
+        const w = ws[i]!;
+        if (w.data.length !== p.value.length) {
+          throw new SlipwayError(
+            'SHAPE_MISMATCH',
+            `layer ${l.name} ${p.name} has shape ${shapeString(p.shape)} but the given weights have shape ${shapeString(w.shape)}`,
+            { layer: l.name },
+          );
+        }
+        p.value.set(w.data);
+      });
+    },
+  };
+  const declared = layers[0]!.declaredInputShape;
+  if (declared) model.build(declared);
+  return model;
+}
+
+/** Mean loss and metrics over `x`/`y` in batches, without training. */
+export function evaluateBatches(model: Model, internals: ModelInternals, x: Tensor, y: Tensor, batchSize: number): Logs {
+  const c = model.compiled!;
+  const n = x.shape[0]!;
+  const k = model.outputShape![model.outputShape!.length - 1] ?? 1;
+  const rowsPer = sizeOf(model.outputShape!) / k;
+  const w = targetWidth(c.loss, k) * rowsPer;
+  let loss = 0;
+  let correct = 0;
+  const bs = Math.max(1, batchSize);
+  for (let s = 0; s < n; s += bs) {
+    const e = Math.min(n, s + bs);
+    const out = internals.forward(sliceRows(x, s, e).data, e - s, false, internals.rng);
+    const yt = y.data.subarray(s * w, e * w);
+    loss += computeLoss(c.loss, out, yt, (e - s) * rowsPer, k, null) * (e - s);
+    if (c.metrics.includes('accuracy')) correct += countCorrect(c.loss, out, yt, (e - s) * rowsPer, k) / rowsPer;
+  }
+  const logs: Logs = { loss: loss / n };
+  if (c.metrics.includes('accuracy')) logs.accuracy = correct / n;
+  return logs;
+}

@@ -1,0 +1,27 @@
+/** Pipelines: slipway.yaml stages, the DAG, stage cache keys, the run cache, repro, status, experiments, triggers. */
+export { loadPipeline, buildPipeline, pipelineConfigSchema, type Pipeline, type PipelineConfig } from './load-pipeline.js';
+export { expandStages, isInside, type Stage, type OutSpec, type PlotSpec, type ParamsSpec } from './stage-model.js';
+export { interpolate } from './templating.js';
+export { readParamsFile, getDotted, setDotted, flattenParams, DEFAULT_PARAMS_FILE } from './params-file.js';
+export { readLock, writeLock, LOCK_FILE, type LockFile, type LockStage, type LockDep, type LockOut } from './lock-file.js';
+export { openPathHasher, type PathHasher, type PathHash } from './path-hasher.js';
+export { fingerprint, cacheKey, staleReasons, describeReason, type StageFingerprint, type StaleReason } from './stage-state.js';
+export { pipelineEnv, type PipelineEnv } from './pipeline-env.js';
+export { repro, selectStages, type ReproOptions, type ReproResult, type StageResult } from './repro.js';
+export { acquireReproLock, type ReproLock, type ReproLockInfo } from './repro-lock.js';
+export { lookupRunCache, saveRunCache, type RunCacheEntry } from './run-cache.js';
+export { pipelineStatus, type StageStatus } from './pipeline-status.js';
+export { dagText, dagDot, dagMermaid } from './render-dag.js';
+export { renderJobManifest, writeJobManifest, type KubernetesObject, type JobRenderOptions } from './kubernetes-job.js';
+export { readMetricsFile } from './stage-outputs.js';
+export {
+  runExperiment,
+  queueExperiment,
+  runQueuedExperiments,
+  listExperiments,
+  parseOverride,
+  usedParams,
+  pipelineMetrics,
+  type ExperimentRecord,
+  type ParamOverride,
+} from './experiments.js';

@@ -1,0 +1,48 @@
+import { join } from 'node:path';
+import type { Workspace } from '../config/index.js';
+import type { Db } from '../meta/index.js';
+import { openStatCache, type ObjectStore, type StatCache } from '../store/index.js';
+import { LOCK_FILE } from './lock-file.js';
+
+/** Everything a pipeline operation works with. */
+export interface PipelineEnv {
+  /** The folder stages run in: the workspace root, or an experiment's isolated copy. */
+  readonly root: string;
+  /** The workspace that owns the store, database, logs and tracked runs. */
+  readonly workspace: Workspace;
+  readonly db: Db;
+  readonly store: ObjectStore;
+  readonly statCache: StatCache;
+  /** `slipway.lock` of `root`. */
+  readonly lockPath: string;
+  /** The workspace lock taken by `repro` (one per root). */
+  readonly reproLockPath: string;
+  /** Tracking experiment that stage runs go to (default `pipeline`). */
+  readonly experiment: string;
+  /** Tags put on every stage run (e.g. the experiment name of `exp run`). */
+  readonly tags: Readonly<Record<string, string>>;
+  close(): void;
+}
+
+/** Builds the environment for a workspace (or for `root`, an isolated copy of it). */
+export function pipelineEnv(
+  workspace: Workspace,
+  db: Db,
+  store: ObjectStore,
+  opts: { root?: string; experiment?: string; tags?: Record<string, string> } = {},
+): PipelineEnv {
+  const root = opts.root ?? workspace.root;
+  const statCache = openStatCache(join(workspace.stateDir, 'stat-cache.db'));
+  return {
+    root,
+    workspace,
+    db,
+    store,
+    statCache,
+    lockPath: join(root, LOCK_FILE),
+    reproLockPath: root === workspace.root ? join(workspace.stateDir, 'repro.lock') : join(root, '.repro.lock'),
+    experiment: opts.experiment ?? 'pipeline',
+    tags: opts.tags ?? {},
+    close: () => statCache.close(),
+  };
+}

@@ -1,0 +1,11 @@
+export type { ModelFormat, ModelVersion, ModelSummary, AliasRecord, AliasMove, Lineage, LineageDataset } from './types.js';
+export { parseModelRef, formatModelRef, assertAliasName, isModelName, type ModelRef } from './model-ref.js';
+export { registerModel, type RegisterModelOptions } from './register-model.js';
+export { resolveModelRef, checkoutModelVersion } from './resolve-model.js';
+export { listModels, listVersions, listAliases, getVersion } from './model-repository.js';
+export { diffVersions, type VersionDiff, type DiffEntry } from './diff-versions.js';
+export { setAlias, aliasHistory, rollbackAlias, rollbackTarget, type SetAliasOptions } from './aliases.js';
+export { promote, type PromoteOptions, type PromoteResult, type GateCheck } from './promote.js';
+export { deliverWebhooks, signPayload, type WebhookConfig, type WebhookDelivery } from './webhooks.js';
+export { modelLineage, lineageText, lineageDot, type LineageGraph } from './lineage.js';
+export { readOnnxSignature, readFolderSignature, validateSignature } from './read-signature.js';

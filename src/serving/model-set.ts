@@ -1,0 +1,229 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Signature } from '../engine/signature.js';
+import { SlipwayError } from '../errors/index.js';
+import { batchingPredict, type BatchingOptions, type BatchObserver } from './batcher.js';
+import { parseRef, type RegistrySource } from './registry-source.js';
+import { loadModelRuntime } from './runtimes/load-runtime.js';
+import type { ModelRuntime, TensorData } from './runtimes/model-runtime.js';
+
+/** One model to serve: a registry reference (`name`, `name:alias`, `name@N`) or a model folder. */
+export interface ModelSource {
+  readonly name?: string;
+  readonly ref?: string;
+  readonly dir?: string;
+  /** Version number given to a folder model (default 1). */
+  readonly version?: number;
+  /** Labels pointing at a folder model (e.g. ['production']). */
+  readonly labels?: readonly string[];
+}
+
+/** A loaded model version ready to take requests. */
+export interface Servable {
+  readonly name: string;
+  readonly version: number;
+  readonly signature: Signature;
+  readonly runtime: ModelRuntime;
+  predict(inputs: Readonly<Record<string, TensorData>>): Promise<Record<string, TensorData>>;
+}
+
+interface Entry {
+  readonly servable: Servable;
+  inflight: number;
+  retired: boolean;
+  pinned: boolean;
+  readonly cleanup?: () => void;
+}
+
+interface ModelState {
+  readonly versions: Map<number, Entry>;
+  readonly labels: Map<string, number>;
+}
+
+/** Which version a request asks for. */
+export interface VersionSelector {
+  readonly version?: number;
+  readonly label?: string;
+}
+
+/** Options of the served set. */
+export interface ModelSetOptions {
+  readonly registry?: RegistrySource;
+  readonly batching?: BatchingOptions;
+  readonly observer?: (model: string) => BatchObserver;
+  /** Called when a label moves or a reload fails (for logs). */
+  readonly onEvent?: (e: { kind: 'swap' | 'load-failed'; model: string; label?: string; from?: number; to?: number; error?: string }) => void;
+}
+
+/** The models being served: versions, labels, hot swap, reference-counted retirement. */
+export interface ModelSet {
+  names(): string[];
+  /** Versions loaded for a model, ascending, and its labels. */
+  describe(name: string): { versions: number[]; labels: Record<string, number> };
+  /** Runs `fn` with the selected servable, keeping it alive (not closed by a swap) until `fn` settles. */
+  use<T>(name: string, sel: VersionSelector, fn: (s: Servable) => Promise<T>): Promise<T>;
+  get(name: string, sel: VersionSelector): Servable;
+  /** Re-resolves every alias reference and swaps in moved versions; returns how many swapped. */
+  refresh(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Loads every source fully before returning; a source that fails to load throws MODEL_LOAD_FAILED. */
+export async function openModelSet(sources: readonly ModelSource[], opts: ModelSetOptions): Promise<ModelSet> {
+  const models = new Map<string, ModelState>();
+  const aliasRefs: { name: string; alias: string; ref: string }[] = [];
+  let closed = false;
+
+  const state = (name: string): ModelState => {
+    let s = models.get(name);
+    if (!s) models.set(name, (s = { versions: new Map(), labels: new Map() }));
+    return s;
+  };
+  const makeServable = async (name: string, version: number, dir: string): Promise<Servable> => {
+    const runtime = await loadModelRuntime(dir);
+    const predict = opts.batching && opts.batching.maxBatchSize > 1 && runtime.signature.inputs.every((t) => t.shape[0] === -1)
+      ? batchingPredict(runtime, opts.batching, opts.observer?.(name))
+      : (inputs: Readonly<Record<string, TensorData>>) => runtime.predict(inputs);
+    return { name, version, signature: runtime.signature, runtime, predict };
+  };
+  const loadFromRegistry = async (ref: string, name: string, version: number): Promise<Entry> => {
+    if (!opts.registry) throw new SlipwayError('MODEL_LOAD_FAILED', `Serving ${ref} needs a workspace (registry); run inside one or serve a model folder.`);
+    const dir = mkdtempSync(join(tmpdir(), `slipway-serve-${name}-${version}-`));
+    const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
+    try {
+      await opts.registry.checkout(`${name}@${version}`, dir);
+      return { servable: await makeServable(name, version, dir), inflight: 0, retired: false, pinned: false, cleanup };
+    } catch (e) {
+      cleanup();
+      throw e;
+    }
+  };
+  const retire = (entry: Entry): void => {
+    entry.retired = true;
+    if (entry.inflight === 0) void closeEntry(entry);
+  };
+  const closeEntry = async (entry: Entry): Promise<void> => {
+    await entry.servable.runtime.close().catch(() => undefined);
+    entry.cleanup?.();
+  };
+
+  try {
+    for (const src of sources) {
+      if (src.dir) {
+        const name = src.name ?? 'model';
+        const version = src.version ?? 1;
+        const s = state(name);
+        const servable = await makeServable(name, version, src.dir);
+        s.versions.set(version, { servable, inflight: 0, retired: false, pinned: true });
+        for (const l of src.labels ?? []) s.labels.set(l, version);
+        continue;
+      }
+      if (!src.ref) throw new SlipwayError('MODEL_LOAD_FAILED', 'A served model needs a registry reference (ref) or a folder (dir).');
+      if (!opts.registry) throw new SlipwayError('MODEL_LOAD_FAILED', `Serving ${src.ref} needs a workspace (registry); run inside one or serve a model folder.`);
+      const p = parseRef(src.ref);
+      const name = src.name ?? p.name;
+      const mv = await opts.registry.resolve(src.ref);
+      const s = state(name);
+      let entry = s.versions.get(mv.version);
+      if (!entry) {
+        entry = await loadFromRegistry(src.ref, p.name, mv.version);
+        s.versions.set(mv.version, entry);
+      }
+      if (p.version !== undefined) entry.pinned = true;
+      if (p.alias) {
+        s.labels.set(p.alias, mv.version);
+        aliasRefs.push({ name, alias: p.alias, ref: `${p.name}:${p.alias}` });
+      }
+    }
+  } catch (e) {
+    for (const s of models.values()) for (const en of s.versions.values()) await closeEntry(en);
+    throw e;
+  }
+
+  const select = (name: string, sel: VersionSelector): Entry => {
+    const s = models.get(name);
+    if (!s) throw new SlipwayError('SERVABLE_NOT_FOUND', `Model "${name}" is not served here; served models: ${[...models.keys()].join(', ') || 'none'}.`);
+    let v: number | undefined;
+    if (sel.version !== undefined) v = sel.version;
+    else if (sel.label !== undefined) {
+      v = s.labels.get(sel.label);
+      if (v === undefined) throw new SlipwayError('SERVABLE_NOT_FOUND', `Model "${name}" has no label "${sel.label}"; labels: ${[...s.labels.keys()].join(', ') || 'none'}.`);
+    } else v = s.labels.get('production') ?? Math.max(...s.versions.keys());
+    const e = s.versions.get(v);
+    if (!e) throw new SlipwayError('SERVABLE_NOT_FOUND', `Model "${name}" version ${v} is not served; versions: ${[...s.versions.keys()].join(', ')}.`);
+    return e;
+  };
+
+  return {
+    names: () => [...models.keys()],
+    describe(name) {
+      const s = models.get(name);
+      if (!s) throw new SlipwayError('SERVABLE_NOT_FOUND', `Model "${name}" is not served here; served models: ${[...models.keys()].join(', ') || 'none'}.`);
+      return { versions: [...s.versions.keys()].sort((a, b) => a - b), labels: Object.fromEntries(s.labels) };
+    },
+    get: (name, sel) => select(name, sel).servable,
+    async use(name, sel, fn) {
+      const e = select(name, sel);
+      e.inflight++;
+      try {
+        return await fn(e.servable);
+      } finally {
+        e.inflight--;
+        if (e.retired && e.inflight === 0) void closeEntry(e);
+      }
+    },
+    async refresh() {
+      let swapped = 0;
+      for (const a of aliasRefs) {
+        if (closed) break;
+        const s = state(a.name);
+        const current = s.labels.get(a.alias);
+        let target: number;
+        try {
+          target = (await opts.registry!.resolve(a.ref)).version;
+        } catch (e) {
+          opts.onEvent?.({ kind: 'load-failed', model: a.name, label: a.alias, error: (e as Error).message });
+          continue;
+        }
+        if (target === current) continue;
+        let entry = s.versions.get(target);
+        if (!entry) {
+          try {
+            // Load fully first; the running version keeps serving until the new one is ready, and stays if it fails.
+            entry = await loadFromRegistry(a.ref, a.name, target);
+          } catch (e) {
+            opts.onEvent?.({ kind: 'load-failed', model: a.name, label: a.alias, from: current, to: target, error: (e as Error).message });
+            continue;
+          }
+          if (closed) {
+            await closeEntry(entry);
+            break;
+          }
+          s.versions.set(target, entry);
+        }
+        s.labels.set(a.alias, target);
+        swapped++;
+        opts.onEvent?.({ kind: 'swap', model: a.name, label: a.alias, from: current, to: target });
+        if (current !== undefined && ![...s.labels.values()].includes(current)) {
+          const old = s.versions.get(current);
+          if (old && !old.pinned) {
+            s.versions.delete(current);
+            retire(old);
+          }
+        }
+      }
+      return swapped;
+    },
+    async close() {
+      closed = true;
+      const idle: Promise<void>[] = [];
+      for (const s of models.values())
+        for (const e of s.versions.values()) {
+          e.retired = true;
+          if (e.inflight === 0) idle.push(closeEntry(e));
+        }
+      await Promise.all(idle);
+    },
+  };
+}

@@ -1,0 +1,17 @@
+import { loadModel } from '../../engine/index.js';
+
+/** The slice of an engine tensor the serving runtime passes around. */
+export interface EngineTensor {
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
+/** A loaded engine model (inference only). */
+export interface EngineModel {
+  predict(x: EngineTensor): EngineTensor;
+}
+
+/** Loads an engine-format model folder (model.json + weights.bin + signature.json) through the engine. */
+export async function loadEngineModel(dir: string): Promise<EngineModel> {
+  return loadModel(dir);
+}

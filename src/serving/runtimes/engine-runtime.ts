@@ -1,0 +1,132 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { ModelFile } from '../../engine/model-format.js';
+import type { Signature } from '../../engine/signature.js';
+import { SlipwayError } from '../../errors/index.js';
+import { loadEngineModel, type EngineModel } from './engine-model.js';
+import type { ModelRuntime, TensorData } from './model-runtime.js';
+
+/** Options for the engine runtime. */
+export interface EngineRuntimeOptions {
+  /**
+   * Models whose weights.bin is at most this many bytes predict inline on the calling thread: for them the
+   * worker hop (structured clone + two thread wake-ups, ~50-100 µs) costs more than the prediction itself.
+   * Larger models predict in a worker thread so the event loop keeps parsing requests meanwhile. Default 64 KiB.
+   */
+  readonly inlineMaxWeightBytes?: number;
+}
+
+interface Pending {
+  resolve(v: { shape: number[]; data: Float32Array }): void;
+  reject(e: Error): void;
+}
+
+/** Runs predictions of one engine model in a worker thread (works under tsx and from dist). */
+async function startWorker(dir: string): Promise<{ predict(shape: number[], data: Float32Array): Promise<{ shape: number[]; data: Float32Array }>; close(): Promise<void> }> {
+  // Under tsx this file is .ts and the worker inherits `--import tsx` through execArgv; from dist both are .js.
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const worker = new Worker(new URL(`./engine-worker${ext}`, import.meta.url), { workerData: { dir } });
+  const pending = new Map<number, Pending>();
+  let nextId = 1;
+  let failure: Error | null = null;
+  await new Promise<void>((resolve, reject) => {
+    const onMsg = (m: { ready?: boolean; error?: string }): void => {
+      worker.off('message', onMsg);
+      if (m.ready) resolve();
+      else reject(new Error(m.error ?? 'engine worker failed to start'));
+    };
+    worker.on('message', onMsg);
+    worker.once('error', reject);
+  }).catch(async (e: unknown) => {
+    await worker.terminate();
+    throw e;
+  });
+  worker.on('message', (m: { id: number; shape?: number[]; data?: Float32Array; error?: string }) => {
+    const p = pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id);
+    if (m.error !== undefined || !m.data || !m.shape) p.reject(new SlipwayError('INPUT_INVALID', `prediction failed: ${m.error ?? 'no output'}`));
+    else p.resolve({ shape: m.shape, data: m.data });
+  });
+  const failAll = (e: Error): void => {
+    failure = e;
+    for (const p of pending.values()) p.reject(e);
+    pending.clear();
+  };
+  worker.on('error', failAll);
+  worker.on('exit', () => failAll(new SlipwayError('SERVABLE_NOT_READY', 'the engine worker exited; reload the model.')));
+  worker.unref();
+  return {
+    predict(shape, data) {
+      if (failure) return Promise.reject(failure);
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        worker.postMessage({ id, shape, data });
+      });
+    },
+    async close() {
+      await worker.terminate();
+    },
+  };
+}
+
+/** Loads an engine-format model folder (model.json) as a runtime; inference runs in a worker unless tiny. */
+export async function loadEngineRuntime(dir: string, opts: EngineRuntimeOptions = {}): Promise<ModelRuntime> {
+  let file: ModelFile;
+  try {
+    file = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as ModelFile;
+  } catch (e) {
+    throw new SlipwayError('MODEL_LOAD_FAILED', `Could not read ${join(dir, 'model.json')}: ${(e as Error).message}. Re-save the model with saveModel().`, undefined, { cause: e });
+  }
+  let signature: Signature = file.signature;
+  try {
+    signature = JSON.parse(readFileSync(join(dir, 'signature.json'), 'utf8')) as Signature;
+  } catch {
+    // model.json carries the signature too; signature.json is the canonical copy when present.
+  }
+  if (!signature || signature.inputs.length !== 1 || signature.outputs.length !== 1) {
+    throw new SlipwayError('MODEL_LOAD_FAILED', `The engine model in ${dir} must have exactly one input and one output in its signature.`);
+  }
+  const inputName = signature.inputs[0]!.name;
+  const output = signature.outputs[0]!;
+  let weightBytes = 0;
+  try {
+    weightBytes = statSync(join(dir, 'weights.bin')).size;
+  } catch {
+    weightBytes = 0;
+  }
+  const inline = weightBytes <= (opts.inlineMaxWeightBytes ?? 64 * 1024);
+  let run: (shape: number[], data: Float32Array) => Promise<{ shape: number[]; data: Float32Array }>;
+  let close: () => Promise<void>;
+  try {
+    if (inline) {
+      const model: EngineModel = await loadEngineModel(dir);
+      run = async (shape, data) => {
+        const y = model.predict({ shape, data });
+        return { shape: [...y.shape], data: y.data };
+      };
+      close = async () => undefined;
+    } else {
+      const w = await startWorker(dir);
+      run = (shape, data) => w.predict(shape, data);
+      close = () => w.close();
+    }
+  } catch (e) {
+    if (e instanceof SlipwayError) throw e;
+    throw new SlipwayError('MODEL_LOAD_FAILED', `Could not load the engine model in ${dir}: ${(e as Error).message}.`, undefined, { cause: e });
+  }
+  return {
+    format: 'slipway',
+    signature,
+    async predict(inputs: Readonly<Record<string, TensorData>>): Promise<Record<string, TensorData>> {
+      const x = inputs[inputName];
+      if (!x) throw new SlipwayError('INPUT_MISSING', `input "${inputName}" is missing.`);
+      const data = x.data instanceof Float32Array ? x.data : Float32Array.from(x.data as ArrayLike<number>);
+      const y = await run([...x.shape], data);
+      return { [output.name]: { dtype: 'FP32', shape: y.shape, data: y.data } };
+    },
+    close,
+  };
+}
