@@ -40,7 +40,9 @@ try {
   // Anchor: raw prepared INSERTs of the same rows in one transaction, into an identical fresh table.
   const raw = new Database(join(dir, 'anchor.db'));
   raw.pragma('journal_mode = WAL');
-  raw.exec('CREATE TABLE metrics (run_id TEXT NOT NULL, key TEXT NOT NULL, step BIGINT NOT NULL, ts BIGINT NOT NULL, value DOUBLE PRECISION NOT NULL)');
+  raw.exec(
+    'CREATE TABLE metrics (run_id TEXT NOT NULL, key TEXT NOT NULL, step BIGINT NOT NULL, ts BIGINT NOT NULL, value DOUBLE PRECISION NOT NULL)',
+  );
   raw.exec('CREATE INDEX metrics_history_cover ON metrics (run_id, key, step, ts, value)');
   const ins = raw.prepare('INSERT INTO metrics VALUES (?, ?, ?, ?, ?)');
   t0 = process.hrtime.bigint();
@@ -66,8 +68,11 @@ try {
   // 3. listRuns over many runs with a metric filter (about 10% match), newest first and sorted by the metric.
   t0 = process.hrtime.bigint();
   for (let i = 0; i < RUNS; i++) {
-    const { id } = await createRun(db, { experiment: i % 2 ? 'sweep-a' : 'sweep-b', params: { lr: String(10 ** -(1 + (i % 4))), seed: String(i) } });
-    const acc = (i * 7919) % RUNS / RUNS;
+    const { id } = await createRun(db, {
+      experiment: i % 2 ? 'sweep-a' : 'sweep-b',
+      params: { lr: String(10 ** -(1 + (i % 4))), seed: String(i) },
+    });
+    const acc = ((i * 7919) % RUNS) / RUNS;
     await logBatch(db, id, {
       metrics: [
         { key: 'accuracy', value: acc, step: 0, timestamp: now },

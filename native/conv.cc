@@ -14,29 +14,112 @@ namespace {
 // Rows of the im2col matrix processed per task: a few hundred rows x K floats stays in L2.
 int chunk_rows(int k) { return std::max(32, std::min(512, 98304 / std::max(1, k))); }
 
-// Writes rows [r0, r1) of the im2col matrix (row = output pixel (n, oh, ow); column = (kh, kw, ic)) into col.
-void im2col_rows(const Geo& g, const float* x, long r0, long r1, float* col) {
-  const int K = g.k_h * g.k_w * g.in_c;
+// A run of patch columns [p, p + len) that all come from one filter tap (kh, kw), channels [c, c + len).
+struct Run {
+  int kh, kw, c, len, p;
+};
+
+// Splits patch columns [p0, p0 + kc) into runs of one tap each.
+void tap_runs(const Geo& g, int p0, int kc, std::vector<Run>& runs) {
+  runs.clear();
+  for (int p = p0; p < p0 + kc;) {
+    const int tap = p / g.in_c, c = p % g.in_c;
+    const int len = std::min(g.in_c - c, p0 + kc - p);
+    runs.push_back({tap / g.k_w, tap % g.k_w, c, len, p - p0});
+    p += len;
+  }
+}
+
+// Packs A = im2col(x) rows [row0 + i0, +mc) straight from the image (the forward pass's left operand).
+void pack_patch_rows(const Geo& g, const float* x, long row0, int i0, int mc, int p0, int kc, int mr, float* out) {
+  thread_local std::vector<Run> runs;
+  tap_runs(g, p0, kc, runs);
   const long hw = static_cast<long>(g.out_h) * g.out_w;
-  for (long r = r0; r < r1; r++) {
-    const int n = static_cast<int>(r / hw);
-    const int rem = static_cast<int>(r % hw);
-    const int oh = rem / g.out_w, ow = rem % g.out_w;
-    float* dst = col + (r - r0) * K;
-    for (int kh = 0; kh < g.k_h; kh++) {
-      const int ih = oh * g.stride_h + kh - g.pad_top;
-      for (int kw = 0; kw < g.k_w; kw++) {
-        const int iw = ow * g.stride_w + kw - g.pad_left;
-        float* d = dst + (kh * g.k_w + kw) * g.in_c;
+  for (int ip = 0; ip < mc; ip += mr) {
+    const int rows = std::min(mr, mc - ip);
+    for (int r = 0; r < mr; r++) {
+      float* o = out + r;
+      if (r >= rows) {
+        for (int p = 0; p < kc; p++) o[p * mr] = 0.0f;
+        continue;
+      }
+      const long row = row0 + i0 + ip + r;
+      const long n = row / hw;
+      const int rem = static_cast<int>(row % hw);
+      const int h0 = (rem / g.out_w) * g.stride_h - g.pad_top, w0 = (rem % g.out_w) * g.stride_w - g.pad_left;
+      const float* img = x + n * g.in_h * g.in_w * g.in_c;
+      for (const Run& run : runs) {
+        const int ih = h0 + run.kh, iw = w0 + run.kw;
+        float* d = o + static_cast<long>(run.p) * mr;
         if (ih < 0 || ih >= g.in_h || iw < 0 || iw >= g.in_w) {
-          std::memset(d, 0, sizeof(float) * g.in_c);
+          for (int j = 0; j < run.len; j++) d[j * mr] = 0.0f;
         } else {
-          const float* s = x + ((static_cast<long>(n) * g.in_h + ih) * g.in_w + iw) * g.in_c;
-          if (g.in_c == 1) *d = *s;
-          else std::memcpy(d, s, sizeof(float) * g.in_c);
+          const float* src = img + (static_cast<long>(ih) * g.in_w + iw) * g.in_c + run.c;
+          for (int j = 0; j < run.len; j++) d[j * mr] = src[j];
         }
       }
     }
+    out += static_cast<long>(mr) * kc;
+  }
+}
+
+// Packs A = im2col(x)^T: rows are patch columns [i0, +mc), columns are image rows [row0 + p0, +kc) (the filter
+// gradient's left operand).
+void pack_patch_cols(const Geo& g, const float* x, long row0, int i0, int mc, int p0, int kc, int mr, float* out) {
+  struct Pixel {
+    const float* img;
+    int h0, w0;
+  };
+  thread_local std::vector<Run> runs;
+  thread_local std::vector<Pixel> pixels;
+  const int K = g.k_h * g.k_w * g.in_c;
+  const long hw = static_cast<long>(g.out_h) * g.out_w;
+  // Decode each image row once for all panels.
+  pixels.resize(kc);
+  for (int p = 0; p < kc; p++) {
+    const long row = row0 + p0 + p;
+    const long n = row / hw;
+    const int rem = static_cast<int>(row % hw);
+    pixels[p] = {x + n * g.in_h * g.in_w * g.in_c, (rem / g.out_w) * g.stride_h - g.pad_top, (rem % g.out_w) * g.stride_w - g.pad_left};
+  }
+  const bool inside = g.pad_top == 0 && g.pad_left == 0 && (g.out_h - 1) * g.stride_h + g.k_h <= g.in_h &&
+                      (g.out_w - 1) * g.stride_w + g.k_w <= g.in_w;
+  for (int ip = 0; ip < mc; ip += mr) {
+    const int rows = std::min(mr, mc - ip);
+    if (inside) {
+      // Every tap is in bounds: each panel row is a fixed offset from the pixel's window origin.
+      long offs[32];
+      for (int r = 0; r < rows; r++) {
+        const int kidx = i0 + ip + r, tap = kidx / g.in_c;
+        offs[r] = (static_cast<long>(tap / g.k_w) * g.in_w + tap % g.k_w) * g.in_c + kidx % g.in_c;
+      }
+      for (int p = 0; p < kc; p++) {
+        float* o = out + static_cast<long>(p) * mr;
+        const Pixel& px = pixels[p];
+        const float* base = px.img + (static_cast<long>(px.h0) * g.in_w + px.w0) * g.in_c;
+        for (int r = 0; r < rows; r++) o[r] = base[offs[r]];
+        for (int r = rows; r < mr; r++) o[r] = 0.0f;
+      }
+      out += static_cast<long>(mr) * kc;
+      continue;
+    }
+    tap_runs(g, i0 + ip, std::min(rows, K - (i0 + ip)), runs);
+    for (int p = 0; p < kc; p++) {
+      float* o = out + static_cast<long>(p) * mr;
+      const Pixel& px = pixels[p];
+      for (const Run& run : runs) {
+        const int ih = px.h0 + run.kh, iw = px.w0 + run.kw;
+        float* d = o + run.p;
+        if (ih < 0 || ih >= g.in_h || iw < 0 || iw >= g.in_w) {
+          for (int j = 0; j < run.len; j++) d[j] = 0.0f;
+        } else {
+          const float* src = px.img + (static_cast<long>(ih) * g.in_w + iw) * g.in_c + run.c;
+          for (int j = 0; j < run.len; j++) d[j] = src[j];
+        }
+      }
+      for (int r = rows; r < mr; r++) o[r] = 0.0f;
+    }
+    out += static_cast<long>(mr) * kc;
   }
 }
 
@@ -75,18 +158,45 @@ SLIPWAY_CLONES void bias_activation_rows(float* x, const float* bias, long r0, l
   }
 }
 
+namespace {
+// True when every window lies inside the input (no padding is read), so patches can be read in place.
+bool windows_inside(const Geo& g) {
+  return g.pad_top == 0 && g.pad_left == 0 && (g.out_h == 0 || (g.out_h - 1) * g.stride_h + g.k_h <= g.in_h) &&
+         (g.out_w == 0 || (g.out_w - 1) * g.stride_w + g.k_w <= g.in_w);
+}
+}  // namespace
+
 void conv2d_forward(const Geo& g, const float* x, const float* w, const float* bias, Act act, float* out) {
   const int K = g.k_h * g.k_w * g.in_c, N = g.out_c;
   const long M = static_cast<long>(g.batch) * g.out_h * g.out_w;
   if (M == 0 || N == 0) return;
-  PackedB pb = pack_b(MatView{w, N, 1}, K, N, scratch(1, packed_b_floats(K, N)));
   const int rows = chunk_rows(K);
   const long tasks = (M + rows - 1) / rows;
+  if (windows_inside(g) && K > 0) {
+    // Implicit GEMM: each output pixel's patch is k_h runs of k_w * in_c contiguous floats of x, read in place.
+    PackedB pb = pack_b_whole(MatView{w, N, 1}, K, N, scratch(1, packed_b_floats(K, N)));
+    const long hw = static_cast<long>(g.out_h) * g.out_w;
+    parallel_for(static_cast<int>(tasks), [&](int t) {
+      const long r0 = static_cast<long>(t) * rows, r1 = std::min(M, r0 + rows);
+      thread_local std::vector<const float*> ptrs;
+      ptrs.resize(r1 - r0);
+      for (long r = r0; r < r1; r++) {
+        const long n = r / hw;
+        const int rem = static_cast<int>(r % hw);
+        const int ih = (rem / g.out_w) * g.stride_h, iw = (rem % g.out_w) * g.stride_w;
+        ptrs[r - r0] = x + ((n * g.in_h + ih) * g.in_w + iw) * g.in_c;
+      }
+      gemm_rowptr(static_cast<int>(r1 - r0), N, ptrs.data(), g.k_h, g.k_w * g.in_c, static_cast<long>(g.in_w) * g.in_c, pb,
+                  out + r0 * N, N);
+      bias_activation_rows(out, bias, r0, r1, N, act);
+    });
+    return;
+  }
+  PackedB pb = pack_b(MatView{w, N, 1}, K, N, scratch(1, packed_b_floats(K, N)));
   parallel_for(static_cast<int>(tasks), [&](int t) {
     const long r0 = static_cast<long>(t) * rows, r1 = std::min(M, r0 + rows);
-    float* col = scratch(2, static_cast<size_t>(rows) * K);
-    im2col_rows(g, x, r0, r1, col);
-    gemm_packed(static_cast<int>(r1 - r0), 0, N, MatView{col, K, 1}, pb, out + r0 * N, N, false);
+    const PackA pack = [&](int i0, int mc, int p0, int kc, int mr, float* o) { pack_patch_rows(g, x, r0, i0, mc, p0, kc, mr, o); };
+    gemm_packed(static_cast<int>(r1 - r0), 0, N, pack, pb, out + r0 * N, N, false);
     bias_activation_rows(out, bias, r0, r1, N, act);
   });
 }
@@ -120,43 +230,80 @@ void conv2d_backward_input(const Geo& g, const float* dy, const float* w, float*
   });
 }
 
+namespace {
+// Writes rows [r0, r1) of im2col(x) into col (rows x K): one copy per filter row when windows lie inside the input.
+void im2col_rows(const Geo& g, const float* x, long r0, long r1, float* col) {
+  const int K = g.k_h * g.k_w * g.in_c;
+  const long hw = static_cast<long>(g.out_h) * g.out_w;
+  const bool inside = windows_inside(g);
+  for (long r = r0; r < r1; r++) {
+    const long n = r / hw;
+    const int rem = static_cast<int>(r % hw);
+    const int h0 = (rem / g.out_w) * g.stride_h - g.pad_top, w0 = (rem % g.out_w) * g.stride_w - g.pad_left;
+    const float* img = x + n * g.in_h * g.in_w * g.in_c;
+    float* dst = col + (r - r0) * K;
+    for (int kh = 0; kh < g.k_h; kh++) {
+      const int ih = h0 + kh;
+      if (inside) {
+        std::memcpy(dst + kh * g.k_w * g.in_c, img + (static_cast<long>(ih) * g.in_w + w0) * g.in_c, sizeof(float) * g.k_w * g.in_c);
+        continue;
+      }
+      for (int kw = 0; kw < g.k_w; kw++) {
+        const int iw = w0 + kw;
+        float* d = dst + (kh * g.k_w + kw) * g.in_c;
+        if (ih < 0 || ih >= g.in_h || iw < 0 || iw >= g.in_w) std::memset(d, 0, sizeof(float) * g.in_c);
+        else std::memcpy(d, img + (static_cast<long>(ih) * g.in_w + iw) * g.in_c, sizeof(float) * g.in_c);
+      }
+    }
+  }
+}
+}  // namespace
+
 void conv2d_backward_filter(const Geo& g, const float* x, const float* dy, float* dw, float* db) {
   const int K = g.k_h * g.k_w * g.in_c, N = g.out_c;
   const long M = static_cast<long>(g.batch) * g.out_h * g.out_w;
   const int threads = pool_threads();
   const int rows = chunk_rows(K);
   const long chunks = (M + rows - 1) / rows;
-  // One partial dW (+ db) per task over a fixed split of the rows, summed at the end: deterministic for a given
-  // thread count.
+  // Wide patches (K >= 64): dW^T (N x K) = dY^T (N x rows) * im2col(x) (rows x K), so both operands pack with
+  // contiguous copies. Narrow ones (e.g. a first layer, K = 9): dW (K x N) = im2col(x)^T * dY, patches packed from x.
+  const bool transposed = K >= 64;
+  // One partial per task over a fixed split of the rows, summed at the end: deterministic for a given thread count.
   const int tasks = static_cast<int>(std::max(1L, std::min<long>(threads, chunks)));
-  const size_t part = static_cast<size_t>(K) * N + N;
+  const size_t kn = static_cast<size_t>(K) * N;
+  const size_t part = kn + N;
   std::vector<float> partials(static_cast<size_t>(tasks) * part, 0.0f);
   const long per = (chunks + tasks - 1) / tasks;
   parallel_for(tasks, [&](int t) {
     float* pw = partials.data() + t * part;
-    float* pb_sum = pw + static_cast<size_t>(K) * N;
+    float* pb_sum = pw + kn;
     bool first = true;
-    float* col = scratch(2, static_cast<size_t>(rows) * K);
-    float* bbuf = scratch(3, packed_b_floats(rows, N));
     for (long ch = t * per; ch < std::min(chunks, (t + 1) * per); ch++) {
       const long r0 = ch * rows, r1 = std::min(M, r0 + rows);
       const int rc = static_cast<int>(r1 - r0);
-      im2col_rows(g, x, r0, r1, col);
       const float* dyc = dy + r0 * N;
-      PackedB pb = pack_b(MatView{dyc, N, 1}, rc, N, bbuf);
-      // dW (K x N) += col^T (K x rc) * dY (rc x N)
-      gemm_packed(K, 0, N, MatView{col, 1, K}, pb, pw, N, !first);
+      if (transposed) {
+        float* col = scratch(2, static_cast<size_t>(rows) * K);
+        im2col_rows(g, x, r0, r1, col);
+        PackedB pb = pack_b(MatView{col, K, 1}, rc, K, scratch(3, packed_b_floats(rows, K)));
+        gemm_packed(N, 0, K, MatView{dyc, 1, N}, pb, pw, K, !first);
+      } else {
+        PackedB pb = pack_b_or_view(MatView{dyc, N, 1}, rc, N, scratch(3, packed_b_floats(rows, N)));
+        const PackA pack = [&](int i0, int mc, int p0, int kc, int mr, float* o) { pack_patch_cols(g, x, r0, i0, mc, p0, kc, mr, o); };
+        gemm_packed(K, 0, N, pack, pb, pw, N, !first);
+      }
       first = false;
       for (int r = 0; r < rc; r++)
         for (int c = 0; c < N; c++) pb_sum[c] += dyc[static_cast<long>(r) * N + c];
     }
   });
-  const size_t kn = static_cast<size_t>(K) * N;
-  for (size_t i = 0; i < kn; i++) {
-    float s = 0.0f;
-    for (int t = 0; t < tasks; t++) s += partials[t * part + i];
-    dw[i] = s;
-  }
+  for (int kk = 0; kk < K; kk++)
+    for (int c = 0; c < N; c++) {
+      const size_t i = transposed ? static_cast<size_t>(c) * K + kk : static_cast<size_t>(kk) * N + c;
+      float s = 0.0f;
+      for (int t = 0; t < tasks; t++) s += partials[t * part + i];
+      dw[static_cast<size_t>(kk) * N + c] = s;
+    }
   if (db)
     for (int c = 0; c < N; c++) {
       float s = 0.0f;

@@ -79,13 +79,83 @@ void ukr_plain(int kc, const float* a, const float* b, float* c, long ldc, bool 
     for (int j = 0; j < 8; j++) c[i * ldc + j] = acc ? c[i * ldc + j] + r[i][j] : r[i][j];
 }
 
+// Row-pointer variants of the micro-kernels: A is read in place through one pointer per row (see gemm_rowptr).
+using RowKernel = void (*)(int nseg, int seg_len, long seg_stride, const float* const* rows, const float* b, float* c, long ldc);
+
+__attribute__((target("avx512f"))) void rk_avx512(int nseg, int seg_len, long seg_stride, const float* const* rows, const float* b,
+                                                  float* c, long ldc) {
+  __m512 r[8][2];
+  const float* a[8];
+  for (int i = 0; i < 8; i++) {
+    r[i][0] = r[i][1] = _mm512_setzero_ps();
+    a[i] = rows[i];
+  }
+  for (int s = 0; s < nseg; s++) {
+    const long off = s * seg_stride;
+    for (int p = 0; p < seg_len; p++) {
+      __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+#pragma GCC unroll 8
+      for (int i = 0; i < 8; i++) {
+        __m512 av = _mm512_set1_ps(a[i][off + p]);
+        r[i][0] = _mm512_fmadd_ps(av, b0, r[i][0]);
+        r[i][1] = _mm512_fmadd_ps(av, b1, r[i][1]);
+      }
+      b += 32;
+    }
+  }
+  for (int i = 0; i < 8; i++) {
+    _mm512_storeu_ps(c + i * ldc, r[i][0]);
+    _mm512_storeu_ps(c + i * ldc + 16, r[i][1]);
+  }
+}
+
+__attribute__((target("avx2,fma"))) void rk_avx2(int nseg, int seg_len, long seg_stride, const float* const* rows, const float* b,
+                                                 float* c, long ldc) {
+  __m256 r[6][2];
+  const float* a[6];
+  for (int i = 0; i < 6; i++) {
+    r[i][0] = r[i][1] = _mm256_setzero_ps();
+    a[i] = rows[i];
+  }
+  for (int s = 0; s < nseg; s++) {
+    const long off = s * seg_stride;
+    for (int p = 0; p < seg_len; p++) {
+      __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+#pragma GCC unroll 6
+      for (int i = 0; i < 6; i++) {
+        __m256 av = _mm256_broadcast_ss(a[i] + off + p);
+        r[i][0] = _mm256_fmadd_ps(av, b0, r[i][0]);
+        r[i][1] = _mm256_fmadd_ps(av, b1, r[i][1]);
+      }
+      b += 16;
+    }
+  }
+  for (int i = 0; i < 6; i++) {
+    _mm256_storeu_ps(c + i * ldc, r[i][0]);
+    _mm256_storeu_ps(c + i * ldc + 8, r[i][1]);
+  }
+}
+
+void rk_plain(int nseg, int seg_len, long seg_stride, const float* const* rows, const float* b, float* c, long ldc) {
+  float r[4][8] = {};
+  for (int s = 0; s < nseg; s++)
+    for (int p = 0; p < seg_len; p++) {
+      for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 8; j++) r[i][j] += rows[i][s * seg_stride + p] * b[j];
+      b += 8;
+    }
+  for (int i = 0; i < 4; i++)
+    for (int j = 0; j < 8; j++) c[i * ldc + j] = r[i][j];
+}
+
 struct Micro {
   int mr;
   int nr;
   MicroKernel fn;
+  RowKernel rows;
 };
 
-const Micro kMicro[3] = {{4, 8, ukr_plain}, {6, 16, ukr_avx2}, {8, 32, ukr_avx512}};
+const Micro kMicro[3] = {{4, 8, ukr_plain, rk_plain}, {6, 16, ukr_avx2, rk_avx2}, {8, 32, ukr_avx512, rk_avx512}};
 
 std::atomic<int> g_simd{-1};
 
@@ -162,7 +232,8 @@ size_t packed_b_floats(int k, int n) {
   return static_cast<size_t>(k) * static_cast<size_t>((n + nr - 1) / nr * nr) + 64;
 }
 
-PackedB pack_b(MatView b, int k, int n, float* out) {
+namespace {
+PackedB pack_b_blocks(MatView b, int k, int n, float* out, int kc_max) {
   const int nr = micro().nr;
   PackedB pb;
   pb.data = out;
@@ -170,7 +241,6 @@ PackedB pack_b(MatView b, int k, int n, float* out) {
   pb.n = n;
   pb.nr = nr;
   pb.npad = (n + nr - 1) / nr * nr;
-  const int kc_max = kc_block(k);
   // Layout: for each K block starting at p0 (size kc): the panels j = 0.. of kc x NR floats, at p0 * npad.
   for (int p0 = 0; p0 < k; p0 += kc_max) {
     int kc = std::min(kc_max, k - p0);
@@ -192,8 +262,58 @@ PackedB pack_b(MatView b, int k, int n, float* out) {
   }
   return pb;
 }
+}  // namespace
+
+PackedB pack_b(MatView b, int k, int n, float* out) { return pack_b_blocks(b, k, n, out, kc_block(k)); }
+
+PackedB pack_b_or_view(MatView b, int k, int n, float* out) {
+  const int nr = micro().nr;
+  if (n == nr && b.cs == 1 && b.rs == n) {
+    PackedB pb;
+    pb.data = const_cast<float*>(b.data);  // read only: gemm never writes B
+    pb.k = k;
+    pb.n = n;
+    pb.npad = n;
+    pb.nr = nr;
+    return pb;
+  }
+  return pack_b(b, k, n, out);
+}
+
+PackedB pack_b_whole(MatView b, int k, int n, float* out) { return pack_b_blocks(b, k, n, out, k > 0 ? k : 1); }
+
+void gemm_rowptr(int m, int n, const float* const* rows, int nseg, int seg_len, long seg_stride, const PackedB& b, float* c,
+                 long ldc) {
+  const Micro& mk = micro();
+  const int mr = mk.mr, nr = mk.nr;
+  const int k = nseg * seg_len;
+  alignas(64) float tmp[8 * 32];
+  for (int j0 = 0; j0 < n; j0 += nr) {
+    const float* bp = b.data + static_cast<size_t>(j0) * k;
+    const int cols = std::min(nr, n - j0);
+    for (int i0 = 0; i0 < m; i0 += mr) {
+      const int rws = std::min(mr, m - i0);
+      float* cij = c + i0 * ldc + j0;
+      if (rws == mr && cols == nr) {
+        mk.rows(nseg, seg_len, seg_stride, rows + i0, bp, cij, ldc);
+      } else {
+        const float* last[8];
+        for (int i = 0; i < mr; i++) last[i] = rows[i0 + std::min(i, rws - 1)];
+        mk.rows(nseg, seg_len, seg_stride, last, bp, tmp, nr);
+        for (int i = 0; i < rws; i++)
+          for (int j = 0; j < cols; j++) cij[i * ldc + j] = tmp[i * nr + j];
+      }
+    }
+  }
+}
 
 void gemm_packed(int m, int n0, int n1, MatView a, const PackedB& b, float* c, long ldc, bool accumulate) {
+  gemm_packed(
+      m, n0, n1, [&a](int i0, int mc, int p0, int kc, int mr, float* out) { pack_a(a, i0, mc, p0, kc, mr, out); }, b, c, ldc,
+      accumulate);
+}
+
+void gemm_packed(int m, int n0, int n1, const PackA& pack, const PackedB& b, float* c, long ldc, bool accumulate) {
   const Micro& mk = micro();
   const int mr = mk.mr, nr = mk.nr;
   const int k = b.k;
@@ -213,7 +333,7 @@ void gemm_packed(int m, int n0, int n1, MatView a, const PackedB& b, float* c, l
     const float* bblock = b.data + static_cast<size_t>(p0) * b.npad;
     for (int i0 = 0; i0 < m; i0 += mc_max) {
       const int mc = std::min(mc_max, m - i0);
-      pack_a(a, i0, mc, p0, kc, mr, abuf);
+      pack(i0, mc, p0, kc, mr, abuf);
       for (int j0 = n0; j0 < n1; j0 += nr) {
         const float* bp = bblock + static_cast<size_t>(j0) * kc;
         const int cols = std::min(nr, n1 - j0);
@@ -239,7 +359,7 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, const
   MatView av{a, trans_a ? 1L : static_cast<long>(k), trans_a ? static_cast<long>(m) : 1L};
   MatView bv{b, trans_b ? 1L : static_cast<long>(n), trans_b ? static_cast<long>(k) : 1L};
   float* bbuf = scratch(1, packed_b_floats(k, n));
-  PackedB pb = pack_b(bv, k, n, bbuf);
+  PackedB pb = pack_b_or_view(bv, k, n, bbuf);
   const double flops = 2.0 * m * n * k;
   const int threads = pool_threads();
   const int mr = micro().mr, nr = pb.nr;

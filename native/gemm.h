@@ -2,6 +2,7 @@
 // MR x NR register-tiled micro-kernel) with AVX-512 / AVX2+FMA / portable micro-kernels chosen at run time.
 #pragma once
 #include <cstddef>
+#include <functional>
 
 namespace slipway {
 
@@ -39,6 +40,27 @@ PackedB pack_b(MatView b, int k, int n, float* out);
  * micro-kernel's NR). Single-threaded; callers parallelise over rows or column ranges.
  */
 void gemm_packed(int m, int n0, int n1, MatView a, const PackedB& b, float* c, long ldc, bool accumulate);
+
+/**
+ * Writes rows [i0, i0 + mc) x columns [p0, p0 + kc) of A as consecutive MR-tall panels (element (i, p) of a panel
+ * at p * mr + i; rows past m are zero). Lets convolutions pack image patches straight from the input (no im2col).
+ */
+using PackA = std::function<void(int i0, int mc, int p0, int kc, int mr, float* out)>;
+void gemm_packed(int m, int n0, int n1, const PackA& pack, const PackedB& b, float* c, long ldc, bool accumulate);
+
+/** Like pack_b, but returns a view of B itself when its rows already are the packed layout (n == NR, dense). */
+PackedB pack_b_or_view(MatView b, int k, int n, float* out);
+
+/** Packs B (k x n) as one K block (kc = k), the layout `gemm_rowptr` reads. */
+PackedB pack_b_whole(MatView b, int k, int n, float* out);
+
+/**
+ * C[m x n] = A * B (overwrites) where row i of A is not stored but read from the input in place: `nseg` segments
+ * of `seg_len` contiguous floats at rows[i] + s * seg_stride. A valid convolution over NHWC is exactly this (one
+ * segment per filter row), so its forward pass needs neither im2col nor packing of A. B from pack_b_whole.
+ */
+void gemm_rowptr(int m, int n, const float* const* rows, int nseg, int seg_len, long seg_stride, const PackedB& b, float* c,
+                 long ldc);
 
 /** The public GEMM (Kernels.gemm): C = op(A) op(B) (+ C), parallel over the pool. */
 void gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, const float* b, float* c, bool accumulate);

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerInit } from './init.js';
+import { registerTrain } from './train.js';
+import { registerEvaluate } from './evaluate.js';
 import { registerModels } from './models.js';
 import { registerGates } from './gates.js';
 import { registerLineage } from './lineage.js';
@@ -13,6 +15,12 @@ import { registerRepro } from './repro.js';
 import { registerStatus } from './status.js';
 import { registerDag } from './dag.js';
 import { registerExp } from './exp.js';
+import { registerMetrics } from './metrics.js';
+import { registerParams } from './params.js';
+import { registerPlots } from './plots.js';
+import { registerCi } from './ci.js';
+import { registerHooks } from './hooks.js';
+import { registerSchedule } from './schedule.js';
 import { registerRuns } from './runs.js';
 import { registerServer } from './server.js';
 
@@ -28,6 +36,8 @@ export function buildProgram(): Command {
     process.exit(err.exitCode === 0 ? 0 : 2);
   });
   registerInit(program);
+  registerTrain(program);
+  registerEvaluate(program);
   registerModels(program);
   registerGates(program);
   registerLineage(program);
@@ -40,6 +50,12 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerDag(program);
   registerExp(program);
+  registerMetrics(program);
+  registerParams(program);
+  registerPlots(program);
+  registerCi(program);
+  registerHooks(program);
+  registerSchedule(program);
   registerRuns(program);
   registerServer(program);
   return program;

@@ -50,7 +50,15 @@ function listText(runs: readonly RunRecord[]): string {
     .map(([k]) => k);
   return table(
     ['ID', 'EXPERIMENT', 'NAME', 'STATUS', 'STARTED', 'DURATION', ...keys],
-    runs.map((r) => [r.id, r.experiment, r.name ?? '', colourStatus(r.status), when(r.startTime), duration(r), ...keys.map((k) => r.metrics[k])]),
+    runs.map((r) => [
+      r.id,
+      r.experiment,
+      r.name ?? '',
+      colourStatus(r.status),
+      when(r.startTime),
+      duration(r),
+      ...keys.map((k) => r.metrics[k]),
+    ]),
   );
 }
 
@@ -154,7 +162,10 @@ export function registerRuns(program: Command): void {
     .description('list runs, newest first')
     .option('--experiment <name>', 'only runs of this experiment')
     .option('--status <status>', 'RUNNING, FINISHED, FAILED or KILLED')
-    .option('--where <filter>', 'conditions joined by "and": metrics.K / params.K / tags.K / status / name / kind compared with = != < <= > >= or like')
+    .option(
+      '--where <filter>',
+      'conditions joined by "and": metrics.K / params.K / tags.K / status / name / kind compared with = != < <= > >= or like',
+    )
     .option('--sort <order>', 'e.g. "metrics.accuracy desc", "params.lr asc", "start_time desc"')
     .option('--limit <n>', 'at most N runs (default 1000)')
     .option('--json', 'print JSON')
@@ -169,7 +180,13 @@ Examples:
     .action((o: { experiment?: string; status?: string; where?: string; sort?: string; limit?: string; json?: boolean }) =>
       runCommand(async (ctx) => {
         const b = await backendFor(ctx);
-        const list = await b.listRuns({ experiment: o.experiment, status: parseStatus(o.status), where: o.where, orderBy: o.sort, limit: parseLimit(o.limit) });
+        const list = await b.listRuns({
+          experiment: o.experiment,
+          status: parseStatus(o.status),
+          where: o.where,
+          orderBy: o.sort,
+          limit: parseLimit(o.limit),
+        });
         if (o.json) printJson(list);
         else process.stdout.write(`${listText(list)}\n`);
       }),
@@ -209,7 +226,10 @@ Examples:
     .description('export a run with every metric history, as JSON or CSV (run_id,key,step,timestamp,value)')
     .option('--format <format>', 'csv or json', 'json')
     .option('-o, --output <file>', 'write to FILE (atomically) instead of stdout')
-    .addHelpText('after', '\nExamples:\n  slipway runs export 01JD3Q6W2T… --format csv -o run.csv\n  slipway runs export 01JD3Q6W2T… --format json | jq .history.loss')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  slipway runs export 01JD3Q6W2T… --format csv -o run.csv\n  slipway runs export 01JD3Q6W2T… --format json | jq .history.loss',
+    )
     .action((id: string, o: { format: string; output?: string }) =>
       runCommand(async (ctx) => {
         if (o.format !== 'csv' && o.format !== 'json') throw new SlipwayError('USAGE', `--format must be csv or json (got "${o.format}")`);

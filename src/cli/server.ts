@@ -24,7 +24,8 @@ Examples:
       runCommand(async (ctx) => {
         const port = Number(o.port);
         const bodyLimit = Number(o.bodyLimit);
-        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SlipwayError('USAGE', `--port must be 0–65535 (got "${o.port}")`);
+        if (!Number.isInteger(port) || port < 0 || port > 65535)
+          throw new SlipwayError('USAGE', `--port must be 0–65535 (got "${o.port}")`);
         if (!Number.isInteger(bodyLimit) || bodyLimit < 1) throw new SlipwayError('USAGE', `--body-limit must be a positive integer`);
         const app = await buildServer({
           workspace: ctx.workspace(),

@@ -14,6 +14,6 @@ export type { Layer, ActivationName } from './layers/layer.js';
 export { adam, sgd, gd, type OptimizerConfig, type AdamOptions, type SgdOptions } from './optimizers.js';
 export { resolveLoss, type LossName, type LossSpec } from './losses.js';
 export { saveModel, loadModel, saveModelToStore, modelToFile, modelFromFile, modelSignature } from './model-io.js';
-// fitInWorker: added below once written
+export { fitInWorker, type FitInWorkerOptions } from './fit-in-worker.js';
 export { buildModelFromSpec, modelSpecSchema, type ModelSpec } from './model-spec.js';
 export * as datasets from './datasets.js';

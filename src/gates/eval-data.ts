@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Db } from '../meta/index.js';
 import type { ObjectStore } from '../store/index.js';
@@ -8,7 +8,10 @@ import type { TensorSpec } from '../engine/signature.js';
 
 /** Evaluation rows: features as one row-major Float32Array, labels, and where they came from. */
 export interface EvalData {
+  /** Rows as fed to the model (scaled). */
   readonly x: Float32Array;
+  /** Rows as stored (unscaled; the same array when the scale is 1), for slice rules on feature columns. */
+  readonly raw: Float32Array;
   readonly rows: number;
   /** Shape of one row as stored (e.g. [28, 28] for IDX images, [30] for a CSV). */
   readonly rowShape: readonly number[];
@@ -18,13 +21,14 @@ export interface EvalData {
   readonly classNames: readonly string[] | null;
   /** `name@N` of the dataset version, or the path. */
   readonly source: string;
-  readonly isImageIdx: boolean;
 }
 
 /** Where evaluation data comes from: the gate set's dataset (or an override), a CSV target and a scale. */
 export interface EvalDataSpec {
   readonly dataset: string;
   readonly target?: string | number | undefined;
+  /** Multiplies inputs (default 1/255 for uint8 IDX images, 1 otherwise). */
+  readonly scale?: number | undefined;
 }
 
 /**
@@ -54,11 +58,13 @@ async function loadFromPath(path: string, spec: EvalDataSpec, source: string): P
       throw new SlipwayError('GATE_DATA_INVALID', `${source} has no label column; set \`target:\` in the gate set to the column holding the labels`, {
         source,
       });
-    return { x: t.x, rows: t.rows, rowShape: [t.features.length], columns: t.features, y: t.y, classNames: t.classNames ?? null, source, isImageIdx: false };
+    const scale = spec.scale ?? 1;
+    const x = scale === 1 ? t.x : scaled(t.x, scale);
+    return { x, raw: t.x, rows: t.rows, rowShape: [t.features.length], columns: t.features, y: t.y, classNames: t.classNames ?? null, source };
   }
   const idx: { file: string; arr: IdxArray }[] = [];
   for (const f of files) {
-    const head = readFileSync(f).subarray(0, 64);
+    const head = readHead(f, 64);
     if (f.endsWith('.gz') || idxHeader(head)) {
       try {
         idx.push({ file: f, arr: await readIdx(f) });
@@ -74,15 +80,16 @@ async function loadFromPath(path: string, spec: EvalDataSpec, source: string): P
     const lab = labels[0]!.arr;
     if (img.shape[0] !== lab.shape[0])
       throw new SlipwayError('GATE_DATA_INVALID', `${source}: ${img.shape[0]} images but ${lab.shape[0]} labels`, { source });
+    const x = scaled(img.data, spec.scale ?? (img.dtype === 'uint8' ? 1 / 255 : 1));
     return {
-      x: Float32Array.from(img.data as ArrayLike<number>),
+      x,
+      raw: x,
       rows: img.shape[0]!,
       rowShape: img.shape.slice(1),
       columns: null,
       y: Float32Array.from(lab.data as ArrayLike<number>),
       classNames: null,
       source,
-      isImageIdx: img.dtype === 'uint8',
     };
   }
   throw new SlipwayError(
@@ -90,6 +97,23 @@ async function loadFromPath(path: string, spec: EvalDataSpec, source: string): P
     `${source} is neither one CSV file nor an IDX images + labels pair (found ${csv.length} CSV and ${idx.length} IDX files); point the gate's dataset at one`,
     { source },
   );
+}
+
+/** Converts to float32 and scales in one pass (typed-array .from with a map function is ~30x slower). */
+function scaled(src: ArrayLike<number>, scale: number): Float32Array {
+  const out = new Float32Array(src.length);
+  for (let i = 0; i < out.length; i++) out[i] = src[i]! * scale;
+  return out;
+}
+
+function readHead(file: string, n: number): Uint8Array {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    return buf.subarray(0, readSync(fd, buf, 0, n, 0));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function listAll(dir: string): string[] {

@@ -46,7 +46,10 @@ export function detectTask(signature: Signature, y: Float32Array, dataClassNames
 export function predictedClasses(p: Predictions, task: Task): Int32Array {
   if (task.kind === 'classification' && task.scalarBinary) {
     const probs = looksLikeProbabilities(p.outputs, p.rows, 1);
-    return Int32Array.from(p.outputs, (v) => (probs ? v >= 0.5 : v >= 0) ? 1 : 0);
+    const out = new Int32Array(p.rows);
+    const cut = probs ? 0.5 : 0;
+    for (let i = 0; i < p.rows; i++) out[i] = p.outputs[i]! >= cut ? 1 : 0;
+    return out;
   }
   return argmaxRows(p.outputs, p.rows, p.k);
 }
@@ -99,7 +102,11 @@ export interface Evaluation {
 
 /** Computes every metric of `task` from one set of predictions, over all rows or the rows in `idx`. */
 export function evaluate(task: Task, p: Predictions, y: Float32Array, classes: Int32Array | null, idx?: Int32Array): Evaluation {
-  const rows = idx ?? Int32Array.from({ length: p.rows }, (_, i) => i);
+  let rows = idx;
+  if (!rows) {
+    rows = new Int32Array(p.rows);
+    for (let i = 0; i < rows.length; i++) rows[i] = i;
+  }
   if (task.kind === 'regression') {
     let se = 0;
     let ae = 0;
@@ -118,8 +125,12 @@ export function evaluate(task: Task, p: Predictions, y: Float32Array, classes: I
     return { rows: rows.length, metrics: { mse, rmse: Math.sqrt(mse), mae: ae / n, r2: ss === 0 ? 0 : 1 - se / ss, loss: mse }, perClass: [] };
   }
   const pred = classes!;
-  const yt = Int32Array.from(rows, (i) => y[i]!);
-  const yp = Int32Array.from(rows, (i) => pred[i]!);
+  const yt = new Int32Array(rows.length);
+  const yp = new Int32Array(rows.length);
+  for (let j = 0; j < rows.length; j++) {
+    yt[j] = y[rows[j]!]!;
+    yp[j] = pred[rows[j]!]!;
+  }
   const r = classificationReport(yt, yp, task.numClasses, task.labels);
   return {
     rows: rows.length,

@@ -11,7 +11,7 @@ import type { GateResult } from './types.js';
 export interface RuleContext {
   readonly task: Task;
   readonly data: EvalData;
-  /** Inputs as fed to the model (scaled). */
+  /** Inputs as fed to the model (scaled; the same as data.x). */
   readonly x: Float32Array;
   readonly rowShape: readonly number[];
   readonly batchSize: number;
@@ -139,7 +139,7 @@ function sliceFloor(s: { metric: string; min: number; column?: string | undefine
   for (let i = 0; i < ctx.data.rows; i++) {
     if (labelSet && !labelSet.has(ctx.data.y[i]!)) continue;
     if (col >= 0) {
-      const v = ctx.data.x[i * width + col]!;
+      const v = ctx.data.raw[i * width + col]!;
       if (s.values && !s.values.some((w) => Math.abs(w - v) < 1e-6)) continue;
       if (s.range && (v < s.range[0] || v > s.range[1])) continue;
     }

@@ -56,7 +56,7 @@ export async function runGates(db: Db, store: ObjectStore, opts: RunGatesOptions
   const set = gateSetFor(opts.gates, candidate.name);
   const tmpRoot = opts.tmpDir ?? join(opts.root, '.slipway', 'tmp');
   mkdirSync(tmpRoot, { recursive: true });
-  const data = await loadEvalData(db, store, { dataset: opts.dataset ?? set.dataset, target: set.target }, { root: opts.root, tmpDir: tmpRoot });
+  const data = await loadEvalData(db, store, { dataset: opts.dataset ?? set.dataset, target: set.target, scale: set.scale }, { root: opts.root, tmpDir: tmpRoot });
   const rowShape = inputRowShape(candidate.signature.inputs, data);
   const task = detectTask(candidate.signature, data.y, data.classNames);
   if (task.kind === 'classification') {
@@ -78,8 +78,7 @@ export async function runGates(db: Db, store: ObjectStore, opts: RunGatesOptions
       if (mv) inputRowShape(mv.signature.inputs, data);
       against.set(r.no_regression.against, mv);
     }
-  const scale = set.scale ?? (data.isImageIdx ? 1 / 255 : 1);
-  const x = scale === 1 ? data.x : Float32Array.from(data.x, (v) => v * scale);
+  const x = data.x;
   const load = opts.loadRuntime ?? ((dir: string) => loadModelRuntime(dir));
   const clock: PredictClock = { ms: 0, calls: 0 };
   let loadMs = 0;

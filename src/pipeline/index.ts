@@ -25,3 +25,11 @@ export {
   type ExperimentRecord,
   type ParamOverride,
 } from './experiments.js';
+export { isGitRevision, readAtRevision, ciBaseBranch } from './git-revision.js';
+export { currentMetrics, currentParams, resolveBase, diffValues, diffMarkdown, type MetricsByFile, type DiffRow, type ResolvedBase } from './metrics-diff.js';
+export { readPlotFile, lineChartSvg, plotsHtml, writePlots, type Chart, type Series } from './plots-svg.js';
+export { runHistoryCharts } from './run-history-charts.js';
+export { runCi, type CiResult, type CiOptions } from './ci-run.js';
+export { writeCiWorkflow } from './ci-workflows.js';
+export { installPostCommitHook, uninstallPostCommitHook, gitHooksDir } from './git-hooks.js';
+export { startScheduler, scheduleTick, dueTriggers, checkSchedules, type ScheduleEntry, type Trigger, type SchedulerOptions } from './scheduler.js';

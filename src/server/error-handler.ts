@@ -7,8 +7,15 @@ export function toRequestError(err: unknown): SlipwayError {
   const e = err as Partial<FastifyError> & { validation?: unknown };
   const code = e?.code;
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || e?.statusCode === 413)
-    return new SlipwayError('BODY_TOO_LARGE', 'the request body is larger than the server accepts; send smaller batches (or raise --body-limit)');
-  if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (err instanceof SyntaxError && e?.statusCode === 400))
+    return new SlipwayError(
+      'BODY_TOO_LARGE',
+      'the request body is larger than the server accepts; send smaller batches (or raise --body-limit)',
+    );
+  if (
+    code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+    code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+    (err instanceof SyntaxError && e?.statusCode === 400)
+  )
     return new SlipwayError('MALFORMED_JSON', `the request body is not valid JSON (${e?.message ?? 'parse error'}); send a JSON object`);
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
     return new SlipwayError('BAD_REQUEST', 'unsupported content type; send JSON with content-type: application/json');
@@ -27,6 +34,11 @@ export function installErrorHandling(app: FastifyInstance): void {
     void reply.status(se.httpStatus).send({ error: { code: se.code, message: se.message } });
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply.status(404).send({ error: { code: 'ROUTE_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}; see GET /api/health and the API docs` } });
+    void reply.status(404).send({
+      error: {
+        code: 'ROUTE_NOT_FOUND',
+        message: `no route ${req.method} ${req.url.split('?')[0]}; see GET /api/health and the API docs`,
+      },
+    });
   });
 }

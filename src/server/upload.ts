@@ -32,9 +32,13 @@ export async function streamIntoStore(
     await pipeline(body, meter, createWriteStream(tmp));
     const hash = h.digest('hex');
     if (expectHash !== undefined && hash !== expectHash)
-      throw new SlipwayError('BAD_REQUEST', `uploaded bytes hash to ${hash}, not ${expectHash}; the upload was corrupted or the id is wrong`, {
-        hash,
-      });
+      throw new SlipwayError(
+        'BAD_REQUEST',
+        `uploaded bytes hash to ${hash}, not ${expectHash}; the upload was corrupted or the id is wrong`,
+        {
+          hash,
+        },
+      );
     store.putFileKnown(tmp, hash);
     return { hash, size };
   } finally {

@@ -121,7 +121,7 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
   registerV2Rest(app, ctx);
   app.get('/metrics', async (_req, reply) => reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()));
   app.post('/v1/feedback', async (req) => {
-    if (!opts.db) throw new SlipwayError('SERVABLE_NOT_READY', 'feedback needs the server to run with a workspace database (run slipway serve inside a workspace).');
+    if (!opts.db) throw new SlipwayError('ROUTE_NOT_FOUND', 'feedback is off: this server runs without a workspace database (run slipway serve inside a workspace).');
     const items = parseFeedbackBody(req.body);
     await log?.flush();
     return { accepted: await recordFeedback(opts.db, items) };

@@ -73,6 +73,8 @@ export interface ModelSet {
 export async function openModelSet(sources: readonly ModelSource[], opts: ModelSetOptions): Promise<ModelSet> {
   const models = new Map<string, ModelState>();
   const aliasRefs: { name: string; alias: string; ref: string }[] = [];
+  // Versions that failed to load are not retried on every poll; they are tried again only after the alias moves away.
+  const failed = new Map<string, number>();
   let closed = false;
 
   const state = (name: string): ModelState => {
@@ -186,13 +188,17 @@ export async function openModelSet(sources: readonly ModelSource[], opts: ModelS
           opts.onEvent?.({ kind: 'load-failed', model: a.name, label: a.alias, error: (e as Error).message });
           continue;
         }
+        const key = `${a.name}:${a.alias}`;
         if (target === current) continue;
+        if (failed.get(key) === target) continue;
+        failed.delete(key);
         let entry = s.versions.get(target);
         if (!entry) {
           try {
             // Load fully first; the running version keeps serving until the new one is ready, and stays if it fails.
             entry = await loadFromRegistry(a.ref, a.name, target);
           } catch (e) {
+            failed.set(key, target);
             opts.onEvent?.({ kind: 'load-failed', model: a.name, label: a.alias, from: current, to: target, error: (e as Error).message });
             continue;
           }

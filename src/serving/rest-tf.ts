@@ -185,7 +185,7 @@ export function registerTfRest(app: FastifyInstance, ctx: ServingContext, monito
       if (p.resource === 'status') return tfStatus(ctx, p.model, p.sel);
       if (p.resource === 'metadata') return tfMetadata(ctx, p.model, p.sel);
       ctx.models.describe(p.model);
-      if (!monitoring) throw new SlipwayError('SERVABLE_NOT_READY', 'monitoring needs the server to run with a workspace database.');
+      if (!monitoring) throw new SlipwayError('ROUTE_NOT_FOUND', 'monitoring is off: this server runs without a workspace database (run slipway serve inside a workspace).');
       return monitoring(p.model, req);
     }
     if (isGet) throw new SlipwayError('ROUTE_NOT_FOUND', `:${p.resource} takes POST.`);

@@ -72,6 +72,7 @@ export function flattenNested(value: unknown, where: string): { shape: number[];
   const shape: number[] = [];
   let probe: unknown = value;
   while (Array.isArray(probe)) {
+    if (shape.length >= 16) throw new SlipwayError('INPUT_INVALID', `${where}: arrays nested more than 16 deep; no model here takes such a tensor.`);
     shape.push(probe.length);
     if (probe.length === 0) break;
     probe = probe[0];
@@ -152,7 +153,7 @@ export function toNested(t: TensorData, from = 0, to = t.shape[0] ?? 1): unknown
   for (let r = from; r < to; r++) {
     const start = r * per;
     const flat = nums ? Array.prototype.slice.call(nums, start, start + per) as number[] : toNumbers(t.data.subarray(start, start + per) as Typed);
-    rows.push(nest(flat, inner));
+    rows.push(inner.length === 0 ? flat[0] : nest(flat, inner));
   }
   return rows;
 }

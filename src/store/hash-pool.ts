@@ -1,8 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { SlipwayError } from '../errors/index.js';
-import { statSync } from 'node:fs';
-import { OPENSSL_MIN_BYTES, sha256File } from './hash.js';
+import { sha256File } from './hash.js';
 
 /** The hash and size of one file. */
 export interface FileDigest {
@@ -120,37 +119,6 @@ async function hashInWorkers(paths: readonly string[], nWorkers: number, onProgr
 /** Hashes many files in parallel (worker threads on all cores for big jobs); results are in input order. */
 export async function hashFiles(paths: readonly string[], opts: HashFilesOptions = {}): Promise<FileDigest[]> {
   if (paths.length === 0) return [];
-  // Big files go to the system openssl (SHA-NI), one process per file, which already spreads over the cores.
-  const sizes = paths.map((p) => {
-    try {
-      return statSync(p).size;
-    } catch {
-      return 0;
-    }
-  });
-  const bigIdx = paths.map((_, i) => i).filter((i) => sizes[i]! >= OPENSSL_MIN_BYTES);
-  if (bigIdx.length > 0 && opts.workers === undefined) {
-    const smallIdx = paths.map((_, i) => i).filter((i) => sizes[i]! < OPENSSL_MIN_BYTES);
-    const out: FileDigest[] = new Array(paths.length);
-    let done = 0;
-    let bytes = 0;
-    const tick = (d: FileDigest): void => opts.onProgress?.(++done, (bytes += d.size));
-    const cores = availableParallelism();
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      while (next < bigIdx.length) {
-        const i = bigIdx[next++]!;
-        out[i] = await sha256File(paths[i]!);
-        tick(out[i]!);
-      }
-    };
-    const small = hashFiles(
-      smallIdx.map((i) => paths[i]!),
-      { onProgress: undefined },
-    ).then((ds) => ds.forEach((d, k) => ((out[smallIdx[k]!] = d), tick(d))));
-    await Promise.all([small, ...Array.from({ length: Math.min(cores, bigIdx.length) }, lane)]);
-    return out;
-  }
   const cores = availableParallelism();
   const nWorkers = opts.workers ?? (paths.length >= 64 && cores > 1 ? cores : 0);
   if (nWorkers <= 0) return hashConcurrent(paths, opts.onProgress);

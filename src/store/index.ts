@@ -1,4 +1,4 @@
-export { sha256, sha256File, sha256FileInProcess, isHash, OPENSSL_MIN_BYTES } from './hash.js';
+export { sha256, sha256File, isHash } from './hash.js';
 export { openObjectStore, writeFileAtomic, objectSize, type ObjectStore } from './object-store.js';
 export {
   putTree,

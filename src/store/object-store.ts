@@ -15,7 +15,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { copyFile, open, rename, rm, chmod, mkdir, access } from 'node:fs/promises';
+import { copyFile, open, rename, rm } from 'node:fs/promises';
 import { SlipwayError } from '../errors/index.js';
 import { isHash, sha256, sha256File } from './hash.js';
 
@@ -71,14 +71,14 @@ function copyFileAtomic(src: string, dest: string): void {
   }
 }
 
-/** Async `copyFileAtomic`: reflink-or-copy to a temp name, fsync, rename. */
+/** Async `copyFileAtomic`: reflink-or-copy to a temp name, make read-only, fsync, rename. */
 async function copyFileAtomicAsync(src: string, dest: string): Promise<void> {
   const tmp = `${dest}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   try {
     await copyFile(src, tmp, constants.COPYFILE_FICLONE);
-    await chmod(tmp, 0o444);
     const fh = await open(tmp, 'r+');
     try {
+      await fh.chmod(0o444);
       await fh.sync();
     } finally {
       await fh.close();
@@ -92,15 +92,6 @@ async function copyFileAtomicAsync(src: string, dest: string): Promise<void> {
   }
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Opens (creating if needed) an object store rooted at `root`. */
 export function openObjectStore(root: string): ObjectStore {
   mkdirSync(root, { recursive: true });
@@ -108,8 +99,12 @@ export function openObjectStore(root: string): ObjectStore {
     if (!isHash(hash)) throw new SlipwayError('OBJECT_NOT_FOUND', `"${hash}" is not a sha256 object id`, { hash });
     return join(root, hash.slice(0, 2), hash.slice(2));
   };
+  const madeDirs = new Set<string>();
   const ensureDir = (hash: string): void => {
-    mkdirSync(join(root, hash.slice(0, 2)), { recursive: true });
+    const prefix = hash.slice(0, 2);
+    if (madeDirs.has(prefix)) return;
+    mkdirSync(join(root, prefix), { recursive: true });
+    madeDirs.add(prefix);
   };
   const store: ObjectStore = {
     root,
@@ -135,8 +130,9 @@ export function openObjectStore(root: string): ObjectStore {
     },
     async putFileKnownAsync(path, hash) {
       const dest = pathOf(hash);
-      if (await exists(dest)) return;
-      await mkdir(join(root, hash.slice(0, 2)), { recursive: true });
+      // existsSync is a single cheap stat; going through the thread pool would cost more than it saves.
+      if (existsSync(dest)) return;
+      ensureDir(hash);
       await copyFileAtomicAsync(path, dest);
     },
     getBytes(hash) {

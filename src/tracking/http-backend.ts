@@ -2,11 +2,12 @@ import { openAsBlob, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SlipwayError, catalogue, type ErrorCode } from '../errors/index.js';
 import { listFiles, sha256File } from '../store/index.js';
-import type { ArtifactRecord, RunQuery, TrackingBackend } from './backend.js';
+import type { ArtifactRecord, MetricRow, RunQuery, TrackingBackend } from './backend.js';
 import type { MetricPoint, RunRecord } from './types.js';
 
 /** Metric points per log-batch request (keeps each body well under the server's default 1 MiB limit). */
 const POINTS_PER_REQUEST = 5000;
+const BYTES_PER_REQUEST = 512 * 1024;
 
 /** Encodes a slash-separated path for a URL, segment by segment. */
 export function encodePath(p: string): string {
@@ -51,7 +52,11 @@ export function httpBackend(baseUrl: string, opts: { token?: string | undefined 
     if (!res.ok) {
       const err = (json as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined)?.error;
       const code = err?.code && err.code in catalogue ? (err.code as ErrorCode) : 'INTERNAL';
-      throw new SlipwayError(code, err?.message ?? `tracking server answered ${res.status} ${res.statusText} for ${method} ${path}`, err?.details);
+      throw new SlipwayError(
+        code,
+        err?.message ?? `tracking server answered ${res.status} ${res.statusText} for ${method} ${path}`,
+        err?.details,
+      );
     }
     return json as T;
   }
@@ -65,13 +70,23 @@ export function httpBackend(baseUrl: string, opts: { token?: string | undefined 
       return { id: r.run.id, experiment: r.run.experiment };
     },
     async logBatch(id, batch) {
+      // Split by an estimate of the encoded size so every request stays under the server's body limit.
       const metrics = batch.metrics ?? [];
+      let part: MetricRow[] = [];
+      let bytes = 0;
       let first = true;
-      for (let i = 0; first || i < metrics.length; i += POINTS_PER_REQUEST) {
-        const part = metrics.slice(i, i + POINTS_PER_REQUEST);
+      const send = async (): Promise<void> => {
         await call('POST', `${runPath(id)}/log-batch`, first ? { ...batch, metrics: part } : { metrics: part });
         first = false;
+        part = [];
+        bytes = 0;
+      };
+      for (const m of metrics) {
+        part.push(m);
+        bytes += 80 + m.key.length;
+        if (part.length >= POINTS_PER_REQUEST || bytes >= BYTES_PER_REQUEST) await send();
       }
+      if (first || part.length > 0) await send();
     },
     async logArtifact(id, path, name) {
       let st;

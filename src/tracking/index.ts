@@ -2,7 +2,19 @@
 export type { ParamValue, RunStatus, DatasetInput, StartRunOptions, Run, RunRecord, MetricPoint } from './types.js';
 export type { TrackingBackend, CreateRunInput, MetricRow, LogBatch, ArtifactRecord, RunQuery, HistoryPage } from './backend.js';
 export { startRun, resolveBackend, paramStrings } from './start-run.js';
-export { getRun, metricHistory, endRun, createRun, logBatch, addArtifact, getArtifact, addInput, ensureExperiment, hydrateRuns, isFinalStatus } from './run-repository.js';
+export {
+  getRun,
+  metricHistory,
+  endRun,
+  createRun,
+  logBatch,
+  addArtifact,
+  getArtifact,
+  addInput,
+  ensureExperiment,
+  hydrateRuns,
+  isFinalStatus,
+} from './run-repository.js';
 export { listRuns, parseWhere, parseOrderBy, type Condition, type Order } from './run-query.js';
 export { localBackend, openLocalBackend, storeArtifact } from './local-backend.js';
 export { httpBackend } from './http-backend.js';

@@ -42,7 +42,13 @@ export function parseWhere(where: string): Condition[] {
     const m = COND.exec(p);
     if (!m) throw filterInvalid(where, `cannot read "${p.trim()}"`);
     const rawScope = (m[1] ?? 'attributes').toLowerCase();
-    const scope = rawScope.startsWith('metric') ? 'metrics' : rawScope.startsWith('param') ? 'params' : rawScope.startsWith('tag') ? 'tags' : 'attributes';
+    const scope = rawScope.startsWith('metric')
+      ? 'metrics'
+      : rawScope.startsWith('param')
+        ? 'params'
+        : rawScope.startsWith('tag')
+          ? 'tags'
+          : 'attributes';
     let key = m[2]!;
     if (/^["`]/.test(key)) key = key.slice(1, -1);
     const opRaw = m[3]!.toLowerCase();
@@ -54,7 +60,10 @@ export function parseWhere(where: string): Condition[] {
     else if (rawVal !== '' && Number.isFinite(Number(rawVal))) value = Number(rawVal);
     else value = rawVal;
     if (scope === 'attributes' && !(key.toLowerCase() in ATTRIBUTES))
-      throw filterInvalid(where, `unknown attribute "${key}" (use metrics.<key>, params.<key>, tags.<key>, or ${Object.keys(ATTRIBUTES).join(', ')})`);
+      throw filterInvalid(
+        where,
+        `unknown attribute "${key}" (use metrics.<key>, params.<key>, tags.<key>, or ${Object.keys(ATTRIBUTES).join(', ')})`,
+      );
     if (scope === 'metrics' && typeof value !== 'number') throw filterInvalid(where, `metrics.${key} must be compared with a number`);
     if (scope === 'metrics' && op === 'like') throw filterInvalid(where, `"like" works on params, tags and attributes, not metrics`);
     return { scope, key: scope === 'attributes' ? key.toLowerCase() : key, op, value };
@@ -97,10 +106,19 @@ export interface Order {
 
 /** Parses "metrics.accuracy desc" / "start_time" / "params.lr asc"; FILTER_INVALID otherwise. */
 export function parseOrderBy(orderBy: string): Order {
-  const m = /^\s*(?:(metrics|metric|params|param|tags|tag|attributes|attribute|attr)\.)?("[^"]+"|`[^`]+`|[A-Za-z0-9_.\-/:]+)(?:\s+(asc|desc))?\s*$/i.exec(orderBy);
+  const m =
+    /^\s*(?:(metrics|metric|params|param|tags|tag|attributes|attribute|attr)\.)?("[^"]+"|`[^`]+`|[A-Za-z0-9_.\-/:]+)(?:\s+(asc|desc))?\s*$/i.exec(
+      orderBy,
+    );
   if (!m) throw filterInvalid(orderBy, 'sort by "<key> [asc|desc]", e.g. "metrics.accuracy desc"');
   const rawScope = (m[1] ?? 'attributes').toLowerCase();
-  const scope = rawScope.startsWith('metric') ? 'metrics' : rawScope.startsWith('param') ? 'params' : rawScope.startsWith('tag') ? 'tags' : 'attributes';
+  const scope = rawScope.startsWith('metric')
+    ? 'metrics'
+    : rawScope.startsWith('param')
+      ? 'params'
+      : rawScope.startsWith('tag')
+        ? 'tags'
+        : 'attributes';
   let key = m[2]!;
   if (/^["`]/.test(key)) key = key.slice(1, -1);
   if (scope === 'attributes' && !(key.toLowerCase() in ATTRIBUTES)) throw filterInvalid(orderBy, `unknown attribute "${key}"`);
@@ -126,7 +144,9 @@ export async function listRuns(db: Db, query: RunQuery = {}): Promise<RunRecord[
   }
   if (query.status !== undefined) {
     if (!VALID_STATUS.has(query.status))
-      throw new SlipwayError('FILTER_INVALID', `status "${query.status}" is not one of RUNNING, FINISHED, FAILED, KILLED`, { status: query.status });
+      throw new SlipwayError('FILTER_INVALID', `status "${query.status}" is not one of RUNNING, FINISHED, FAILED, KILLED`, {
+        status: query.status,
+      });
     where.push('r.status = ?');
     args.push(query.status);
   }
@@ -154,7 +174,10 @@ export async function listRuns(db: Db, query: RunQuery = {}): Promise<RunRecord[
       const table = o.scope === 'metrics' ? 'latest_metrics' : o.scope;
       join = ` LEFT JOIN ${table} ob ON ob.run_id = r.id AND ob.key = ?`;
       // Runs without the key sort last in both directions and in both dialects; params/tags sort numerically when numbers.
-      const keys = o.scope === 'metrics' ? `ob.value ${dir}` : `(${numericText(db, 'ob.value')} IS NULL), ${numericText(db, 'ob.value')} ${dir}, ob.value ${dir}`;
+      const keys =
+        o.scope === 'metrics'
+          ? `ob.value ${dir}`
+          : `(${numericText(db, 'ob.value')} IS NULL), ${numericText(db, 'ob.value')} ${dir}, ob.value ${dir}`;
       order = `(ob.value IS NULL), ${keys}, r.start_time DESC, r.id DESC`;
       args.unshift(o.key);
     }

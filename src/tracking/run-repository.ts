@@ -100,16 +100,22 @@ async function upsertTags(db: Db, runId: string, tags: Readonly<Record<string, s
 
 function checkKey(key: string, what: string): void {
   if (typeof key !== 'string' || key === '' || key.length > 250 || /\s/.test(key))
-    throw new SlipwayError(what === 'metric' ? 'METRIC_INVALID' : 'BAD_REQUEST', `${what} key "${key}" is invalid: use 1–250 characters without spaces`, {
-      key,
-    });
+    throw new SlipwayError(
+      what === 'metric' ? 'METRIC_INVALID' : 'BAD_REQUEST',
+      `${what} key "${key}" is invalid: use 1–250 characters without spaces`,
+      {
+        key,
+      },
+    );
 }
 
 /** Checks one metric point (finite value, integer step, sane key); throws METRIC_INVALID. */
 export function validateMetric(m: MetricRow): void {
   checkKey(m.key, 'metric');
   if (typeof m.value !== 'number' || !Number.isFinite(m.value))
-    throw new SlipwayError('METRIC_INVALID', `metric "${m.key}" has value ${String(m.value)}; values must be finite numbers`, { key: m.key });
+    throw new SlipwayError('METRIC_INVALID', `metric "${m.key}" has value ${String(m.value)}; values must be finite numbers`, {
+      key: m.key,
+    });
   if (!Number.isSafeInteger(m.step) || !Number.isSafeInteger(m.timestamp))
     throw new SlipwayError('METRIC_INVALID', `metric "${m.key}" needs an integer step and timestamp (got ${m.step}, ${m.timestamp})`, {
       key: m.key,
@@ -130,7 +136,11 @@ function metricInsert(n: number): string {
 export async function logBatch(
   db: Db,
   runId: string,
-  batch: { metrics?: readonly MetricRow[] | undefined; params?: Readonly<Record<string, string>> | undefined; tags?: Readonly<Record<string, string>> | undefined },
+  batch: {
+    metrics?: readonly MetricRow[] | undefined;
+    params?: Readonly<Record<string, string>> | undefined;
+    tags?: Readonly<Record<string, string>> | undefined;
+  },
 ): Promise<void> {
   const metrics = batch.metrics ?? [];
   for (const m of metrics) validateMetric(m);
@@ -166,12 +176,10 @@ export async function logBatch(
 export async function addInput(db: Db, runId: string, input: DatasetInput): Promise<void> {
   if (!input || typeof input.dataset !== 'string' || !Number.isInteger(input.version) || typeof input.treeHash !== 'string')
     throw new SlipwayError('BAD_REQUEST', 'a run input needs { dataset: string, version: integer, treeHash: string }');
-  await db.run('INSERT INTO run_inputs (run_id, dataset, version, tree_hash) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, dataset, version) DO NOTHING', [
-    runId,
-    input.dataset,
-    input.version,
-    input.treeHash,
-  ]);
+  await db.run(
+    'INSERT INTO run_inputs (run_id, dataset, version, tree_hash) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, dataset, version) DO NOTHING',
+    [runId, input.dataset, input.version, input.treeHash],
+  );
 }
 
 /** Attaches a stored artifact to a run (a later artifact at the same path replaces it). */
@@ -228,7 +236,10 @@ interface RunRow {
 
 /** Loads full records for `ids`, in the order given (missing ids are skipped). */
 export async function hydrateRuns(db: Db, ids: readonly string[]): Promise<RunRecord[]> {
-  const out = new Map<string, RunRecord & { params: Record<string, string>; tags: Record<string, string>; metrics: Record<string, number> }>();
+  const out = new Map<
+    string,
+    RunRecord & { params: Record<string, string>; tags: Record<string, string>; metrics: Record<string, number> }
+  >();
   for (let i = 0; i < ids.length; i += CHUNK) {
     const part = ids.slice(i, i + CHUNK);
     const q = part.map(() => '?').join(', ');
@@ -256,9 +267,15 @@ export async function hydrateRuns(db: Db, ids: readonly string[]): Promise<RunRe
         artifacts: [],
       });
     }
-    for (const p of await db.all<{ run_id: string; key: string; value: string }>(`SELECT run_id, key, value FROM params WHERE run_id IN (${q}) ORDER BY key`, part))
+    for (const p of await db.all<{ run_id: string; key: string; value: string }>(
+      `SELECT run_id, key, value FROM params WHERE run_id IN (${q}) ORDER BY key`,
+      part,
+    ))
       out.get(p.run_id)!.params[p.key] = p.value;
-    for (const p of await db.all<{ run_id: string; key: string; value: string }>(`SELECT run_id, key, value FROM tags WHERE run_id IN (${q}) ORDER BY key`, part))
+    for (const p of await db.all<{ run_id: string; key: string; value: string }>(
+      `SELECT run_id, key, value FROM tags WHERE run_id IN (${q}) ORDER BY key`,
+      part,
+    ))
       out.get(p.run_id)!.tags[p.key] = p.value;
     for (const p of await db.all<{ run_id: string; key: string; value: number }>(
       `SELECT run_id, key, value FROM latest_metrics WHERE run_id IN (${q}) ORDER BY key`,

@@ -77,9 +77,11 @@ function liveRun(id: string, experiment: string, backend: TrackingBackend, owned
     const batch = buffer;
     buffer = [];
     // Flushes run one after another so points reach the backend in the order they were logged.
-    chain = chain.then(() => backend.logBatch(id, { metrics: batch })).catch((e: unknown) => {
-      failure ??= e;
-    });
+    chain = chain
+      .then(() => backend.logBatch(id, { metrics: batch }))
+      .catch((e: unknown) => {
+        failure ??= e;
+      });
     return chain;
   };
   const schedule = (): void => {

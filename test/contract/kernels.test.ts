@@ -76,6 +76,7 @@ const CONV_CASES: [string, Conv2dGeometry][] = [
   ['same padding 9x7x3 -> 9x7x5', geometry(2, 9, 7, 3, 5, 3, 3, 1, true)],
   ['same padding, stride 2, 8x7x4 -> 4x4x6', geometry(3, 8, 7, 4, 6, 3, 3, 2, true)],
   ['valid 5x5, stride 2, odd batch', geometry(5, 11, 12, 2, 7, 5, 5, 2, false)],
+  ['wide patches (K >= 64) with same padding, stride 2', geometry(2, 10, 9, 8, 16, 3, 3, 2, true)],
   ['1x1 convolution', geometry(2, 5, 6, 9, 11, 1, 1, 1, false)],
   ['rectangular 2x3 kernel, same padding', { ...geometry(1, 6, 9, 3, 4, 2, 3, 1, true), padTop: 0, padLeft: 1 }],
 ];

@@ -66,7 +66,12 @@ for (const [name, make] of targets) {
       assert.equal(Number(c!.c), 1000);
       await db.runMany('INSERT INTO kv (k, n) VALUES (?, ?)', []);
       // A failing row rolls back the whole batch.
-      await assert.rejects(db.runMany('INSERT INTO kv (k, n) VALUES (?, ?)', [['new1', 1], ['m5', 1]]));
+      await assert.rejects(
+        db.runMany('INSERT INTO kv (k, n) VALUES (?, ?)', [
+          ['new1', 1],
+          ['m5', 1],
+        ]),
+      );
       assert.equal(await db.get('SELECT k FROM kv WHERE k = ?', ['new1']), undefined);
     });
 

@@ -92,7 +92,14 @@ for (const [name, make] of harnesses) {
     });
 
     test('a run records params, tags, metrics, code version and environment', async () => {
-      const run = await startRun({ experiment: 'mnist', name: 'first', params: { lr: 0.01, epochs: 3, adam: true }, tags: { team: 'vision' }, backend: h.backend, workspace: h.dir });
+      const run = await startRun({
+        experiment: 'mnist',
+        name: 'first',
+        params: { lr: 0.01, epochs: 3, adam: true },
+        tags: { team: 'vision' },
+        backend: h.backend,
+        workspace: h.dir,
+      });
       for (let i = 0; i < 25; i++) run.logMetric('loss', 1 / (i + 1));
       run.logMetrics({ accuracy: 0.5 }, 0);
       run.logMetrics({ accuracy: 0.93 }, 1);
@@ -129,7 +136,8 @@ for (const [name, make] of harnesses) {
     test('code version is recorded inside a dirty git checkout', async () => {
       const repo = join(h.dir, 'repo');
       mkdirSync(repo);
-      const git = (...a: string[]): string => execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...a], { cwd: repo, encoding: 'utf8' });
+      const git = (...a: string[]): string =>
+        execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...a], { cwd: repo, encoding: 'utf8' });
       git('init', '-q');
       writeFileSync(join(repo, 'train.py'), 'print(1)\n');
       git('add', '.');
@@ -183,12 +191,20 @@ for (const [name, make] of harnesses) {
           ['saved-model', 'tree'],
         ],
       );
-      await assert.rejects(run.logArtifact(join(h.dir, 'missing.txt')), (e) => isSlipwayError(e, 'RUN_ENDED') || isSlipwayError(e, 'ARTIFACT_NOT_FOUND'));
+      await assert.rejects(
+        run.logArtifact(join(h.dir, 'missing.txt')),
+        (e) => isSlipwayError(e, 'RUN_ENDED') || isSlipwayError(e, 'ARTIFACT_NOT_FOUND'),
+      );
       assert.equal(readFileSync(join(h.dir, 'report.txt'), 'utf8'), 'accuracy 0.9\n');
     });
 
     test('inputs record dataset versions read', async () => {
-      const run = await startRun({ experiment: 'inp', backend: h.backend, workspace: h.dir, inputs: [{ dataset: 'mnist', version: 1, treeHash: 'a'.repeat(64) }] });
+      const run = await startRun({
+        experiment: 'inp',
+        backend: h.backend,
+        workspace: h.dir,
+        inputs: [{ dataset: 'mnist', version: 1, treeHash: 'a'.repeat(64) }],
+      });
       await run.logInput({ dataset: 'iris', version: 2, treeHash: 'b'.repeat(64) });
       await run.end();
       const rec = await h.backend.getRun(run.id);
@@ -243,12 +259,22 @@ for (const [name, make] of harnesses) {
       const run = await startRun({ experiment: 'err', params: { lr: 1 }, backend: h.backend, workspace: h.dir });
       await assert.rejects(run.logParams({ lr: 2 }), (e) => isSlipwayError(e, 'PARAM_CONFLICT'));
       await run.logParams({ lr: 1 });
-      assert.throws(() => run.logMetric('loss', Number.NaN), (e) => isSlipwayError(e, 'METRIC_INVALID'));
-      await assert.rejects(h.backend.logBatch(run.id, { metrics: [{ key: 'k', value: 1, step: 0.5, timestamp: 1 }] }), (e) => isSlipwayError(e, 'METRIC_INVALID'));
+      assert.throws(
+        () => run.logMetric('loss', Number.NaN),
+        (e) => isSlipwayError(e, 'METRIC_INVALID'),
+      );
+      await assert.rejects(h.backend.logBatch(run.id, { metrics: [{ key: 'k', value: 1, step: 0.5, timestamp: 1 }] }), (e) =>
+        isSlipwayError(e, 'METRIC_INVALID'),
+      );
       await run.end('KILLED');
-      assert.throws(() => run.logMetric('loss', 1), (e) => isSlipwayError(e, 'RUN_ENDED'));
+      assert.throws(
+        () => run.logMetric('loss', 1),
+        (e) => isSlipwayError(e, 'RUN_ENDED'),
+      );
       await assert.rejects(h.backend.endRun(run.id, 'FINISHED'), (e) => isSlipwayError(e, 'RUN_ENDED'));
-      await assert.rejects(h.backend.logBatch(run.id, { metrics: [{ key: 'k', value: 1, step: 0, timestamp: 1 }] }), (e) => isSlipwayError(e, 'RUN_ENDED'));
+      await assert.rejects(h.backend.logBatch(run.id, { metrics: [{ key: 'k', value: 1, step: 0, timestamp: 1 }] }), (e) =>
+        isSlipwayError(e, 'RUN_ENDED'),
+      );
       assert.equal((await h.backend.getRun(run.id)).status, 'KILLED');
     });
 
@@ -258,7 +284,9 @@ for (const [name, make] of harnesses) {
       await run.end();
       const rec = await getRun(h.db, run.id);
       assert.equal(rec.metrics.m, 3);
-      assert.deepEqual(await metricHistory(h.db, run.id, 'm'), [{ step: 7, ts: (await metricHistory(h.db, run.id, 'm'))[0]!.ts, value: 3 }]);
+      assert.deepEqual(await metricHistory(h.db, run.id, 'm'), [
+        { step: 7, ts: (await metricHistory(h.db, run.id, 'm'))[0]!.ts, value: 3 },
+      ]);
       assert.ok((await listRuns(h.db, { experiment: 'read' })).some((r) => r.id === run.id));
     });
   });

@@ -24,7 +24,12 @@ after(async () => {
 });
 
 const json = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) =>
-  app.inject({ method, url, payload: payload === undefined ? undefined : JSON.stringify(payload), headers: payload === undefined ? {} : { 'content-type': 'application/json' } });
+  app.inject({
+    method,
+    url,
+    payload: payload === undefined ? undefined : JSON.stringify(payload),
+    headers: payload === undefined ? {} : { 'content-type': 'application/json' },
+  });
 
 async function healthy(): Promise<void> {
   const r = await app.inject({ method: 'GET', url: '/api/health' });
@@ -47,7 +52,9 @@ test('runs over REST: create, log-batch, history with paging, end, list', async 
   assert.equal(p2.json().next_offset, null);
   const end = await json('POST', `/api/runs/${id}/end`, { status: 'FINISHED' });
   assert.equal(end.json().run.status, 'FINISHED');
-  const list = await app.inject({ url: `/api/runs?experiment=curl&where=${encodeURIComponent('metrics.loss < 0.1')}&order_by=${encodeURIComponent('metrics.loss asc')}` });
+  const list = await app.inject({
+    url: `/api/runs?experiment=curl&where=${encodeURIComponent('metrics.loss < 0.1')}&order_by=${encodeURIComponent('metrics.loss asc')}`,
+  });
   assert.equal(list.statusCode, 200);
   assert.deepEqual(
     list.json().runs.map((r: { id: string }) => r.id),
@@ -62,7 +69,12 @@ test('raw artifact upload and download; a path that escapes is refused', async (
   assert.equal(up.statusCode, 200, up.body);
   assert.equal(up.json().artifact.size, 4);
   // Uploads are streamed, so the JSON body limit (4 KiB here) does not apply to them.
-  const big = await app.inject({ method: 'PUT', url: `/api/runs/${id}/artifacts/big.bin`, payload: Buffer.alloc(64 * 1024, 9), headers: { 'content-type': 'application/json' } });
+  const big = await app.inject({
+    method: 'PUT',
+    url: `/api/runs/${id}/artifacts/big.bin`,
+    payload: Buffer.alloc(64 * 1024, 9),
+    headers: { 'content-type': 'application/json' },
+  });
   assert.equal(big.statusCode, 200, big.body);
   const down = await app.inject({ url: `/api/runs/${id}/artifacts/out/model.bin` });
   assert.equal(down.statusCode, 200);
@@ -78,7 +90,12 @@ test('raw artifact upload and download; a path that escapes is refused', async (
 });
 
 test('bad requests get 4xx with { error: { code, message } } and the server keeps serving', async () => {
-  const malformed = await app.inject({ method: 'POST', url: '/api/runs', payload: '{"experiment": ', headers: { 'content-type': 'application/json' } });
+  const malformed = await app.inject({
+    method: 'POST',
+    url: '/api/runs',
+    payload: '{"experiment": ',
+    headers: { 'content-type': 'application/json' },
+  });
   assert.equal(malformed.statusCode, 400);
   assert.equal(malformed.json().error.code, 'MALFORMED_JSON');
   assert.equal(typeof malformed.json().error.message, 'string');
@@ -153,7 +170,13 @@ test('over a real socket: a truncated body and a garbage request do not take the
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   await new Promise<void>((resolve) => {
-    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/api/runs', headers: { 'content-type': 'application/json', 'content-length': '100' } });
+    const req = request({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/api/runs',
+      headers: { 'content-type': 'application/json', 'content-length': '100' },
+    });
     req.on('error', () => resolve());
     req.on('response', (res) => {
       res.resume();
@@ -165,7 +188,11 @@ test('over a real socket: a truncated body and a garbage request do not take the
       resolve();
     }, 50);
   });
-  const res = await fetch(`http://127.0.0.1:${port}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[1,2' });
+  const res = await fetch(`http://127.0.0.1:${port}/api/runs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '[1,2',
+  });
   assert.equal(res.status, 400);
   assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'MALFORMED_JSON');
   const h = await fetch(`http://127.0.0.1:${port}/api/health`);

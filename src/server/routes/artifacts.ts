@@ -25,7 +25,9 @@ const artifactPath = z.object({ id: z.string().min(1), '*': z.string().min(1) })
 const treeBody = z.object({
   path: z.string().min(1),
   kind: z.literal('tree'),
-  entries: z.array(z.object({ path: z.string().min(1), hash: z.string(), size: z.number().int().min(0), mode: z.number().int() })).max(1_000_000),
+  entries: z
+    .array(z.object({ path: z.string().min(1), hash: z.string(), size: z.number().int().min(0), mode: z.number().int() }))
+    .max(1_000_000),
 });
 
 function checkArtifactPath(p: string): string {
@@ -63,7 +65,10 @@ export const artifactRoutes: FastifyPluginAsync<ServerContext> = async (app, ctx
   await app.register(async (scope) => rawRoutes(scope, ctx));
 
   app.post('/api/objects/missing', async (req) => {
-    const { hashes } = parseRequest(z.object({ hashes: z.array(z.string().refine(isHash, 'must be a sha256 hex id')).max(1_000_000) }), req.body);
+    const { hashes } = parseRequest(
+      z.object({ hashes: z.array(z.string().refine(isHash, 'must be a sha256 hex id')).max(1_000_000) }),
+      req.body,
+    );
     return { missing: [...new Set(hashes)].filter((h) => !store.has(h)) };
   });
 
@@ -74,9 +79,13 @@ export const artifactRoutes: FastifyPluginAsync<ServerContext> = async (app, ctx
     await runStatus(db, id);
     for (const e of body.entries) {
       if (!isHash(e.hash) || !store.has(e.hash))
-        throw new SlipwayError('BAD_REQUEST', `tree entry "${e.path}" names object ${e.hash}, which is not on the server; upload it first (PUT /api/objects/:hash)`, {
-          path: e.path,
-        });
+        throw new SlipwayError(
+          'BAD_REQUEST',
+          `tree entry "${e.path}" names object ${e.hash}, which is not on the server; upload it first (PUT /api/objects/:hash)`,
+          {
+            path: e.path,
+          },
+        );
     }
     const hash = putTree(store, body.entries);
     const artifact = { path, hash, size: body.entries.reduce((s, e) => s + e.size, 0), kind: 'tree' as const };
@@ -97,8 +106,12 @@ export const artifactRoutes: FastifyPluginAsync<ServerContext> = async (app, ctx
       if (parent) hash = readTree(store, parent.hash).entries.find((e) => e.path === path.slice(parent.path.length + 1))?.hash;
     }
     if (!hash)
-      throw new SlipwayError('ARTIFACT_NOT_FOUND', `run ${id} has no artifact "${path}"; GET /api/runs/${id} lists its artifacts`, { runId: id, path });
-    if (!store.has(hash)) throw new SlipwayError('OBJECT_NOT_FOUND', `artifact "${path}" (object ${hash}) is missing from the store; run \`slipway fsck\``);
+      throw new SlipwayError('ARTIFACT_NOT_FOUND', `run ${id} has no artifact "${path}"; GET /api/runs/${id} lists its artifacts`, {
+        runId: id,
+        path,
+      });
+    if (!store.has(hash))
+      throw new SlipwayError('OBJECT_NOT_FOUND', `artifact "${path}" (object ${hash}) is missing from the store; run \`slipway fsck\``);
     return reply.type('application/octet-stream').send(createReadStream(store.pathOf(hash)));
   });
 };

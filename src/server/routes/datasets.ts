@@ -40,10 +40,15 @@ export const datasetRoutes: FastifyPluginAsync<ServerContext> = async (app, ctx)
     const v = await getDatasetVersion(db, ref);
     const entry = readTree(store, v.treeHash).entries.find((e) => e.path === path);
     if (!entry)
-      throw new SlipwayError('FILE_NOT_FOUND', `${v.name}@${v.version} has no file "${path}"; GET /api/datasets/${v.name}@${v.version} lists its files`, {
-        path,
-      });
-    if (!store.has(entry.hash)) throw new SlipwayError('OBJECT_NOT_FOUND', `object ${entry.hash} of "${path}" is missing; run \`slipway data pull\``);
+      throw new SlipwayError(
+        'FILE_NOT_FOUND',
+        `${v.name}@${v.version} has no file "${path}"; GET /api/datasets/${v.name}@${v.version} lists its files`,
+        {
+          path,
+        },
+      );
+    if (!store.has(entry.hash))
+      throw new SlipwayError('OBJECT_NOT_FOUND', `object ${entry.hash} of "${path}" is missing; run \`slipway data pull\``);
     return reply.type('application/octet-stream').send(createReadStream(store.pathOf(entry.hash)));
   });
 };

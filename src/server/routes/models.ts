@@ -43,10 +43,7 @@ import { parseRequest, paramValue } from '../parse-request.js';
 const nameParams = z.object({ name: z.string().min(1) });
 const versionParams = z.object({ name: z.string().min(1), version: z.coerce.number().int().positive() });
 const aliasParams = z.object({ name: z.string().min(1), alias: z.string().min(1) });
-const registerBody = z.union([
-  z.object({ runId: z.string().min(1) }),
-  z.object({ path: z.string().min(1) }),
-]).and(
+const registerBody = z.union([z.object({ runId: z.string().min(1) }), z.object({ path: z.string().min(1) })]).and(
   z.object({
     format: z.enum(['slipway', 'onnx']).optional(),
     description: z.string().optional(),
@@ -76,13 +73,24 @@ export const modelRoutes: FastifyPluginAsync<ServerContext> = async (app, ctx) =
         throw new SlipwayError('BAD_REQUEST', `path ${body.path} is outside the workspace; upload it as a run artifact instead`, {});
       from = { path: full };
     }
-    const version = await registerModel(db, store, { name, from, format: body.format, description: body.description, metrics: body.metrics, params: body.params });
+    const version = await registerModel(db, store, {
+      name,
+      from,
+      format: body.format,
+      description: body.description,
+      metrics: body.metrics,
+      params: body.params,
+    });
     return reply.status(201).send({ version });
   });
 
   app.get('/api/models/:name', async (req) => {
     const { name } = parseRequest(nameParams, req.params, 'path');
-    const q = parseRequest(z.object({ limit: z.coerce.number().int().min(1).max(100_000).default(100), offset: z.coerce.number().int().min(0).default(0) }), req.query, 'query');
+    const q = parseRequest(
+      z.object({ limit: z.coerce.number().int().min(1).max(100_000).default(100), offset: z.coerce.number().int().min(0).default(0) }),
+      req.query,
+      'query',
+    );
     return { name, aliases: await listAliases(db, name), versions: await listVersions(db, name, q) };
   });
 
@@ -105,8 +113,19 @@ export const modelRoutes: FastifyPluginAsync<ServerContext> = async (app, ctx) =
 
   app.put('/api/models/:name/aliases/:alias', async (req) => {
     const { name, alias } = parseRequest(aliasParams, req.params, 'path');
-    const body = parseRequest(z.object({ version: z.number().int().positive(), expected: z.number().int().positive().nullable().optional(), ...actorFields }), req.body);
-    const move = await setAlias(db, { model: name, alias, version: body.version, actor: body.actor, reason: body.reason, expected: body.expected, webhooks: config().webhooks });
+    const body = parseRequest(
+      z.object({ version: z.number().int().positive(), expected: z.number().int().positive().nullable().optional(), ...actorFields }),
+      req.body,
+    );
+    const move = await setAlias(db, {
+      model: name,
+      alias,
+      version: body.version,
+      actor: body.actor,
+      reason: body.reason,
+      expected: body.expected,
+      webhooks: config().webhooks,
+    });
     return { move };
   });
 
@@ -138,7 +157,12 @@ export const modelRoutes: FastifyPluginAsync<ServerContext> = async (app, ctx) =
         force: body.force,
         reason: body.reason,
         allowSignatureChange: body.allowSignatureChange,
-        checkGates: promotionGateCheck(db, store, { gates: cfg.gates, dataset: body.dataset, root: workspace.root, onReport: (x) => (report = x) }),
+        checkGates: promotionGateCheck(db, store, {
+          gates: cfg.gates,
+          dataset: body.dataset,
+          root: workspace.root,
+          onReport: (x) => (report = x),
+        }),
         webhooks: cfg.webhooks,
       });
       return { move: r.move, gateReport: report ?? null };
@@ -168,7 +192,9 @@ export const modelRoutes: FastifyPluginAsync<ServerContext> = async (app, ctx) =
   app.post('/api/models/:name/versions/:version/gates', async (req) => {
     const { name, version } = parseRequest(versionParams, req.params, 'path');
     const body = parseRequest(z.object({ dataset: z.string().optional() }), req.body);
-    return { report: await runGates(db, store, { ref: `${name}@${version}`, gates: config().gates, dataset: body.dataset, root: workspace.root }) };
+    return {
+      report: await runGates(db, store, { ref: `${name}@${version}`, gates: config().gates, dataset: body.dataset, root: workspace.root }),
+    };
   });
 
   app.get('/api/gate-reports/:id', async (req) => {

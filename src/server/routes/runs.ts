@@ -13,7 +13,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { createRun, endRun, getRun, listRuns, logBatch, addInput } from '../../tracking/index.js';
-import { requireRunning } from '../../tracking/run-repository.js';
+import { runStatus } from '../../tracking/run-repository.js';
 import type { ServerContext } from '../server-context.js';
 import { paramMap, parseRequest, stringMap } from '../parse-request.js';
 
@@ -59,7 +59,9 @@ export const runRoutes: FastifyPluginAsync<ServerContext> = async (app, ctx) => 
 
   app.get('/api/runs', async (req) => {
     const q = parseRequest(listQuery, req.query, 'query');
-    return { runs: await listRuns(db, { experiment: q.experiment, status: q.status, where: q.where, orderBy: q.order_by, limit: q.limit }) };
+    return {
+      runs: await listRuns(db, { experiment: q.experiment, status: q.status, where: q.where, orderBy: q.order_by, limit: q.limit }),
+    };
   });
 
   app.get('/api/runs/:id', async (req) => {
@@ -93,7 +95,7 @@ export const runRoutes: FastifyPluginAsync<ServerContext> = async (app, ctx) => 
   app.post('/api/runs/:id/inputs', async (req) => {
     const { id } = parseRequest(idParams, req.params, 'path');
     const body = parseRequest(datasetInput, req.body);
-    await requireRunning(db, id);
+    await runStatus(db, id);
     await addInput(db, id, body);
     return {};
   });

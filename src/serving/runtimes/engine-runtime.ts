@@ -22,11 +22,22 @@ interface Pending {
   reject(e: Error): void;
 }
 
+/**
+ * The worker's entry. From dist it is engine-worker.js beside this file. Under tsx (this file is .ts) Node 20 does
+ * not apply tsx's loader to a worker's .ts entry even though execArgv carries `--import tsx`, so a data: URL
+ * bootstrap registers tsx's ESM hooks in the worker first and then imports the .ts file.
+ */
+function workerEntry(): URL {
+  if (!import.meta.url.endsWith('.ts')) return new URL('./engine-worker.js', import.meta.url);
+  const api = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./engine-worker.ts', import.meta.url).href;
+  const code = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(entry)});`;
+  return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
+}
+
 /** Runs predictions of one engine model in a worker thread (works under tsx and from dist). */
 async function startWorker(dir: string): Promise<{ predict(shape: number[], data: Float32Array): Promise<{ shape: number[]; data: Float32Array }>; close(): Promise<void> }> {
-  // Under tsx this file is .ts and the worker inherits `--import tsx` through execArgv; from dist both are .js.
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  const worker = new Worker(new URL(`./engine-worker${ext}`, import.meta.url), { workerData: { dir } });
+  const worker = new Worker(workerEntry(), { workerData: { dir } });
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let failure: Error | null = null;
@@ -46,6 +57,7 @@ async function startWorker(dir: string): Promise<{ predict(shape: number[], data
     const p = pending.get(m.id);
     if (!p) return;
     pending.delete(m.id);
+    if (pending.size === 0) worker.unref();
     if (m.error !== undefined || !m.data || !m.shape) p.reject(new SlipwayError('INPUT_INVALID', `prediction failed: ${m.error ?? 'no output'}`));
     else p.resolve({ shape: m.shape, data: m.data });
   });
@@ -62,6 +74,8 @@ async function startWorker(dir: string): Promise<{ predict(shape: number[], data
       if (failure) return Promise.reject(failure);
       const id = nextId++;
       return new Promise((resolve, reject) => {
+        // Referenced only while predictions are pending, so an idle model never keeps the process alive.
+        if (pending.size === 0) worker.ref();
         pending.set(id, { resolve, reject });
         worker.postMessage({ id, shape, data });
       });

@@ -1,0 +1,227 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { parseYamlWith } from '../config/index.js';
+import { checkoutDataset } from '../data/index.js';
+import { fitInWorker } from '../engine/fit-in-worker.js';
+import { buildModelFromSpec, fitOptionsFromSpec, modelSpecSchema } from '../engine/model-spec.js';
+import { saveModel } from '../engine/model-io.js';
+import type { Logs } from '../engine/model.js';
+import { adam, gd, sgd } from '../engine/optimizers.js';
+import { featureStats, foldStandardization, standardize } from '../engine/standardize.js';
+import { loadTrainingData, parseRange, type RowRange } from '../engine/training-data.js';
+import { SlipwayError, isSlipwayError } from '../errors/index.js';
+import { writeFileAtomic } from '../store/index.js';
+import { startRun } from '../tracking/index.js';
+import type { DatasetInput, Run } from '../tracking/types.js';
+import type { CliContext } from './context.js';
+import { formatNumber } from './output.js';
+import { progress, type Progress } from './progress.js';
+import { runCommand } from './run-command.js';
+
+/** DATA as a path, or a dataset version NAME[@N] checked out into a temp folder (call `cleanup` when done). */
+export async function resolveDataArg(ctx: CliContext, data: string): Promise<{ path: string; input?: DatasetInput; cleanup: () => void }> {
+  if (existsSync(data)) return { path: data, cleanup: () => undefined };
+  if (!/^[A-Za-z0-9][\w.-]*(@\d+)?$/.test(data)) {
+    throw new SlipwayError('PATH_NOT_FOUND', `${data} does not exist; give an IDX folder, a CSV file or a dataset NAME@N`, { path: data });
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-data-'));
+  try {
+    const v = await checkoutDataset(await ctx.db(), ctx.store(), data, dir, { link: ['reflink', 'hardlink', 'copy'] });
+    return {
+      path: dir,
+      input: { dataset: v.name, version: v.version, treeHash: v.treeHash },
+      cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    };
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** --range START:END, or --train-count N as 0:N. */
+export function rangeOption(o: { range?: string; trainCount?: string }): RowRange | undefined {
+  if (o.range) return parseRange(o.range);
+  if (o.trainCount) return parseRange(`0:${positive(o.trainCount, '--train-count')}`);
+  return undefined;
+}
+
+function positive(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new SlipwayError('USAGE', `${flag} must be a positive number, got ${v}`, {});
+  return n;
+}
+
+function logLine(logs: Logs): string {
+  return Object.entries(logs)
+    .filter(([k]) => k !== 'size')
+    .map(([k, v]) => `${k} ${formatNumber(v)}`)
+    .join('  ');
+}
+
+interface TrainOptions {
+  model: string;
+  data: string;
+  target?: string;
+  epochs?: string;
+  batchSize?: string;
+  lr?: string;
+  seed?: string;
+  out: string;
+  metrics: string;
+  experiment: string;
+  valSplit?: string;
+  trainCount?: string;
+  range?: string;
+  track: boolean;
+  json?: boolean;
+}
+
+async function openRun(ctx: CliContext, o: TrainOptions, input: DatasetInput | undefined): Promise<Run | undefined> {
+  if (!o.track) return undefined;
+  let ws;
+  try {
+    ws = ctx.workspace();
+  } catch (e) {
+    if (isSlipwayError(e, 'WORKSPACE_NOT_FOUND')) {
+      process.stderr.write('note: not in a Slipway workspace, so no run is tracked (run `slipway init` to track runs)\n');
+      return undefined;
+    }
+    throw e;
+  }
+  return startRun({
+    experiment: o.experiment,
+    kind: 'train',
+    workspace: ws.root,
+    db: await ctx.db(),
+    store: ctx.store(),
+    tags: { command: 'slipway train', model_spec: o.model },
+    ...(input ? { inputs: [input] } : {}),
+  });
+}
+
+/** `slipway train`: trains the model a model.yaml describes on DATA; writes the model folder, metrics JSON and a run. */
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train a model described by model.yaml (layers + compile options) on a data folder, CSV or dataset version')
+    .requiredOption('--model <file>', 'model.yaml: layers, compile, fit and preprocess sections')
+    .requiredOption('--data <data>', 'an MNIST IDX folder, a CSV file (with --target), or a dataset version NAME[@N]')
+    .option('--target <column>', 'the CSV target column (default: target)')
+    .option('--epochs <n>', 'epochs (overrides model.yaml)')
+    .option('--batch-size <n>', 'batch size (overrides model.yaml)')
+    .option('--lr <x>', 'learning rate (overrides the optimizer in model.yaml)')
+    .option('--seed <n>', 'seed for initialisation, shuffling and dropout', '42')
+    .option('--out <dir>', 'where to write the model folder', 'model')
+    .option('--metrics <file>', 'where to write the metrics JSON', 'metrics.json')
+    .option('--experiment <name>', 'experiment of the tracked run', 'default')
+    .option('--val-split <x>', 'fraction held out for validation, from the end (overrides model.yaml)')
+    .option('--train-count <n>', 'train on the first N samples only (same as --range 0:N)')
+    .option('--range <start:end>', 'train on rows START..END-1 (e.g. 0:8000)')
+    .option('--no-track', 'do not record a run')
+    .option('--json', 'print the final metrics as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  slipway train --model examples/mnist/model.yaml --data ../shared/data/mnist --train-count 8000 --epochs 3
+  slipway train --model examples/breast-cancer/model.yaml --data breast_cancer.csv --target target --range 0:455
+  slipway train --model model.yaml --data mnist@2 --out models/mnist`,
+    )
+    .action((o: TrainOptions) => runCommand((ctx) => train(ctx, o)));
+}
+
+async function train(ctx: CliContext, o: TrainOptions): Promise<number> {
+  const specPath = resolve(ctx.cwd, o.model);
+  if (!existsSync(specPath)) throw new SlipwayError('PATH_NOT_FOUND', `${o.model} does not exist; give the model.yaml path`, { path: o.model });
+  const spec = parseYamlWith(readFileSync(specPath, 'utf8'), o.model, modelSpecSchema);
+  const data = await resolveDataArg(ctx, o.data);
+  let run: Run | undefined;
+  try {
+    const td = await loadTrainingData(data.path, { ...(o.target ? { target: o.target } : {}), ...(rangeOption(o) ? { range: rangeOption(o)! } : {}) });
+    if (!td.y) throw new SlipwayError('DATA_FORMAT_INVALID', `${o.data} has no labels (no IDX labels file or CSV target column)`, {});
+    const seed = Number(o.seed ?? 42);
+    const model = buildModelFromSpec(spec, { inputShape: td.x.shape.slice(1), seed });
+    if (o.lr) {
+      const lr = positive(o.lr, '--lr');
+      const c = model.compiled!;
+      const opt = c.optimizer.type === 'adam' ? adam({ ...c.optimizer, learningRate: lr }) : c.optimizer.type === 'sgd' ? sgd({ ...c.optimizer, learningRate: lr }) : gd({ learningRate: lr });
+      model.compile({ optimizer: opt, loss: c.loss, metrics: c.metrics });
+    }
+    const outWidth = model.outputShape![model.outputShape!.length - 1] ?? 1;
+    if (td.classLabels && (td.classLabels.length === outWidth || (outWidth === 1 && td.classLabels.length === 2))) model.classLabels = td.classLabels;
+    let x = td.x;
+    const stats = spec.preprocess?.standardize ? featureStats(x.data, x.shape[0]!, x.data.length / x.shape[0]!) : undefined;
+    if (stats) x = { shape: x.shape, data: standardize(x.data, stats) };
+    const fitOpts = fitOptionsFromSpec(spec);
+    const epochs = o.epochs ? positive(o.epochs, '--epochs') : (fitOpts.epochs ?? 1);
+    const batchSize = o.batchSize ? positive(o.batchSize, '--batch-size') : (fitOpts.batchSize ?? 32);
+    const valSplit = o.valSplit !== undefined ? Number(o.valSplit) : fitOpts.validationSplit;
+    run = await openRun(ctx, o, data.input);
+    const n = x.shape[0]!;
+    const trainN = valSplit ? Math.floor(n * (1 - valSplit)) : n;
+    const batches = Math.ceil(trainN / (model.compiled!.optimizer.type === 'gd' ? trainN : batchSize));
+    let bar: Progress | undefined;
+    let epochStart = 0;
+    const t0 = performance.now();
+    const history = await fitInWorker(model, x, td.y, {
+      epochs,
+      batchSize,
+      seed,
+      shuffle: fitOpts.shuffle ?? true,
+      ...(valSplit ? { validationSplit: valSplit } : {}),
+      ...(run ? { run } : {}),
+      callbacks: {
+        onEpochBegin: (e) => {
+          epochStart = performance.now();
+          bar = progress(`epoch ${e + 1}/${epochs}`, batches, `epoch ${e + 1}/${epochs} [{bar}] {value}/{total} | {sps} samples/s | loss {loss} | acc {acc}`);
+        },
+        onBatchEnd: (b, logs) => {
+          const sps = Math.round((Math.min(trainN, (b + 1) * batchSize) * 1000) / Math.max(1, performance.now() - epochStart));
+          bar?.update(b + 1, { sps, loss: (logs.loss ?? 0).toFixed(4), acc: (logs.accuracy ?? 0).toFixed(4) });
+        },
+        onEpochEnd: (e, logs) => {
+          bar?.stop();
+          const sps = Math.round((trainN * 1000) / Math.max(1, performance.now() - epochStart));
+          process.stderr.write(`epoch ${e + 1}/${epochs}: ${logLine(logs)}  (${sps} samples/s)\n`);
+        },
+      },
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    if (stats) foldStandardization(model, stats);
+    const outDir = resolve(ctx.cwd, o.out);
+    await saveModel(model, outDir);
+    const last: Logs = {};
+    for (const [k, v] of Object.entries(history.history)) last[k] = v[v.length - 1]!;
+    const metrics = {
+      ...last,
+      epochs: history.epoch.length,
+      samples: trainN,
+      train_seconds: seconds,
+      samples_per_second: (trainN * history.epoch.length) / seconds,
+      history: history.history,
+      model: outDir,
+      ...(run ? { run: run.id } : {}),
+    };
+    const metricsPath = resolve(ctx.cwd, o.metrics);
+    mkdirSync(dirname(metricsPath), { recursive: true });
+    writeFileAtomic(metricsPath, `${JSON.stringify(metrics, null, 2)}\n`, dirname(metricsPath));
+    if (run) {
+      run.logMetrics({ train_seconds: seconds, samples_per_second: metrics.samples_per_second });
+      await run.logArtifact(outDir, 'model');
+      await run.end('FINISHED');
+    }
+    if (o.json) process.stdout.write(`${JSON.stringify(metrics, null, 2)}\n`);
+    else {
+      process.stdout.write(`trained ${trainN} samples × ${history.epoch.length} epochs in ${seconds.toFixed(1)} s: ${logLine(last)}\n`);
+      process.stdout.write(`model → ${outDir}\nmetrics → ${metricsPath}\n${run ? `run ${run.id}\n` : ''}`);
+    }
+    return 0;
+  } catch (e) {
+    if (run) await run.end('FAILED').catch(() => undefined);
+    throw e;
+  } finally {
+    data.cleanup();
+  }
+}
