@@ -32,7 +32,9 @@ function time(fn: () => void, minS = quick ? 0.15 : 0.5): number {
 }
 
 function gemmRate(k: Kernels, m: number, n: number, kk: number, ta = false, tb = false): number {
-  const a = rand(m * kk), b = rand(kk * n), c = new Float32Array(m * n);
+  const a = rand(m * kk),
+    b = rand(kk * n),
+    c = new Float32Array(m * n);
   const s = time(() => k.gemm(ta, tb, m, n, kk, a, b, c, false));
   return (2 * m * n * kk) / s / 1e9;
 }
@@ -43,9 +45,14 @@ function geo(batch: number, inH: number, inC: number, outC: number): Conv2dGeome
 }
 
 function convTimes(k: Kernels, g: Conv2dGeometry): { fwd: number; bwdIn: number; bwdW: number; gflop: number } {
-  const x = rand(g.batch * g.inH * g.inW * g.inC), w = rand(9 * g.inC * g.outC), b = rand(g.outC);
-  const y = new Float32Array(g.batch * g.outH * g.outW * g.outC), dy = rand(y.length);
-  const dx = new Float32Array(x.length), dw = new Float32Array(w.length), db = new Float32Array(g.outC);
+  const x = rand(g.batch * g.inH * g.inW * g.inC),
+    w = rand(9 * g.inC * g.outC),
+    b = rand(g.outC);
+  const y = new Float32Array(g.batch * g.outH * g.outW * g.outC),
+    dy = rand(y.length);
+  const dx = new Float32Array(x.length),
+    dw = new Float32Array(w.length),
+    db = new Float32Array(g.outC);
   return {
     fwd: time(() => k.conv2dForward(g, x, w, b, 'relu', y)),
     bwdIn: time(() => k.conv2dBackwardInput(g, dy, w, dx)),

@@ -11,6 +11,9 @@
 namespace slipway {
 namespace {
 
+// Partial sums of a reduction over the batch (filter gradients): a fixed number, whatever the thread count.
+constexpr long kReductionTasks = 8;
+
 // Rows of the im2col matrix processed per task: a few hundred rows x K floats stays in L2.
 int chunk_rows(int k) { return std::max(32, std::min(512, 98304 / std::max(1, k))); }
 
@@ -231,30 +234,21 @@ void conv2d_backward_input(const Geo& g, const float* dy, const float* w, float*
 }
 
 namespace {
-// Writes rows [r0, r1) of im2col(x) into col (rows x K): one copy per filter row when windows lie inside the input.
-void im2col_rows(const Geo& g, const float* x, long r0, long r1, float* col) {
-  const int K = g.k_h * g.k_w * g.in_c;
+// Writes patch columns [j0, j0 + cols) of image row `row` (output pixel) to dst, zeros where padding is read.
+void patch_segment(const Geo& g, const float* x, long row, int j0, int cols, float* dst) {
   const long hw = static_cast<long>(g.out_h) * g.out_w;
-  const bool inside = windows_inside(g);
-  for (long r = r0; r < r1; r++) {
-    const long n = r / hw;
-    const int rem = static_cast<int>(r % hw);
-    const int h0 = (rem / g.out_w) * g.stride_h - g.pad_top, w0 = (rem % g.out_w) * g.stride_w - g.pad_left;
-    const float* img = x + n * g.in_h * g.in_w * g.in_c;
-    float* dst = col + (r - r0) * K;
-    for (int kh = 0; kh < g.k_h; kh++) {
-      const int ih = h0 + kh;
-      if (inside) {
-        std::memcpy(dst + kh * g.k_w * g.in_c, img + (static_cast<long>(ih) * g.in_w + w0) * g.in_c, sizeof(float) * g.k_w * g.in_c);
-        continue;
-      }
-      for (int kw = 0; kw < g.k_w; kw++) {
-        const int iw = w0 + kw;
-        float* d = dst + (kh * g.k_w + kw) * g.in_c;
-        if (ih < 0 || ih >= g.in_h || iw < 0 || iw >= g.in_w) std::memset(d, 0, sizeof(float) * g.in_c);
-        else std::memcpy(d, img + (static_cast<long>(ih) * g.in_w + iw) * g.in_c, sizeof(float) * g.in_c);
-      }
-    }
+  const long n = row / hw;
+  const int rem = static_cast<int>(row % hw);
+  const int h0 = (rem / g.out_w) * g.stride_h - g.pad_top, w0 = (rem % g.out_w) * g.stride_w - g.pad_left;
+  const float* img = x + n * g.in_h * g.in_w * g.in_c;
+  for (int j = j0; j < j0 + cols;) {
+    const int tap = j / g.in_c, c = j % g.in_c;
+    const int len = std::min(g.in_c - c, j0 + cols - j);
+    const int ih = h0 + tap / g.k_w, iw = w0 + tap % g.k_w;
+    float* d = dst + (j - j0);
+    if (ih < 0 || ih >= g.in_h || iw < 0 || iw >= g.in_w) std::memset(d, 0, sizeof(float) * len);
+    else std::memcpy(d, img + (static_cast<long>(ih) * g.in_w + iw) * g.in_c + c, sizeof(float) * len);
+    j += len;
   }
 }
 }  // namespace
@@ -262,14 +256,14 @@ void im2col_rows(const Geo& g, const float* x, long r0, long r1, float* col) {
 void conv2d_backward_filter(const Geo& g, const float* x, const float* dy, float* dw, float* db) {
   const int K = g.k_h * g.k_w * g.in_c, N = g.out_c;
   const long M = static_cast<long>(g.batch) * g.out_h * g.out_w;
-  const int threads = pool_threads();
   const int rows = chunk_rows(K);
   const long chunks = (M + rows - 1) / rows;
   // Wide patches (K >= 64): dW^T (N x K) = dY^T (N x rows) * im2col(x) (rows x K), so both operands pack with
   // contiguous copies. Narrow ones (e.g. a first layer, K = 9): dW (K x N) = im2col(x)^T * dY, patches packed from x.
   const bool transposed = K >= 64;
-  // One partial per task over a fixed split of the rows, summed at the end: deterministic for a given thread count.
-  const int tasks = static_cast<int>(std::max(1L, std::min<long>(threads, chunks)));
+  // One partial per task over a fixed split of the rows (independent of the thread count, so results are too),
+  // summed in task order at the end.
+  const int tasks = static_cast<int>(std::max(1L, std::min<long>(kReductionTasks, chunks)));
   const size_t kn = static_cast<size_t>(K) * N;
   const size_t part = kn + N;
   std::vector<float> partials(static_cast<size_t>(tasks) * part, 0.0f);
@@ -283,9 +277,9 @@ void conv2d_backward_filter(const Geo& g, const float* x, const float* dy, float
       const int rc = static_cast<int>(r1 - r0);
       const float* dyc = dy + r0 * N;
       if (transposed) {
-        float* col = scratch(2, static_cast<size_t>(rows) * K);
-        im2col_rows(g, x, r0, r1, col);
-        PackedB pb = pack_b(MatView{col, K, 1}, rc, K, scratch(3, packed_b_floats(rows, K)));
+        // B = im2col(x) rows, packed straight from x: each panel row is a few runs of contiguous channels.
+        const RowB patch_row = [&](int p, int j0, int cols, float* dst) { patch_segment(g, x, r0 + p, j0, cols, dst); };
+        PackedB pb = pack_b_rows(patch_row, rc, K, scratch(3, packed_b_floats(rows, K)));
         gemm_packed(N, 0, K, MatView{dyc, 1, N}, pb, pw, K, !first);
       } else {
         PackedB pb = pack_b_or_view(MatView{dyc, N, 1}, rc, N, scratch(3, packed_b_floats(rows, N)));

@@ -266,6 +266,31 @@ PackedB pack_b_blocks(MatView b, int k, int n, float* out, int kc_max) {
 
 PackedB pack_b(MatView b, int k, int n, float* out) { return pack_b_blocks(b, k, n, out, kc_block(k)); }
 
+PackedB pack_b_rows(const RowB& row, int k, int n, float* out) {
+  const int nr = micro().nr;
+  PackedB pb;
+  pb.data = out;
+  pb.k = k;
+  pb.n = n;
+  pb.nr = nr;
+  pb.npad = (n + nr - 1) / nr * nr;
+  const int kc_max = kc_block(k);
+  for (int p0 = 0; p0 < k; p0 += kc_max) {
+    const int kc = std::min(kc_max, k - p0);
+    float* block = out + static_cast<size_t>(p0) * pb.npad;
+    for (int j0 = 0; j0 < pb.npad; j0 += nr) {
+      float* panel = block + static_cast<size_t>(j0) * kc;
+      const int cols = std::min(nr, n - j0);
+      for (int p = 0; p < kc; p++) {
+        float* dst = panel + p * nr;
+        row(p0 + p, j0, cols, dst);
+        for (int j = cols; j < nr; j++) dst[j] = 0.0f;
+      }
+    }
+  }
+  return pb;
+}
+
 PackedB pack_b_or_view(MatView b, int k, int n, float* out) {
   const int nr = micro().nr;
   if (n == nr && b.cs == 1 && b.rs == n) {
@@ -367,9 +392,11 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, const
     gemm_packed(m, 0, n, av, pb, c, n, accumulate);
     return;
   }
-  // Split the larger of m and n into one contiguous range per thread (aligned to the micro-tile).
+  // Split the larger of m and n into contiguous ranges aligned to the micro-tile, a few per thread so a thread
+  // that gets descheduled on a busy machine does not hold everyone up. Every element is computed the same way
+  // whatever the split, so results do not depend on the thread count.
   if (m / mr >= n / nr) {
-    int tasks = std::min(threads, (m + mr - 1) / mr);
+    int tasks = std::min(threads * 4, (m + mr - 1) / mr);
     int per = ((m + tasks - 1) / tasks + mr - 1) / mr * mr;
     parallel_for(tasks, [&](int t) {
       int i0 = t * per, i1 = std::min(m, i0 + per);
@@ -379,7 +406,7 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, const
     });
   } else {
     int panels = (n + nr - 1) / nr;
-    int tasks = std::min(threads, panels);
+    int tasks = std::min(threads * 4, panels);
     int per = (panels + tasks - 1) / tasks;
     parallel_for(tasks, [&](int t) {
       int j0 = t * per * nr, j1 = std::min(n, j0 + per * nr);

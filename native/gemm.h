@@ -48,6 +48,13 @@ void gemm_packed(int m, int n0, int n1, MatView a, const PackedB& b, float* c, l
 using PackA = std::function<void(int i0, int mc, int p0, int kc, int mr, float* out)>;
 void gemm_packed(int m, int n0, int n1, const PackA& pack, const PackedB& b, float* c, long ldc, bool accumulate);
 
+/**
+ * Packs a B that is not stored as a matrix: `row(p, j0, cols, dst)` writes B[p, j0 .. j0 + cols) to dst. Same
+ * layout as pack_b (used to pack image patches for the filter gradient without an im2col copy).
+ */
+using RowB = std::function<void(int p, int j0, int cols, float* dst)>;
+PackedB pack_b_rows(const RowB& row, int k, int n, float* out);
+
 /** Like pack_b, but returns a view of B itself when its rows already are the packed layout (n == NR, dense). */
 PackedB pack_b_or_view(MatView b, int k, int n, float* out);
 

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <exception>
 #include <cstdio>
 #include <mutex>
 #include <set>
@@ -25,7 +26,9 @@ struct Pool {
   std::atomic<int> next{0};
   std::atomic<int> finished{0};
   std::atomic<unsigned> generation{0};
-  int running = 0;  // workers still inside the current job (guarded by mu)
+  int running = 0;    // workers inside the current job (guarded by mu)
+  bool open = false;  // the current job still accepts workers (guarded by mu)
+  std::exception_ptr error;  // first exception a task threw (guarded by mu), rethrown to the caller
   bool stop = false;
   std::mutex dispatch;  // one job at a time
   int size = 1;
@@ -66,7 +69,12 @@ void run_tasks(Pool& p, const std::function<void(int)>& job, int tasks) {
   for (;;) {
     int i = p.next.fetch_add(1, std::memory_order_relaxed);
     if (i >= tasks) break;
-    job(i);
+    try {
+      job(i);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(p.mu);
+      if (!p.error) p.error = std::current_exception();
+    }
     p.finished.fetch_add(1, std::memory_order_release);
   }
 }
@@ -75,7 +83,7 @@ void worker_loop(Pool& p) {
   unsigned seen = 0;
   for (;;) {
     // Spin a little for the next job before sleeping: kernels of one training step follow each other closely.
-    for (int spin = 0; spin < 20000 && p.generation.load(std::memory_order_acquire) == seen; spin++) {
+    for (int spin = 0; spin < 8000 && p.generation.load(std::memory_order_acquire) == seen; spin++) {
 #if defined(__x86_64__) || defined(__i386__)
       __builtin_ia32_pause();
 #endif
@@ -87,6 +95,9 @@ void worker_loop(Pool& p) {
       p.wake.wait(lock, [&] { return p.stop || p.generation.load(std::memory_order_relaxed) != seen; });
       if (p.stop) return;
       seen = p.generation.load(std::memory_order_relaxed);
+      // A worker that wakes after the caller closed the job must not touch it: its task function is gone, and the
+      // shared counters may already belong to the next job.
+      if (!p.open) continue;
       job = p.job;
       tasks = p.tasks;
       p.running++;
@@ -134,18 +145,31 @@ void parallel_for(int tasks, const std::function<void(int)>& task) {
     p.tasks = tasks;
     p.next.store(0, std::memory_order_relaxed);
     p.finished.store(0, std::memory_order_relaxed);
+    p.open = true;
     p.generation.fetch_add(1, std::memory_order_release);
   }
   p.wake.notify_all();
   run_tasks(p, task, tasks);
   // Wait until every task finished and no worker still holds a reference to `task`.
-  while (p.finished.load(std::memory_order_acquire) < tasks) {
+  // Spin briefly, then yield: on an oversubscribed machine a spinning caller would take the core from the worker
+  // it waits for.
+  for (int spin = 0; p.finished.load(std::memory_order_acquire) < tasks; spin++) {
+    if (spin < 4000) {
 #if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
+      __builtin_ia32_pause();
 #endif
+    } else {
+      std::this_thread::yield();
+    }
   }
   std::unique_lock<std::mutex> lock(p.mu);
+  p.open = false;
   p.done.wait(lock, [&] { return p.running == 0; });
+  if (p.error) {
+    std::exception_ptr e = p.error;
+    p.error = nullptr;
+    std::rethrow_exception(e);
+  }
 }
 
 }  // namespace slipway

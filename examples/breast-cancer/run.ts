@@ -12,7 +12,7 @@ const r = await runDemo({
   ...(values.epochs ? { epochs: Number(values.epochs) } : {}),
 });
 const q = r.monitoring.quality;
-const malignant = q && 'perClass' in q ? (q as { perClass: { label: string; recall: number }[] }).perClass.find((c) => c.label === 'malignant') : undefined;
+const malignant = q?.perClass.find((c) => c.label === 'malignant');
 process.stdout.write(
   `\nbreast-cancer@${r.servedVersion}: test accuracy ${(r.accuracy * 100).toFixed(1)}%, ${r.promotedFirst ? 'passed' : 'FAILED'} the malignant-recall gate; ` +
     `live accuracy ${q ? (q.accuracy * 100).toFixed(1) + '%' : 'n/a'}${malignant ? `, live malignant recall ${(malignant.recall * 100).toFixed(1)}%` : ''}; ` +

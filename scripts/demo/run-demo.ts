@@ -8,6 +8,7 @@ import { pickPort, startServe, type ServeProcess } from './demo-server.js';
 import { createDemoShell, paint, type DemoShell } from './demo-shell.js';
 import { sendBurst, sendFeedback, servedSignature, type ServedPrediction, type TrafficRows } from './demo-traffic.js';
 import { demoProgress } from './demo-progress.js';
+import type { MonitoringReport } from '../../src/monitoring/index.js';
 
 /** Options of one demo run (the CLI flags of `npm run demo`, and what the e2e test turns down). */
 export interface DemoOptions {
@@ -64,13 +65,8 @@ export interface DemoResult {
   readonly totalMs: number;
 }
 
-/** The part of the monitoring report the demo reads. */
-export interface MonitorJson {
-  readonly requests: number;
-  readonly errors: number;
-  readonly latencyMs: { readonly p50: number; readonly p95: number; readonly p99: number };
-  readonly quality: { readonly accuracy: number; readonly labelled: number; readonly macro?: { precision: number; recall: number; f1: number } } | null;
-}
+/** What `slipway monitor MODEL --json` prints. */
+export type MonitorJson = MonitoringReport;
 
 /** Finds a numeric metric by key anywhere in a metrics JSON (top level first). */
 export function findMetric(obj: unknown, key: string): number | undefined {

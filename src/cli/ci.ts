@@ -10,13 +10,18 @@ import { printJson, style } from './output.js';
 
 /** `slipway ci` (the one command CI runs) and `slipway ci init github|gitlab`. */
 export function registerCi(program: Command): void {
-  const ci = program.command('ci').description('run the pipeline as CI does: pull data, repro, gates, slipway-report.md; exit 0 pass / 1 fail');
+  const ci = program
+    .command('ci')
+    .description('run the pipeline as CI does: pull data, repro, gates, slipway-report.md; exit 0 pass / 1 fail');
   ci.command('run', { isDefault: true })
     .description('pull data, reproduce the pipeline, register and gate the model (ci: in slipway.yaml), write slipway-report.md')
     .option('--base <branch>', 'base branch for the metrics diff (default: GITHUB_BASE_REF or CI_MERGE_REQUEST_TARGET_BRANCH_NAME)')
     .option('-j, --jobs <n>', 'stages at once', (v) => parseInt(v, 10))
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', '\nExamples:\n  slipway ci\n  slipway ci --base main\n\nslipway.yaml:\n  ci:\n    model: mnist\n    model_path: models/mnist\n    gates_dataset: mnist-test')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  slipway ci\n  slipway ci --base main\n\nslipway.yaml:\n  ci:\n    model: mnist\n    model_path: models/mnist\n    gates_dataset: mnist-test',
+    )
     .action((opts: { base?: string; jobs?: number; json?: boolean }) =>
       runCommand(async (ctx) => {
         let ws;
@@ -37,8 +42,12 @@ export function registerCi(program: Command): void {
             jobs: opts.jobs,
             onLog: (stage, line, stream) => (stream === 'stderr' ? process.stderr : log).write(`${style.cyan(`[${stage}]`)} ${line}\n`),
             pull: async () => {
-              const res = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, 'data', 'pull'], { cwd: ws.root, encoding: 'utf8' });
-              if (res.status !== 0) throw new SlipwayError('UNAVAILABLE', `\`slipway data pull\` failed: ${(res.stderr || res.stdout).trim()}`);
+              const res = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, 'data', 'pull'], {
+                cwd: ws.root,
+                encoding: 'utf8',
+              });
+              if (res.status !== 0)
+                throw new SlipwayError('UNAVAILABLE', `\`slipway data pull\` failed: ${(res.stderr || res.stdout).trim()}`);
               return res.stdout.trim().split('\n').pop() ?? 'pulled';
             },
           });
@@ -55,10 +64,13 @@ export function registerCi(program: Command): void {
     .option('--force', 'overwrite an existing file')
     .action((provider: string, opts: { force?: boolean }) =>
       runCommand(async (ctx) => {
-        if (provider !== 'github' && provider !== 'gitlab') throw new SlipwayError('USAGE', `unknown CI provider "${provider}"; use github or gitlab`);
+        if (provider !== 'github' && provider !== 'gitlab')
+          throw new SlipwayError('USAGE', `unknown CI provider "${provider}"; use github or gitlab`);
         const root = existsSync(join(ctx.cwd, CONFIG_FILE)) ? ctx.cwd : ctx.workspace().root;
         const file = writeCiWorkflow(root, provider, opts.force);
-        process.stdout.write(`Wrote ${file}; commit it to run \`slipway ci\` on every ${provider === 'github' ? 'push and pull request' : 'merge request'}\n`);
+        process.stdout.write(
+          `Wrote ${file}; commit it to run \`slipway ci\` on every ${provider === 'github' ? 'push and pull request' : 'merge request'}\n`,
+        );
         return 0;
       }),
     );

@@ -36,12 +36,32 @@ function renderVersion(v: DatasetVersion, history: DatasetVersion[]): string {
       out.push(
         table(
           ['column', 'type', 'min', 'max', 'mean', 'std', 'missing', 'distinct', 'histogram'],
-          p.columns.map((c) => [c.name, c.type, c.min, c.max, c.mean, c.std, c.missing, c.distinct, c.histogram ? sparkline(c.histogram.counts) : (c.top ?? []).slice(0, 3).map((t) => `${t.value}:${t.count}`).join(' ')]),
+          p.columns.map((c) => [
+            c.name,
+            c.type,
+            c.min,
+            c.max,
+            c.mean,
+            c.std,
+            c.missing,
+            c.distinct,
+            c.histogram
+              ? sparkline(c.histogram.counts)
+              : (c.top ?? [])
+                  .slice(0, 3)
+                  .map((t) => `${t.value}:${t.count}`)
+                  .join(' '),
+          ]),
         ),
       );
     } else {
       out.push(`idx ${p.dtype} [${p.shape.join(', ')}]  min ${p.min}  max ${p.max}  mean ${formatNumber(p.mean)}`);
-      if (p.labelHistogram) out.push(`labels ${Object.entries(p.labelHistogram).map(([k, n]) => `${k}:${n}`).join('  ')}`);
+      if (p.labelHistogram)
+        out.push(
+          `labels ${Object.entries(p.labelHistogram)
+            .map(([k, n]) => `${k}:${n}`)
+            .join('  ')}`,
+        );
     }
   }
   if (v.profile?.skipped) out.push('', style.dim(`${v.profile.skipped} data file(s) not profiled (limits)`));
@@ -55,10 +75,17 @@ function sparkline(counts: readonly number[]): string {
 }
 
 const fmtDelta = (d: StatDelta): string =>
-  d.delta === null ? `${d.from ?? '–'} → ${d.to ?? '–'}` : d.delta === 0 ? formatNumber(d.to ?? 0) : `${formatNumber(d.from!)} → ${formatNumber(d.to!)} (${d.delta > 0 ? '+' : ''}${formatNumber(d.delta)})`;
+  d.delta === null
+    ? `${d.from ?? '–'} → ${d.to ?? '–'}`
+    : d.delta === 0
+      ? formatNumber(d.to ?? 0)
+      : `${formatNumber(d.from!)} → ${formatNumber(d.to!)} (${d.delta > 0 ? '+' : ''}${formatNumber(d.delta)})`;
 
 function renderDiff(d: DatasetDiff): string {
-  const out = [`${style.bold(d.from)} → ${style.bold(d.to)}`, `files ${fmtDelta(d.files)}   bytes ${fmtDelta(d.bytes)}   unchanged ${d.unchanged}`];
+  const out = [
+    `${style.bold(d.from)} → ${style.bold(d.to)}`,
+    `files ${fmtDelta(d.files)}   bytes ${fmtDelta(d.bytes)}   unchanged ${d.unchanged}`,
+  ];
   for (const a of d.added) out.push(style.green(`+ ${a.path} (${formatBytes(a.size)})`));
   for (const r of d.removed) out.push(style.red(`- ${r.path} (${formatBytes(r.size)})`));
   for (const c of d.changed) out.push(style.yellow(`~ ${c.path} (${formatBytes(c.sizeFrom)} → ${formatBytes(c.sizeTo)})`));
@@ -67,11 +94,26 @@ function renderDiff(d: DatasetDiff): string {
     if (p.rows) out.push(`rows ${fmtDelta(p.rows)}`);
     if (p.columnsAdded?.length) out.push(`columns added: ${p.columnsAdded.join(', ')}`);
     if (p.columnsRemoved?.length) out.push(`columns removed: ${p.columnsRemoved.join(', ')}`);
-    const moved = (p.columns ?? []).filter((c) => [c.mean, c.std, c.missing, c.min, c.max].some((s) => s.delta !== 0) || c.typeFrom !== c.typeTo);
+    const moved = (p.columns ?? []).filter(
+      (c) => [c.mean, c.std, c.missing, c.min, c.max].some((s) => s.delta !== 0) || c.typeFrom !== c.typeTo,
+    );
     if (moved.length)
-      out.push(table(['column', 'mean', 'std', 'min', 'max', 'missing'], moved.map((c) => [c.name, fmtDelta(c.mean), fmtDelta(c.std), fmtDelta(c.min), fmtDelta(c.max), fmtDelta(c.missing)])));
+      out.push(
+        table(
+          ['column', 'mean', 'std', 'min', 'max', 'missing'],
+          moved.map((c) => [c.name, fmtDelta(c.mean), fmtDelta(c.std), fmtDelta(c.min), fmtDelta(c.max), fmtDelta(c.missing)]),
+        ),
+      );
     if (p.shapeFrom) out.push(`shape [${p.shapeFrom.join(', ')}] → [${p.shapeTo?.join(', ')}]`);
-    if (p.labels) out.push(`labels ${Object.entries(p.labels).filter(([, s]) => s.delta !== 0).map(([k, s]) => `${k}: ${fmtDelta(s)}`).join('  ') || 'unchanged'}`);
+    if (p.labels)
+      out.push(
+        `labels ${
+          Object.entries(p.labels)
+            .filter(([, s]) => s.delta !== 0)
+            .map(([k, s]) => `${k}: ${fmtDelta(s)}`)
+            .join('  ') || 'unchanged'
+        }`,
+      );
   }
   return out.join('\n');
 }
@@ -104,7 +146,10 @@ export function registerData(program: Command): void {
     .requiredOption('-n, --name <name>', 'dataset name')
     .option('-m, --message <msg>', 'what changed')
     .option('--json', 'print the version as JSON')
-    .addHelpText('after', '\nExamples:\n  slipway data add data/mnist --name mnist -m "t10k split"\n  slipway data add breast_cancer.csv --name cancer')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  slipway data add data/mnist --name mnist -m "t10k split"\n  slipway data add breast_cancer.csv --name cancer',
+    )
     .action((path: string, opts: { name: string; message?: string; json?: boolean }) =>
       runCommand(async (ctx) => {
         const db = await ctx.db();
@@ -131,7 +176,8 @@ export function registerData(program: Command): void {
           if (opts.json) printJson({ ...r.version, created: r.created, hashed: r.hashed });
           else {
             process.stdout.write(`${r.version.name}@${r.version.version}\n`);
-            if (!r.created) process.stderr.write(style.dim(`unchanged: ${r.version.name}@${r.version.version} already holds this content\n`));
+            if (!r.created)
+              process.stderr.write(style.dim(`unchanged: ${r.version.name}@${r.version.version} already holds this content\n`));
           }
         } finally {
           hashBar.stop();
@@ -150,7 +196,12 @@ export function registerData(program: Command): void {
         const rows = await listLatestDatasetVersions(await ctx.db());
         if (opts.json) return printJson(rows.map(({ profile: _p, ...r }) => r));
         if (rows.length === 0) return void process.stdout.write('no datasets yet; add one with `slipway data add PATH --name NAME`\n');
-        process.stdout.write(`${table(['dataset', 'latest', 'versions', 'files', 'bytes', 'created', 'message'], rows.map((r) => [r.name, `@${r.version}`, r.versions, r.files, formatBytes(r.bytes), when(r.createdAt), r.message ?? '']))}\n`);
+        process.stdout.write(
+          `${table(
+            ['dataset', 'latest', 'versions', 'files', 'bytes', 'created', 'message'],
+            rows.map((r) => [r.name, `@${r.version}`, r.versions, r.files, formatBytes(r.bytes), when(r.createdAt), r.message ?? '']),
+          )}\n`,
+        );
       }),
     );
 
@@ -167,7 +218,13 @@ export function registerData(program: Command): void {
         const entries = opts.files || opts.json ? readTree(ctx.store(), v.treeHash).entries : [];
         if (opts.json) return printJson({ ...v, entries });
         process.stdout.write(`${renderVersion(v, await listDatasetVersions(db, v.name))}\n`);
-        if (opts.files) process.stdout.write(`\n${table(['path', 'size', 'object'], entries.map((e) => [e.path, e.size, e.hash]))}\n`);
+        if (opts.files)
+          process.stdout.write(
+            `\n${table(
+              ['path', 'size', 'object'],
+              entries.map((e) => [e.path, e.size, e.hash]),
+            )}\n`,
+          );
       }),
     );
 
@@ -212,7 +269,10 @@ export function registerData(program: Command): void {
         const target = pickRemote(ctx.config().remotes, opts.remote);
         const remote = openRemote(target.url, ctx.workspace().root);
         const versions = await versionsFor(ctx, refs);
-        const hashes = closureOf(ctx.store(), versions.map((v) => v.treeHash));
+        const hashes = closureOf(
+          ctx.store(),
+          versions.map((v) => v.treeHash),
+        );
         const bar = progress('pushing', 0);
         const r = await pushObjects(ctx.store(), remote, hashes, {
           concurrency: Math.max(1, Number(opts.jobs) || 8),
@@ -222,7 +282,8 @@ export function registerData(program: Command): void {
           },
         }).finally(() => bar.stop());
         if (opts.json) printJson({ remote: target.name, versions: versions.map((v) => `${v.name}@${v.version}`), ...r });
-        else process.stdout.write(`pushed ${r.transferred} objects (${formatBytes(r.bytes)}) to ${target.name}; ${r.skipped} already there\n`);
+        else
+          process.stdout.write(`pushed ${r.transferred} objects (${formatBytes(r.bytes)}) to ${target.name}; ${r.skipped} already there\n`);
       }),
     );
 
@@ -238,15 +299,23 @@ export function registerData(program: Command): void {
         const remote = openRemote(target.url, ctx.workspace().root);
         const versions = await versionsFor(ctx, refs);
         const bar = progress('pulling', 0);
-        const r = await pullClosure(ctx.store(), remote, versions.map((v) => v.treeHash), {
-          concurrency: Math.max(1, Number(opts.jobs) || 8),
-          onProgress: (d, t) => {
-            bar.setTotal(t);
-            bar.update(d);
+        const r = await pullClosure(
+          ctx.store(),
+          remote,
+          versions.map((v) => v.treeHash),
+          {
+            concurrency: Math.max(1, Number(opts.jobs) || 8),
+            onProgress: (d, t) => {
+              bar.setTotal(t);
+              bar.update(d);
+            },
           },
-        }).finally(() => bar.stop());
+        ).finally(() => bar.stop());
         if (opts.json) printJson({ remote: target.name, versions: versions.map((v) => `${v.name}@${v.version}`), ...r });
-        else process.stdout.write(`pulled ${r.transferred} objects (${formatBytes(r.bytes)}) from ${target.name}; ${r.skipped} already here\n`);
+        else
+          process.stdout.write(
+            `pulled ${r.transferred} objects (${formatBytes(r.bytes)}) from ${target.name}; ${r.skipped} already here\n`,
+          );
       }),
     );
 }

@@ -77,7 +77,12 @@ Examples:
           const rows = report.perClass.map((c) => [c.label, c.precision, c.recall, c.f1, c.support]);
           rows.push(['macro', report.macro.precision, report.macro.recall, report.macro.f1, report.count]);
           process.stdout.write(`${table(['class', 'precision', 'recall', 'f1', 'support'], rows)}\n\nconfusion (rows = truth):\n`);
-          process.stdout.write(`${table(['', ...report.labels], report.confusion.map((r, i) => [report.labels[i], ...r]))}\n`);
+          process.stdout.write(
+            `${table(
+              ['', ...report.labels],
+              report.confusion.map((r, i) => [report.labels[i], ...r]),
+            )}\n`,
+          );
           return 0;
         } finally {
           data.cleanup();

@@ -1,5 +1,14 @@
 import type { Command } from 'commander';
-import { listExperiments, loadPipeline, pipelineMetrics, queueExperiment, runExperiment, runQueuedExperiments, usedParams, type ExperimentRecord } from '../pipeline/index.js';
+import {
+  listExperiments,
+  loadPipeline,
+  pipelineMetrics,
+  queueExperiment,
+  runExperiment,
+  runQueuedExperiments,
+  usedParams,
+  type ExperimentRecord,
+} from '../pipeline/index.js';
 import { runCommand } from './run-command.js';
 import { printJson, style, table } from './output.js';
 
@@ -18,7 +27,10 @@ export function registerExp(program: Command): void {
     .option('--queue', 'queue it for `slipway exp run-all`')
     .option('-j, --jobs <n>', 'stages to run at once', (v) => parseInt(v, 10))
     .option('--json', 'print the experiment record as JSON')
-    .addHelpText('after', '\nExamples:\n  slipway exp run -S train.lr=0.01 -S train.epochs=5 --name lr-small\n  slipway exp run -S train.lr=0.1 --queue && slipway exp run-all -j 2')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  slipway exp run -S train.lr=0.01 -S train.epochs=5 --name lr-small\n  slipway exp run -S train.lr=0.1 --queue && slipway exp run-all -j 2',
+    )
     .action((opts: { setParam: string[]; name?: string; queue?: boolean; jobs?: number; json?: boolean }) =>
       runCommand(async (ctx) => {
         const ws = ctx.workspace();
@@ -28,9 +40,17 @@ export function registerExp(program: Command): void {
           else process.stdout.write(`Queued ${r.name} (${JSON.stringify(r.overrides)}); run it with \`slipway exp run-all\`\n`);
           return 0;
         }
-        const r = await runExperiment(ws, await ctx.db(), ctx.store(), { overrides: opts.setParam, name: opts.name, jobs: opts.jobs, onLog: opts.json ? undefined : logLine(opts.name ?? 'exp') });
+        const r = await runExperiment(ws, await ctx.db(), ctx.store(), {
+          overrides: opts.setParam,
+          name: opts.name,
+          jobs: opts.jobs,
+          onLog: opts.json ? undefined : logLine(opts.name ?? 'exp'),
+        });
         if (opts.json) printJson(r);
-        else process.stdout.write(`${r.status === 'succeeded' ? style.green(r.name) : style.red(r.name)}: ${r.status} ${JSON.stringify(r.metrics)}\n`);
+        else
+          process.stdout.write(
+            `${r.status === 'succeeded' ? style.green(r.name) : style.red(r.name)}: ${r.status} ${JSON.stringify(r.metrics)}\n`,
+          );
         return r.status === 'succeeded' ? 0 : 1;
       }),
     );
@@ -41,9 +61,15 @@ export function registerExp(program: Command): void {
     .option('--json', 'print the records as JSON')
     .action((opts: { jobs: number; json?: boolean }) =>
       runCommand(async (ctx) => {
-        const done = await runQueuedExperiments(ctx.workspace(), await ctx.db(), ctx.store(), { jobs: opts.jobs, onLog: opts.json ? undefined : logLine('exp') });
+        const done = await runQueuedExperiments(ctx.workspace(), await ctx.db(), ctx.store(), {
+          jobs: opts.jobs,
+          onLog: opts.json ? undefined : logLine('exp'),
+        });
         if (opts.json) printJson(done);
-        else process.stdout.write(`${done.length} experiment(s) ran: ${done.map((d) => `${d.name} ${d.status}`).join(', ') || 'none queued'}\n`);
+        else
+          process.stdout.write(
+            `${done.length} experiment(s) ran: ${done.map((d) => `${d.name} ${d.status}`).join(', ') || 'none queued'}\n`,
+          );
         return done.every((d) => d.status === 'succeeded') ? 0 : 1;
       }),
     );
@@ -60,7 +86,15 @@ export function registerExp(program: Command): void {
         const rows: ExperimentRecord[] = listExperiments(ws);
         try {
           const p = loadPipeline(ws.root);
-          rows.unshift({ name: 'workspace', status: 'succeeded', overrides: {}, params: usedParams(ws.root, p), metrics: pipelineMetrics(ws.root, p), runIds: [], createdAt: Date.now() });
+          rows.unshift({
+            name: 'workspace',
+            status: 'succeeded',
+            overrides: {},
+            params: usedParams(ws.root, p),
+            metrics: pipelineMetrics(ws.root, p),
+            runIds: [],
+            createdAt: Date.now(),
+          });
         } catch {
           /* show experiments even when the current pipeline does not load */
         }

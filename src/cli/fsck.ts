@@ -13,7 +13,7 @@ export function registerFsck(program: Command): void {
     .addHelpText('after', '\nExample:\n  slipway fsck && echo store is healthy')
     .action((opts: { json?: boolean }) =>
       runCommand(async (ctx) => {
-        const roots = await collectRoots(await ctx.db(), ctx.workspace().root);
+        const roots = await collectRoots(await ctx.db(), ctx.workspace().root, { requiredOnly: true });
         const bar = progress('checking', 0);
         const report = await fsckStore(ctx.store(), roots, {
           onProgress: (d, t) => {
@@ -25,7 +25,9 @@ export function registerFsck(program: Command): void {
         else {
           for (const p of report.problems) process.stdout.write(`${style.red(p.kind)} ${p.hash} ${style.dim(p.detail)}\n`);
           if (report.tempFiles.length > 0)
-            process.stdout.write(style.dim(`${report.tempFiles.length} temp file(s) from interrupted writes (harmless; \`slipway gc\` removes them)\n`));
+            process.stdout.write(
+              style.dim(`${report.tempFiles.length} temp file(s) from interrupted writes (harmless; \`slipway gc\` removes them)\n`),
+            );
           process.stdout.write(
             report.ok
               ? `${style.green('ok')}: ${report.checked} objects (${formatBytes(report.bytes)}) verified, all references present\n`

@@ -33,7 +33,9 @@ export function registerHooks(program: Command): void {
       runCommand(async (ctx) => {
         const ws = ctx.workspace();
         const { hook, logDir } = installPostCommitHook(ws.root, ws.stateDir, selfCommand());
-        process.stdout.write(`Installed ${hook}\nAfter each commit the pipeline runs in the background; its output goes to ${logDir}/hook-<time>.log\n`);
+        process.stdout.write(
+          `Installed ${hook}\nAfter each commit the pipeline runs in the background; its output goes to ${logDir}/hook-<time>.log\n`,
+        );
         return 0;
       }),
     );

@@ -23,6 +23,8 @@ import { registerHooks } from './hooks.js';
 import { registerSchedule } from './schedule.js';
 import { registerRuns } from './runs.js';
 import { registerServer } from './server.js';
+import { registerServe } from './serve.js';
+import { registerMonitor } from './monitor.js';
 
 /** Builds the `slipway` command tree. Each noun registers itself from its own file. */
 export function buildProgram(): Command {
@@ -58,6 +60,8 @@ export function buildProgram(): Command {
   registerSchedule(program);
   registerRuns(program);
   registerServer(program);
+  registerServe(program);
+  registerMonitor(program);
   return program;
 }
 

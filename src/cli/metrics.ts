@@ -5,7 +5,9 @@ import { printJson, table } from './output.js';
 
 /** `slipway metrics show|diff`: the pipeline's metrics files, and their change against a git revision or a model alias. */
 export function registerMetrics(program: Command): void {
-  const metrics = program.command('metrics').description("show the pipeline's metrics, or diff them against a git revision or a registered model");
+  const metrics = program
+    .command('metrics')
+    .description("show the pipeline's metrics, or diff them against a git revision or a registered model");
   metrics
     .command('show')
     .description("print the metrics in the stages' metrics files")
@@ -18,7 +20,9 @@ export function registerMetrics(program: Command): void {
         else {
           const rows = Object.entries(m).flatMap(([file, values]) => Object.entries(values).map(([k, v]) => [file, k, v] as const));
           process.stdout.write(
-            opts.md ? `| file | metric | value |\n|---|---|---:|\n${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}\n` : `${table(['file', 'metric', 'value'], rows)}\n`,
+            opts.md
+              ? `| file | metric | value |\n|---|---|---:|\n${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}\n`
+              : `${table(['file', 'metric', 'value'], rows)}\n`,
           );
         }
         return 0;
@@ -26,7 +30,9 @@ export function registerMetrics(program: Command): void {
     );
   metrics
     .command('diff [base]')
-    .description('compare metrics with BASE: a git revision (default HEAD) or a model alias/version (production, mnist:production, mnist@3)')
+    .description(
+      'compare metrics with BASE: a git revision (default HEAD) or a model alias/version (production, mnist:production, mnist@3)',
+    )
     .option('--json', 'print as JSON')
     .option('--md', 'print as a Markdown table')
     .option('--all', 'include unchanged metrics')
@@ -39,7 +45,15 @@ export function registerMetrics(program: Command): void {
         const rows = diffValues(b.metrics, currentMetrics(root, pipeline), b.kind === 'model').filter((r) => opts.all || r.old !== r.new);
         if (opts.json) printJson({ base: b.label, rows });
         else if (opts.md) process.stdout.write(`${diffMarkdown(rows, b.label)}\n`);
-        else process.stdout.write(rows.length ? `${table(['file', 'metric', b.label, 'workspace', 'change'], rows.map((r) => [r.path, r.key, r.old, r.new, r.change]))}\n` : `no metric changes against ${b.label}\n`);
+        else
+          process.stdout.write(
+            rows.length
+              ? `${table(
+                  ['file', 'metric', b.label, 'workspace', 'change'],
+                  rows.map((r) => [r.path, r.key, r.old, r.new, r.change]),
+                )}\n`
+              : `no metric changes against ${b.label}\n`,
+          );
         return 0;
       }),
     );

@@ -61,7 +61,10 @@ export function registerModels(program: Command): void {
     .option('--format <format>', 'slipway or onnx (detected when omitted)')
     .option('--description <text>', 'a description of this version')
     .option('--json', 'print the version as JSON')
-    .addHelpText('after', '\nExamples:\n  slipway models register mnist --from 01JD5V3Q9X…\n  slipway models register resnet --from ./resnet18.onnx')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  slipway models register mnist --from 01JD5V3Q9X…\n  slipway models register resnet --from ./resnet18.onnx',
+    )
     .action((name: string, opts: { from: string; format?: string; description?: string; json?: boolean }) =>
       runCommand(async (ctx: CliContext) => {
         if (opts.format !== undefined && opts.format !== 'slipway' && opts.format !== 'onnx')
@@ -128,7 +131,9 @@ export function registerModels(program: Command): void {
             v.runId ?? v.lineage.path ?? '',
             when(v.createdAt),
           ]);
-          return void process.stdout.write(`${style.bold(name)}\n${table(['VERSION', 'FORMAT', 'ALIASES', 'METRICS', 'SOURCE', 'CREATED'], rows)}\n`);
+          return void process.stdout.write(
+            `${style.bold(name)}\n${table(['VERSION', 'FORMAT', 'ALIASES', 'METRICS', 'SOURCE', 'CREATED'], rows)}\n`,
+          );
         }
         const v = await resolveModelRef(db, ref);
         const report = await latestGateReport(db, v.name, v.version);
@@ -150,9 +155,28 @@ export function registerModels(program: Command): void {
         const A = `${d.a.name}@${d.a.version}`;
         const B = `${d.b.name}@${d.b.version}`;
         const out = [`${style.bold(A)} vs ${style.bold(B)}${d.sameArtifact ? ' (identical artifacts)' : ''}`];
-        if (d.metrics.length) out.push('', style.bold('Metrics'), table(['METRIC', A, B, 'DELTA'], d.metrics.map((m) => [m.key, m.a, m.b, m.delta])));
-        if (d.params.length) out.push('', style.bold('Params'), table(['PARAM', A, B], d.params.map((p) => [p.key, p.a, p.b])));
-        const data = [...d.data.onlyA.map((x) => [`${x.dataset}@${x.version}`, 'only in A']), ...d.data.onlyB.map((x) => [`${x.dataset}@${x.version}`, 'only in B'])];
+        if (d.metrics.length)
+          out.push(
+            '',
+            style.bold('Metrics'),
+            table(
+              ['METRIC', A, B, 'DELTA'],
+              d.metrics.map((m) => [m.key, m.a, m.b, m.delta]),
+            ),
+          );
+        if (d.params.length)
+          out.push(
+            '',
+            style.bold('Params'),
+            table(
+              ['PARAM', A, B],
+              d.params.map((p) => [p.key, p.a, p.b]),
+            ),
+          );
+        const data = [
+          ...d.data.onlyA.map((x) => [`${x.dataset}@${x.version}`, 'only in A']),
+          ...d.data.onlyB.map((x) => [`${x.dataset}@${x.version}`, 'only in B']),
+        ];
         if (data.length) out.push('', style.bold('Data'), table(['DATASET', 'WHERE'], data));
         out.push('', `${style.bold('Signature')}: ${d.signature.same ? 'same' : style.yellow('differs')}`);
         if (d.format.a !== d.format.b) out.push(`${style.bold('Format')}: ${d.format.a} → ${d.format.b}`);
@@ -213,7 +237,13 @@ export function registerModels(program: Command): void {
     .addHelpText('after', '\nExample:\n  slipway models rollback mnist production --reason "p95 latency regression"')
     .action((name: string, alias: string, opts: { reason?: string }) =>
       runCommand(async (ctx) => {
-        const m = await rollbackAlias(await ctx.db(), { model: name, alias, actor: cliActor(), reason: opts.reason, webhooks: ctx.config().webhooks });
+        const m = await rollbackAlias(await ctx.db(), {
+          model: name,
+          alias,
+          actor: cliActor(),
+          reason: opts.reason,
+          webhooks: ctx.config().webhooks,
+        });
         process.stdout.write(`${m.model}:${m.alias} rolled back ${m.from} → ${m.to}\n`);
       }),
     );
@@ -227,42 +257,49 @@ export function registerModels(program: Command): void {
     .option('--reason <text>', 'why (required with --force)')
     .option('--allow-signature-change', 'allow a version whose signature differs from the alias’ current one')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', '\nExamples:\n  slipway models promote mnist@4 --to production\n  slipway models promote mnist@4 --to production --force --reason "incident 42"')
-    .action((ref: string, opts: { to: string; data?: string; force?: boolean; reason?: string; allowSignatureChange?: boolean; json?: boolean }) =>
-      runCommand(async (ctx) => {
-        const db = await ctx.db();
-        const config = ctx.config();
-        let report: GateReport | undefined;
-        try {
-          const r = await promote(db, {
-            ref,
-            alias: opts.to,
-            actor: cliActor(),
-            force: opts.force,
-            reason: opts.reason,
-            allowSignatureChange: opts.allowSignatureChange,
-            checkGates: promotionGateCheck(db, ctx.store(), {
-              gates: config.gates,
-              dataset: opts.data,
-              root: ctx.workspace().root,
-              onReport: (x) => (report = x),
-            }),
-            webhooks: config.webhooks,
-            onWebhookFailure: warnWebhook,
-          });
-          if (opts.json) return printJson({ move: r.move, gateReport: report ?? null });
-          if (report) process.stdout.write(`${gateReportText(report)}\n`);
-          else process.stdout.write(`(no gates declared for ${r.move.model} in slipway.yaml)\n`);
-          process.stdout.write(`${r.move.model}:${r.move.alias} → ${r.move.to}${r.move.forced ? style.yellow(' (forced)') : ''}\n`);
-        } catch (e) {
-          if (isSlipwayError(e, 'GATES_NOT_PASSED')) {
-            const id = e.details?.gateReportId;
-            report ??= typeof id === 'string' ? await getGateReport(db, id) : undefined;
-            if (opts.json) printJson({ move: null, gateReport: report ?? null });
-            else if (report) process.stdout.write(`${gateReportText(report)}\n`);
+    .addHelpText(
+      'after',
+      '\nExamples:\n  slipway models promote mnist@4 --to production\n  slipway models promote mnist@4 --to production --force --reason "incident 42"',
+    )
+    .action(
+      (
+        ref: string,
+        opts: { to: string; data?: string; force?: boolean; reason?: string; allowSignatureChange?: boolean; json?: boolean },
+      ) =>
+        runCommand(async (ctx) => {
+          const db = await ctx.db();
+          const config = ctx.config();
+          let report: GateReport | undefined;
+          try {
+            const r = await promote(db, {
+              ref,
+              alias: opts.to,
+              actor: cliActor(),
+              force: opts.force,
+              reason: opts.reason,
+              allowSignatureChange: opts.allowSignatureChange,
+              checkGates: promotionGateCheck(db, ctx.store(), {
+                gates: config.gates,
+                dataset: opts.data,
+                root: ctx.workspace().root,
+                onReport: (x) => (report = x),
+              }),
+              webhooks: config.webhooks,
+              onWebhookFailure: warnWebhook,
+            });
+            if (opts.json) return printJson({ move: r.move, gateReport: report ?? null });
+            if (report) process.stdout.write(`${gateReportText(report)}\n`);
+            else process.stdout.write(`(no gates declared for ${r.move.model} in slipway.yaml)\n`);
+            process.stdout.write(`${r.move.model}:${r.move.alias} → ${r.move.to}${r.move.forced ? style.yellow(' (forced)') : ''}\n`);
+          } catch (e) {
+            if (isSlipwayError(e, 'GATES_NOT_PASSED')) {
+              const id = e.details?.gateReportId;
+              report ??= typeof id === 'string' ? await getGateReport(db, id) : undefined;
+              if (opts.json) printJson({ move: null, gateReport: report ?? null });
+              else if (report) process.stdout.write(`${gateReportText(report)}\n`);
+            }
+            throw e;
           }
-          throw e;
-        }
-      }),
+        }),
     );
 }

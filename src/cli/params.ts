@@ -22,7 +22,15 @@ export function registerParams(program: Command): void {
         const rows = diffValues(b.params, now, b.kind === 'model').filter((r) => opts.all || String(r.old) !== String(r.new));
         if (opts.json) printJson({ base: b.label, rows });
         else if (opts.md) process.stdout.write(`${diffMarkdown(rows, b.label, 'param')}\n`);
-        else process.stdout.write(rows.length ? `${table(['file', 'param', b.label, 'workspace'], rows.map((r) => [r.path, r.key, r.old, r.new]))}\n` : `no param changes against ${b.label}\n`);
+        else
+          process.stdout.write(
+            rows.length
+              ? `${table(
+                  ['file', 'param', b.label, 'workspace'],
+                  rows.map((r) => [r.path, r.key, r.old, r.new]),
+                )}\n`
+              : `no param changes against ${b.label}\n`,
+          );
         return 0;
       }),
     );

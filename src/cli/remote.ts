@@ -10,7 +10,10 @@ export function registerRemote(program: Command): void {
     .command('add <name> <url>')
     .description('add a remote to slipway.yaml (comments in the file are kept)')
     .option('--force', 'replace a remote of the same name')
-    .addHelpText('after', '\nExamples:\n  slipway remote add origin /mnt/shared/slipway-store\n  slipway remote add backup file:///srv/slipway')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  slipway remote add origin /mnt/shared/slipway-store\n  slipway remote add backup file:///srv/slipway',
+    )
     .action((name: string, url: string, opts: { force?: boolean }) =>
       runCommand(async (ctx) => {
         openRemote(url, ctx.workspace().root); // refuses unsupported schemes before anything is written
@@ -26,7 +29,14 @@ export function registerRemote(program: Command): void {
       runCommand(async (ctx) => {
         const rows = Object.entries(ctx.config().remotes).map(([name, r]) => ({ name, url: r.url }));
         if (opts.json) return printJson(rows);
-        process.stdout.write(rows.length ? `${table(['name', 'url'], rows.map((r) => [r.name, r.url]))}\n` : 'no remotes; add one with `slipway remote add NAME PATH`\n');
+        process.stdout.write(
+          rows.length
+            ? `${table(
+                ['name', 'url'],
+                rows.map((r) => [r.name, r.url]),
+              )}\n`
+            : 'no remotes; add one with `slipway remote add NAME PATH`\n',
+        );
       }),
     );
   remote

@@ -8,16 +8,22 @@ import { printJson, style } from './output.js';
 export function registerRepro(program: Command): void {
   program
     .command('repro [stages...]')
-    .description('run stale pipeline stages in dependency order (independent stages in parallel), restoring outputs from the run cache when possible')
+    .description(
+      'run stale pipeline stages in dependency order (independent stages in parallel), restoring outputs from the run cache when possible',
+    )
     .option('-j, --jobs <n>', 'stages to run at once (default: CPU count)', (v) => parseInt(v, 10))
     .option('-f, --force', 'run even when up to date, without the run cache')
     .option('--dry-run', 'print what would run and why; change nothing')
     .option('--wait <seconds>', 'wait this long for another repro on this workspace instead of refusing', (v) => parseFloat(v))
     .option('--json', 'print the result as JSON (logs go to stderr)')
-    .addHelpText('after', '\nExamples:\n  slipway repro\n  slipway repro train -j 4\n  slipway repro --dry-run\n  slipway repro evaluate --force')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  slipway repro\n  slipway repro train -j 4\n  slipway repro --dry-run\n  slipway repro evaluate --force',
+    )
     .action((stages: string[], opts: { jobs?: number; force?: boolean; dryRun?: boolean; wait?: number; json?: boolean }) =>
       runCommand(async (ctx) => {
-        if (opts.jobs !== undefined && (!Number.isInteger(opts.jobs) || opts.jobs < 1)) throw new SlipwayError('USAGE', '-j needs a positive whole number');
+        if (opts.jobs !== undefined && (!Number.isInteger(opts.jobs) || opts.jobs < 1))
+          throw new SlipwayError('USAGE', '-j needs a positive whole number');
         const ws = ctx.workspace();
         const pipeline = loadPipeline(ws.root);
         const env = pipelineEnv(ws, await ctx.db(), ctx.store());
@@ -45,7 +51,8 @@ export function registerRepro(program: Command): void {
           if (opts.json) printJson(result);
           else {
             for (const s of result.stages) {
-              if (opts.dryRun && s.reasons.length > 0 && s.status.startsWith('would')) for (const r of s.reasons) out.write(`  ${s.stage}: ${describeReason(r)}\n`);
+              if (opts.dryRun && s.reasons.length > 0 && s.status.startsWith('would'))
+                for (const r of s.reasons) out.write(`  ${s.stage}: ${describeReason(r)}\n`);
             }
             const count = (st: string): number => result.stages.filter((s) => s.status === st).length;
             const parts = ['ran', 'restored', 'up_to_date', 'frozen', 'failed', 'skipped', 'killed', 'would_run', 'would_restore']
@@ -53,7 +60,11 @@ export function registerRepro(program: Command): void {
               .map((st) => `${count(st)} ${st.replace(/_/g, ' ')}`);
             out.write(`${result.ok ? style.green('ok') : style.red('failed')}: ${parts.join(', ') || 'no stages'}\n`);
           }
-          if (result.interrupted) throw new SlipwayError('INTERRUPTED', 'repro was interrupted; completed stages are recorded in slipway.lock, run `slipway repro` again to continue');
+          if (result.interrupted)
+            throw new SlipwayError(
+              'INTERRUPTED',
+              'repro was interrupted; completed stages are recorded in slipway.lock, run `slipway repro` again to continue',
+            );
           return result.ok ? 0 : 1;
         } finally {
           process.off('SIGINT', onSignal);

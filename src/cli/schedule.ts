@@ -1,6 +1,14 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { checkSchedules, loadPipeline, pipelineEnv, repro, scheduleTick, startScheduler, type SchedulerOptions } from '../pipeline/index.js';
+import {
+  checkSchedules,
+  loadPipeline,
+  pipelineEnv,
+  repro,
+  scheduleTick,
+  startScheduler,
+  type SchedulerOptions,
+} from '../pipeline/index.js';
 import { runCommand } from './run-command.js';
 import { printJson, style } from './output.js';
 
@@ -12,7 +20,10 @@ export function registerSchedule(program: Command): void {
     .option('--once', 'check once what is due (cron occurrences since the last check, new dataset versions), run it, and exit')
     .option('--poll <seconds>', 'how often to look for new dataset versions', (v) => parseFloat(v), 30)
     .option('--json', 'with --once: print the triggers as JSON')
-    .addHelpText('after', '\nslipway.yaml:\n  schedules:\n    - cron: "0 3 * * *"          # nightly\n    - on_dataset: mnist           # when `slipway data add … --name mnist` makes a new version\n      stages: [train, evaluate]\n\nExamples:\n  slipway schedule\n  slipway schedule --once')
+    .addHelpText(
+      'after',
+      '\nslipway.yaml:\n  schedules:\n    - cron: "0 3 * * *"          # nightly\n    - on_dataset: mnist           # when `slipway data add … --name mnist` makes a new version\n      stages: [train, evaluate]\n\nExamples:\n  slipway schedule\n  slipway schedule --once',
+    )
     .action((opts: { once?: boolean; poll: number; json?: boolean }) =>
       runCommand(async (ctx) => {
         const ws = ctx.workspace();

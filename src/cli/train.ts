@@ -134,23 +134,33 @@ Examples:
 
 async function train(ctx: CliContext, o: TrainOptions): Promise<number> {
   const specPath = resolve(ctx.cwd, o.model);
-  if (!existsSync(specPath)) throw new SlipwayError('PATH_NOT_FOUND', `${o.model} does not exist; give the model.yaml path`, { path: o.model });
+  if (!existsSync(specPath))
+    throw new SlipwayError('PATH_NOT_FOUND', `${o.model} does not exist; give the model.yaml path`, { path: o.model });
   const spec = parseYamlWith(readFileSync(specPath, 'utf8'), o.model, modelSpecSchema);
   const data = await resolveDataArg(ctx, o.data);
   let run: Run | undefined;
   try {
-    const td = await loadTrainingData(data.path, { ...(o.target ? { target: o.target } : {}), ...(rangeOption(o) ? { range: rangeOption(o)! } : {}) });
+    const td = await loadTrainingData(data.path, {
+      ...(o.target ? { target: o.target } : {}),
+      ...(rangeOption(o) ? { range: rangeOption(o)! } : {}),
+    });
     if (!td.y) throw new SlipwayError('DATA_FORMAT_INVALID', `${o.data} has no labels (no IDX labels file or CSV target column)`, {});
     const seed = Number(o.seed ?? 42);
     const model = buildModelFromSpec(spec, { inputShape: td.x.shape.slice(1), seed });
     if (o.lr) {
       const lr = positive(o.lr, '--lr');
       const c = model.compiled!;
-      const opt = c.optimizer.type === 'adam' ? adam({ ...c.optimizer, learningRate: lr }) : c.optimizer.type === 'sgd' ? sgd({ ...c.optimizer, learningRate: lr }) : gd({ learningRate: lr });
+      const opt =
+        c.optimizer.type === 'adam'
+          ? adam({ ...c.optimizer, learningRate: lr })
+          : c.optimizer.type === 'sgd'
+            ? sgd({ ...c.optimizer, learningRate: lr })
+            : gd({ learningRate: lr });
       model.compile({ optimizer: opt, loss: c.loss, metrics: c.metrics });
     }
     const outWidth = model.outputShape![model.outputShape!.length - 1] ?? 1;
-    if (td.classLabels && (td.classLabels.length === outWidth || (outWidth === 1 && td.classLabels.length === 2))) model.classLabels = td.classLabels;
+    if (td.classLabels && (td.classLabels.length === outWidth || (outWidth === 1 && td.classLabels.length === 2)))
+      model.classLabels = td.classLabels;
     let x = td.x;
     const stats = spec.preprocess?.standardize ? featureStats(x.data, x.shape[0]!, x.data.length / x.shape[0]!) : undefined;
     if (stats) x = { shape: x.shape, data: standardize(x.data, stats) };
@@ -175,7 +185,11 @@ async function train(ctx: CliContext, o: TrainOptions): Promise<number> {
       callbacks: {
         onEpochBegin: (e) => {
           epochStart = performance.now();
-          bar = progress(`epoch ${e + 1}/${epochs}`, batches, `epoch ${e + 1}/${epochs} [{bar}] {value}/{total} | {sps} samples/s | loss {loss} | acc {acc}`);
+          bar = progress(
+            `epoch ${e + 1}/${epochs}`,
+            batches,
+            `epoch ${e + 1}/${epochs} [{bar}] {value}/{total} | {sps} samples/s | loss {loss} | acc {acc}`,
+          );
         },
         onBatchEnd: (b, logs) => {
           const sps = Math.round((Math.min(trainN, (b + 1) * batchSize) * 1000) / Math.max(1, performance.now() - epochStart));

@@ -13,7 +13,12 @@ const metricRule = z
 const noRegressionRule = z
   .object({
     no_regression: z
-      .object({ against: z.string().min(1).default('production'), metric: metricName, max_drop: num.min(0).default(0), relative: z.boolean().default(false) })
+      .object({
+        against: z.string().min(1).default('production'),
+        metric: metricName,
+        max_drop: num.min(0).default(0),
+        relative: z.boolean().default(false),
+      })
       .strict(),
   })
   .strict();
@@ -47,7 +52,11 @@ const beatBaselineRule = z.object({ beat_baseline: z.object({ metric: metricName
 
 /** p95 latency budget of single predictions of `batch` rows, measured on the packaged model. */
 const latencyRule = z
-  .object({ latency: z.object({ p95_ms: num.positive(), batch: z.number().int().positive().default(1), samples: z.number().int().positive().default(200) }).strict() })
+  .object({
+    latency: z
+      .object({ p95_ms: num.positive(), batch: z.number().int().positive().default(1), samples: z.number().int().positive().default(200) })
+      .strict(),
+  })
   .strict();
 
 /** Size budget of the stored model files. */
@@ -57,13 +66,25 @@ const sizeRule = z.object({ size: z.object({ max_mb: num.positive() }).strict() 
 const robustnessRule = z
   .object({
     robustness: z
-      .object({ noise_std: num.positive(), max_flip_rate: num.min(0).max(1), samples: z.number().int().positive().optional(), seed: z.number().int().default(1) })
+      .object({
+        noise_std: num.positive(),
+        max_flip_rate: num.min(0).max(1),
+        samples: z.number().int().positive().optional(),
+        seed: z.number().int().default(1),
+      })
       .strict(),
   })
   .strict();
 
 /** The same input twice gives bit-identical output. */
-const determinismRule = z.object({ determinism: z.object({ samples: z.number().int().positive().default(100) }).strict().default({ samples: 100 }) }).strict();
+const determinismRule = z
+  .object({
+    determinism: z
+      .object({ samples: z.number().int().positive().default(100) })
+      .strict()
+      .default({ samples: 100 }),
+  })
+  .strict();
 
 /** One gate rule (a sketch in the issue; each kind is one object key). */
 export const gateRuleSchema = z.union([

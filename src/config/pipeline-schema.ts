@@ -100,7 +100,10 @@ export const stageSchema = stageBodyShape
   });
 
 /** Pipeline stages section (owned by pipeline/; DVC's dvc.yaml shape). */
-export const stagesSchema = z.record(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'stage names use letters, digits, _ . -'), stageSchema);
+export const stagesSchema = z.record(
+  z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'stage names use letters, digits, _ . -'),
+  stageSchema,
+);
 
 /** The `ci:` section read by `slipway ci`: which model to register and gate after the pipeline ran. */
 export const ciSchema = z

@@ -143,9 +143,13 @@ export function csvTextToTable(t: CsvText, opts: ReadCsvOptions = {}, source = '
   if (typeof opts.target === 'number') {
     targetIdx = opts.target < 0 ? columns.length + opts.target : opts.target;
     if (!Number.isInteger(targetIdx) || targetIdx < 0 || targetIdx >= columns.length)
-      throw new SlipwayError('DATA_COLUMN_NOT_FOUND', `${source} has ${columns.length} columns; target index ${opts.target} is out of range`, {
-        source,
-      });
+      throw new SlipwayError(
+        'DATA_COLUMN_NOT_FOUND',
+        `${source} has ${columns.length} columns; target index ${opts.target} is out of range`,
+        {
+          source,
+        },
+      );
   } else if (typeof opts.target === 'string') {
     targetIdx = columns.indexOf(opts.target);
     if (targetIdx < 0)

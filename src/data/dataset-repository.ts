@@ -81,10 +81,16 @@ export async function insertDatasetVersion(
     if (!(await datasetExists(tx, v.name))) await tx.run('INSERT INTO datasets (name, created_at) VALUES (?, ?)', [v.name, now]);
     const last = await tx.get<{ v: number | string | null }>('SELECT MAX(version) AS v FROM dataset_versions WHERE name = ?', [v.name]);
     const version = Number(last?.v ?? 0) + 1;
-    await tx.run(
-      `INSERT INTO dataset_versions (${COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      [v.name, version, v.treeHash, v.files, v.bytes, v.message, v.profile ? JSON.stringify(v.profile) : null, now],
-    );
+    await tx.run(`INSERT INTO dataset_versions (${COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, [
+      v.name,
+      version,
+      v.treeHash,
+      v.files,
+      v.bytes,
+      v.message,
+      v.profile ? JSON.stringify(v.profile) : null,
+      now,
+    ]);
     return { ...v, version, createdAt: now };
   });
 }

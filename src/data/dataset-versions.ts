@@ -61,9 +61,13 @@ export async function getDatasetVersion(db: Db, ref: string | DatasetRef): Promi
   const v = await findDatasetVersion(db, r.name, r.version);
   if (v) return v;
   if (r.version === undefined || !(await datasetExists(db, r.name)))
-    throw new SlipwayError('DATASET_NOT_FOUND', `no dataset named "${r.name}"; see \`slipway data list\` or add it with \`slipway data add PATH --name ${r.name}\``, {
-      name: r.name,
-    });
+    throw new SlipwayError(
+      'DATASET_NOT_FOUND',
+      `no dataset named "${r.name}"; see \`slipway data list\` or add it with \`slipway data add PATH --name ${r.name}\``,
+      {
+        name: r.name,
+      },
+    );
   const latest = await findDatasetVersion(db, r.name);
   throw new SlipwayError(
     'DATASET_VERSION_NOT_FOUND',

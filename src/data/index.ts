@@ -18,14 +18,15 @@ export {
   insertDatasetVersion,
   type DatasetVersion,
 } from './dataset-repository.js';
+export { addDataset, getDatasetVersion, checkoutDataset, type AddDatasetOptions, type AddDatasetResult } from './dataset-versions.js';
 export {
-  addDataset,
-  getDatasetVersion,
-  checkoutDataset,
-  type AddDatasetOptions,
-  type AddDatasetResult,
-} from './dataset-versions.js';
-export { diffDatasetVersions, diffFileProfiles, type DatasetDiff, type FileProfileDelta, type ColumnDelta, type StatDelta } from './dataset-diff.js';
+  diffDatasetVersions,
+  diffFileProfiles,
+  type DatasetDiff,
+  type FileProfileDelta,
+  type ColumnDelta,
+  type StatDelta,
+} from './dataset-diff.js';
 export {
   profileFile,
   profileFiles,

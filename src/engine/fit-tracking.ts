@@ -8,15 +8,30 @@ export function mergeCallbacks(...all: FitCallbacks[]): FitCallbacks {
     all.map((c) => c[key]).filter((f): f is NonNullable<FitCallbacks[K]> => typeof f === 'function');
   const out: FitCallbacks = {};
   const begin = pick('onTrainBegin');
-  if (begin.length) out.onTrainBegin = async () => { for (const f of begin) await f(); };
+  if (begin.length)
+    out.onTrainBegin = async () => {
+      for (const f of begin) await f();
+    };
   const eb = pick('onEpochBegin');
-  if (eb.length) out.onEpochBegin = async (e) => { for (const f of eb) await f(e); };
+  if (eb.length)
+    out.onEpochBegin = async (e) => {
+      for (const f of eb) await f(e);
+    };
   const ee = pick('onEpochEnd');
-  if (ee.length) out.onEpochEnd = async (e, l) => { for (const f of ee) await f(e, l); };
+  if (ee.length)
+    out.onEpochEnd = async (e, l) => {
+      for (const f of ee) await f(e, l);
+    };
   const be = pick('onBatchEnd');
-  if (be.length) out.onBatchEnd = async (b, l) => { for (const f of be) await f(b, l); };
+  if (be.length)
+    out.onBatchEnd = async (b, l) => {
+      for (const f of be) await f(b, l);
+    };
   const te = pick('onTrainEnd');
-  if (te.length) out.onTrainEnd = async (l) => { for (const f of te) await f(l); };
+  if (te.length)
+    out.onTrainEnd = async (l) => {
+      for (const f of te) await f(l);
+    };
   return out;
 }
 
@@ -38,7 +53,10 @@ export function describeLayers(model: Model): string {
 }
 
 /** The params `fit` logs to a run: optimizer, learning rate, batch size, epochs, loss, layers, counts. */
-export function fitParams(model: Model, fit: { epochs: number; batchSize: number; samples: number; seed?: number }): Record<string, ParamValue> {
+export function fitParams(
+  model: Model,
+  fit: { epochs: number; batchSize: number; samples: number; seed?: number },
+): Record<string, ParamValue> {
   const c = model.compiled!;
   const params: Record<string, ParamValue> = {
     optimizer: c.optimizer.type,

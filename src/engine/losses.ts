@@ -24,7 +24,12 @@ const ALIASES: Record<string, LossName> = {
 /** Resolves a loss given as a name (camelCase, snake_case or Keras class name) or `{ name, fromLogits }`. */
 export function resolveLoss(loss: string | { name: string; fromLogits?: boolean }): LossSpec {
   const raw = typeof loss === 'string' ? loss : loss.name;
-  const name = ALIASES[String(raw).replace(/[_\s-]/g, '').toLowerCase()];
+  const name =
+    ALIASES[
+      String(raw)
+        .replace(/[_\s-]/g, '')
+        .toLowerCase()
+    ];
   if (!name) {
     throw new SlipwayError(
       'LOSS_UNKNOWN',

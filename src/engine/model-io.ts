@@ -69,7 +69,11 @@ export function modelFromFile(file: ModelFile, weights: Float32Array, opts: { ke
   file.layers.forEach((lf: LayerFile, i: number) => {
     const layer = layers[i]!;
     if (lf.weights.length !== layer.params.length) {
-      throw new SlipwayError('MODEL_INVALID', `${src}: layer ${lf.name} lists ${lf.weights.length} weights but needs ${layer.params.length}`, {});
+      throw new SlipwayError(
+        'MODEL_INVALID',
+        `${src}: layer ${lf.name} lists ${lf.weights.length} weights but needs ${layer.params.length}`,
+        {},
+      );
     }
     lf.weights.forEach((w, j) => {
       const p = layer.params[j]!;

@@ -11,7 +11,13 @@ const shape = z.array(z.number().int().positive()).min(1);
 const common = { name: z.string().min(1).optional(), inputShape: shape.optional() };
 
 const layerSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('dense'), units: z.number().int().positive(), activation: act.optional(), useBias: z.boolean().optional(), ...common }),
+  z.strictObject({
+    type: z.literal('dense'),
+    units: z.number().int().positive(),
+    activation: act.optional(),
+    useBias: z.boolean().optional(),
+    ...common,
+  }),
   z.strictObject({
     type: z.literal('conv2d'),
     filters: z.number().int().positive(),
@@ -26,7 +32,12 @@ const layerSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('averagePooling2d'), poolSize: size.optional(), strides: size.optional(), ...common }),
   z.strictObject({ type: z.literal('flatten'), ...common }),
   z.strictObject({ type: z.literal('dropout'), rate: z.number().min(0).lt(1), ...common }),
-  z.strictObject({ type: z.literal('batchNormalization'), momentum: z.number().min(0).lt(1).optional(), epsilon: z.number().positive().optional(), ...common }),
+  z.strictObject({
+    type: z.literal('batchNormalization'),
+    momentum: z.number().min(0).lt(1).optional(),
+    epsilon: z.number().positive().optional(),
+    ...common,
+  }),
   z.strictObject({ type: z.literal('activation'), activation: act, ...common }),
 ]);
 
@@ -39,7 +50,12 @@ const optimizerSchema = z.union([
     beta2: z.number().min(0).lt(1).optional(),
     epsilon: z.number().positive().optional(),
   }),
-  z.strictObject({ type: z.literal('sgd'), learningRate: z.number().positive().optional(), momentum: z.number().min(0).lt(1).optional(), nesterov: z.boolean().optional() }),
+  z.strictObject({
+    type: z.literal('sgd'),
+    learningRate: z.number().positive().optional(),
+    momentum: z.number().min(0).lt(1).optional(),
+    nesterov: z.boolean().optional(),
+  }),
   z.strictObject({ type: z.literal('gd'), learningRate: z.number().positive().optional() }),
 ]);
 
@@ -71,7 +87,10 @@ export const modelSpecSchema = z.strictObject({
 export type ModelSpec = z.output<typeof modelSpecSchema>;
 
 /** Builds and compiles the model a spec describes (built right away when the first layer has `inputShape` or one is given). */
-export function buildModelFromSpec(spec: ModelSpec, opts: { inputShape?: readonly number[]; seed?: number; kernels?: Kernels } = {}): Model {
+export function buildModelFromSpec(
+  spec: ModelSpec,
+  opts: { inputShape?: readonly number[]; seed?: number; kernels?: Kernels } = {},
+): Model {
   const layers = spec.layers.map((l, i) => {
     const { type, name, ...config } = l;
     const cfg: Record<string, unknown> = { ...config };

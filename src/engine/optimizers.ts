@@ -36,7 +36,12 @@ export function adam(opts: AdamOptions = {}): OptimizerConfig {
 
 /** Stochastic gradient descent with optional (Nesterov) momentum. */
 export function sgd(opts: SgdOptions = {}): OptimizerConfig {
-  return { type: 'sgd', learningRate: checkRate(opts.learningRate ?? 0.01), momentum: opts.momentum ?? 0, nesterov: opts.nesterov ?? false };
+  return {
+    type: 'sgd',
+    learningRate: checkRate(opts.learningRate ?? 0.01),
+    momentum: opts.momentum ?? 0,
+    nesterov: opts.nesterov ?? false,
+  };
 }
 
 /** Plain gradient descent over the full batch (`fit` uses the whole training set as one batch). */

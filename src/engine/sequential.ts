@@ -64,7 +64,11 @@ export function sequential(layers: readonly Layer[], opts: SequentialOptions = {
 
   const requireBuilt = (): readonly number[] => {
     if (!inputShape) {
-      throw new SlipwayError('MODEL_NOT_BUILT', 'the model has no input shape yet; give the first layer `inputShape` or call fit/predict/build first', {});
+      throw new SlipwayError(
+        'MODEL_NOT_BUILT',
+        'the model has no input shape yet; give the first layer `inputShape` or call fit/predict/build first',
+        {},
+      );
     }
     return inputShape;
   };
@@ -162,7 +166,7 @@ export function sequential(layers: readonly Layer[], opts: SequentialOptions = {
       });
       compiled = { optimizer: resolveOptimizer(opts.optimizer), loss, metrics };
     },
-    fit(x, y, opts = {}) {
+    async fit(x, y, opts = {}) {
       if (!compiled) throw new SlipwayError('MODEL_NOT_COMPILED', 'call model.compile({ optimizer, loss }) before fit', {});
       if (!inputShape && x.shape.length > 1) model.build(x.shape.slice(1));
       return fitModel(model, internals, x, y, opts);

@@ -54,7 +54,8 @@ export function foldStandardization(model: Model, stats: FeatureStats): void {
   }
   const units = kernel.shape[1]!;
   const bias = first.params.find((p) => p.name === 'bias');
-  if (!bias) throw new SlipwayError('MODEL_INVALID', 'preprocess.standardize needs the first dense layer to use a bias (useBias: true)', {});
+  if (!bias)
+    throw new SlipwayError('MODEL_INVALID', 'preprocess.standardize needs the first dense layer to use a bias (useBias: true)', {});
   for (let j = 0; j < units; j++) {
     let shift = 0;
     for (let i = 0; i < f; i++) {

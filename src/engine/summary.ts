@@ -27,7 +27,11 @@ export function renderSummary(name: string, layers: readonly Layer[], counts: { 
   ]);
   const head = ['Layer (type)', 'Output Shape', 'Param #'];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)) + 2);
-  const line = (r: readonly string[]): string => r.map((c, i) => c.padEnd(w[i]!)).join('').trimEnd();
+  const line = (r: readonly string[]): string =>
+    r
+      .map((c, i) => c.padEnd(w[i]!))
+      .join('')
+      .trimEnd();
   const width = w.reduce((a, b) => a + b, 0);
   return [
     `Model: "${name}"`,

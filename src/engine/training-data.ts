@@ -74,7 +74,8 @@ function idxToImages(a: IdxArray, s: number, e: number): Tensor {
  * [0, 1], NHWC), a CSV file (features + `target` column), or a folder holding one CSV. `range` slices rows.
  */
 export async function loadTrainingData(path: string, opts: { target?: string; range?: RowRange } = {}): Promise<TrainingData> {
-  if (!existsSync(path)) throw new SlipwayError('PATH_NOT_FOUND', `${path} does not exist; give an IDX folder, a CSV file or a dataset NAME@N`, { path });
+  if (!existsSync(path))
+    throw new SlipwayError('PATH_NOT_FOUND', `${path} does not exist; give an IDX folder, a CSV file or a dataset NAME@N`, { path });
   let csv: string | undefined;
   if (statSync(path).isDirectory()) {
     const csvs = readdirSync(path).filter((n) => n.toLowerCase().endsWith('.csv'));
@@ -106,7 +107,11 @@ export async function loadTrainingData(path: string, opts: { target?: string; ra
   if (labels) {
     const lab = await readIdx(labels);
     if ((lab.shape[0] ?? 0) !== n) {
-      throw new SlipwayError('SHAPE_MISMATCH', `${labels} has ${lab.shape[0]} labels but ${images} has ${n} images; use matching files`, {});
+      throw new SlipwayError(
+        'SHAPE_MISMATCH',
+        `${labels} has ${lab.shape[0]} labels but ${images} has ${n} images; use matching files`,
+        {},
+      );
     }
     const y = new Float32Array(e - s);
     let max = 0;

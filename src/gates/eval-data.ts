@@ -35,7 +35,12 @@ export interface EvalDataSpec {
  * Loads evaluation data from a dataset version (`name@N`, `name@latest`, `name`) or a path relative to the
  * workspace: a CSV file (features + target) or an IDX images/labels pair (a folder holding both).
  */
-export async function loadEvalData(db: Db, store: ObjectStore, spec: EvalDataSpec, opts: { root: string; tmpDir: string }): Promise<EvalData> {
+export async function loadEvalData(
+  db: Db,
+  store: ObjectStore,
+  spec: EvalDataSpec,
+  opts: { root: string; tmpDir: string },
+): Promise<EvalData> {
   const asPath = resolve(opts.root, spec.dataset);
   if (existsSync(asPath)) return loadFromPath(asPath, spec, spec.dataset);
   const ref = spec.dataset.replace(/@latest$/, '');
@@ -55,12 +60,25 @@ async function loadFromPath(path: string, spec: EvalDataSpec, source: string): P
   if (csv.length === 1) {
     const t = await readCsvTable(csv[0]!, spec.target === undefined ? {} : { target: spec.target });
     if (!t.y)
-      throw new SlipwayError('GATE_DATA_INVALID', `${source} has no label column; set \`target:\` in the gate set to the column holding the labels`, {
-        source,
-      });
+      throw new SlipwayError(
+        'GATE_DATA_INVALID',
+        `${source} has no label column; set \`target:\` in the gate set to the column holding the labels`,
+        {
+          source,
+        },
+      );
     const scale = spec.scale ?? 1;
     const x = scale === 1 ? t.x : scaled(t.x, scale);
-    return { x, raw: t.x, rows: t.rows, rowShape: [t.features.length], columns: t.features, y: t.y, classNames: t.classNames ?? null, source };
+    return {
+      x,
+      raw: t.x,
+      rows: t.rows,
+      rowShape: [t.features.length],
+      columns: t.features,
+      y: t.y,
+      classNames: t.classNames ?? null,
+      source,
+    };
   }
   const idx: { file: string; arr: IdxArray }[] = [];
   for (const f of files) {
@@ -132,10 +150,18 @@ function listAll(dir: string): string[] {
  */
 export function inputRowShape(inputs: readonly TensorSpec[], data: EvalData): number[] {
   if (inputs.length !== 1)
-    throw new SlipwayError('SIGNATURE_MISMATCH', `the model takes ${inputs.length} inputs; gates evaluate models with exactly one input`, {});
+    throw new SlipwayError(
+      'SIGNATURE_MISMATCH',
+      `the model takes ${inputs.length} inputs; gates evaluate models with exactly one input`,
+      {},
+    );
   const spec = inputs[0]!;
   if (spec.dtype !== 'FP32' && spec.dtype !== 'FP64')
-    throw new SlipwayError('SIGNATURE_MISMATCH', `input "${spec.name}" is ${spec.dtype}; gates feed floating-point features (FP32/FP64)`, {});
+    throw new SlipwayError(
+      'SIGNATURE_MISMATCH',
+      `input "${spec.name}" is ${spec.dtype}; gates feed floating-point features (FP32/FP64)`,
+      {},
+    );
   const rest = spec.shape.slice(1);
   const have = data.rowShape.reduce((a, b) => a * b, 1);
   const known = rest.filter((d) => d > 0).reduce((a, b) => a * b, 1);

@@ -8,7 +8,17 @@ export type Task =
   | { readonly kind: 'regression' };
 
 /** Metrics a classifier's evaluation produces (precision/recall/f1 are macro averages). */
-export const CLASSIFICATION_METRICS = ['accuracy', 'error_rate', 'loss', 'precision', 'recall', 'f1', 'weighted_precision', 'weighted_recall', 'weighted_f1'];
+export const CLASSIFICATION_METRICS = [
+  'accuracy',
+  'error_rate',
+  'loss',
+  'precision',
+  'recall',
+  'f1',
+  'weighted_precision',
+  'weighted_recall',
+  'weighted_f1',
+];
 /** Metrics a regressor's evaluation produces (`loss` is the MSE). */
 export const REGRESSION_METRICS = ['mse', 'rmse', 'mae', 'r2', 'loss'];
 /** Metrics a per-class floor may use. */
@@ -122,7 +132,11 @@ export function evaluate(task: Task, p: Predictions, y: Float32Array, classes: I
     }
     const n = Math.max(1, rows.length);
     const mse = se / n;
-    return { rows: rows.length, metrics: { mse, rmse: Math.sqrt(mse), mae: ae / n, r2: ss === 0 ? 0 : 1 - se / ss, loss: mse }, perClass: [] };
+    return {
+      rows: rows.length,
+      metrics: { mse, rmse: Math.sqrt(mse), mae: ae / n, r2: ss === 0 ? 0 : 1 - se / ss, loss: mse },
+      perClass: [],
+    };
   }
   const pred = classes!;
   const yt = new Int32Array(rows.length);

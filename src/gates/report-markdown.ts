@@ -8,7 +8,10 @@ export function formatValue(v: number | null): string {
 }
 
 /** The report's Markdown: a heading with the verdict and a table of rule, measured value, bound and verdict. */
-export function gateReportMarkdown(head: { model: string; version: number; dataset: string; rows: number; passed: boolean }, results: readonly GateResult[]): string {
+export function gateReportMarkdown(
+  head: { model: string; version: number; dataset: string; rows: number; passed: boolean },
+  results: readonly GateResult[],
+): string {
   const esc = (s: string): string => s.replace(/\|/g, '\\|');
   const lines = [
     `### Gates for ${head.model}@${head.version}: ${head.passed ? 'PASSED' : 'FAILED'}`,
@@ -17,7 +20,10 @@ export function gateReportMarkdown(head: { model: string; version: number; datas
     '',
     '| rule | measured | bound | verdict |',
     '|---|---|---|---|',
-    ...results.map((r) => `| ${esc(r.rule)} | ${formatValue(r.value)} | ${esc(r.bound)} | ${r.passed ? 'pass' : 'FAIL'}${r.detail ? ` (${esc(r.detail)})` : ''} |`),
+    ...results.map(
+      (r) =>
+        `| ${esc(r.rule)} | ${formatValue(r.value)} | ${esc(r.bound)} | ${r.passed ? 'pass' : 'FAIL'}${r.detail ? ` (${esc(r.detail)})` : ''} |`,
+    ),
   ];
   return `${lines.join('\n')}\n`;
 }

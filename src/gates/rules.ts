@@ -1,7 +1,16 @@
 import { SlipwayError } from '../errors/index.js';
 import type { GateRuleConfig } from '../config/gates-schema.js';
 import type { ModelRuntime } from '../serving/runtimes/model-runtime.js';
-import { baselineMetrics, CLASS_METRICS, evaluate, lowerIsBetter, metricsOf, predictedClasses, type Evaluation, type Task } from './metrics.js';
+import {
+  baselineMetrics,
+  CLASS_METRICS,
+  evaluate,
+  lowerIsBetter,
+  metricsOf,
+  predictedClasses,
+  type Evaluation,
+  type Task,
+} from './metrics.js';
 import { predictAll, predictBatch, type PredictClock, type Predictions } from './predictions.js';
 import type { EvalData } from './eval-data.js';
 import { formatValue } from './report-markdown.js';
@@ -52,13 +61,22 @@ export function validateRules(rules: readonly GateRuleConfig[], task: Task, data
     const m = ruleMetric(r);
     if (m !== null && !metricsOf(task).includes(m)) throw unknownMetric(m, task, where);
     if ('class_floor' in r) {
-      if (task.kind !== 'classification') throw new SlipwayError('GATE_INVALID', `${where}: class_floor needs a classifier; this model is a regressor`, {});
+      if (task.kind !== 'classification')
+        throw new SlipwayError('GATE_INVALID', `${where}: class_floor needs a classifier; this model is a regressor`, {});
       if (!CLASS_METRICS.includes(r.class_floor.metric))
-        throw new SlipwayError('GATE_METRIC_UNKNOWN', `${where}: per-class metric "${r.class_floor.metric}" is unknown; use ${CLASS_METRICS.join(', ')}`, {
-          metric: r.class_floor.metric,
-        });
+        throw new SlipwayError(
+          'GATE_METRIC_UNKNOWN',
+          `${where}: per-class metric "${r.class_floor.metric}" is unknown; use ${CLASS_METRICS.join(', ')}`,
+          {
+            metric: r.class_floor.metric,
+          },
+        );
       if (classIndex(task, r.class_floor.class) < 0)
-        throw new SlipwayError('GATE_INVALID', `${where}: class "${r.class_floor.class}" is not one of the model's classes (${task.labels.join(', ')})`, {});
+        throw new SlipwayError(
+          'GATE_INVALID',
+          `${where}: class "${r.class_floor.class}" is not one of the model's classes (${task.labels.join(', ')})`,
+          {},
+        );
     }
     if ('slice_floor' in r && r.slice_floor.column !== undefined && !(data.columns ?? []).includes(r.slice_floor.column))
       throw new SlipwayError(
@@ -68,7 +86,8 @@ export function validateRules(rules: readonly GateRuleConfig[], task: Task, data
       );
     if ('slice_floor' in r && r.slice_floor.labels && task.kind === 'classification')
       for (const l of r.slice_floor.labels)
-        if (classIndex(task, l) < 0) throw new SlipwayError('GATE_INVALID', `${where}: slice label "${l}" is not one of ${task.labels.join(', ')}`, {});
+        if (classIndex(task, l) < 0)
+          throw new SlipwayError('GATE_INVALID', `${where}: slice label "${l}" is not one of ${task.labels.join(', ')}`, {});
     if ('robustness' in r && task.kind !== 'classification')
       throw new SlipwayError('GATE_INVALID', `${where}: robustness measures class flips, so it needs a classifier`, {});
   });
@@ -99,18 +118,33 @@ export async function evaluateRule(r: GateRuleConfig, ctx: RuleContext): Promise
     const { against, metric, max_drop: drop, relative } = r.no_regression;
     const ref = ctx.compared.get(against);
     const rule = `${metric} no worse than ${against} by ${drop}${relative ? ' (relative)' : ''}`;
-    if (!ref) return { gate: 'no_regression', rule, value: m[metric]!, bound: 'n/a', passed: true, detail: `no version behind ${against} yet` };
+    if (!ref)
+      return { gate: 'no_regression', rule, value: m[metric]!, bound: 'n/a', passed: true, detail: `no version behind ${against} yet` };
     const base = ref.metrics[metric]!;
     const lower = lowerIsBetter(metric);
     const bound = relative ? base * (lower ? 1 + drop : 1 - drop) : lower ? base + drop : base - drop;
     const c = compare(metric, m[metric]!, bound);
-    return { gate: 'no_regression', rule, value: m[metric]!, bound: `${c.op} ${formatValue(bound)}`, passed: c.passed, detail: `${against} @${ref.version}: ${formatValue(base)}` };
+    return {
+      gate: 'no_regression',
+      rule,
+      value: m[metric]!,
+      bound: `${c.op} ${formatValue(bound)}`,
+      passed: c.passed,
+      detail: `${against} @${ref.version}: ${formatValue(base)}`,
+    };
   }
   if ('class_floor' in r) {
     const { metric, class: cls, min } = r.class_floor;
     const scores = ctx.overall.perClass[classIndex(ctx.task, cls)]!;
     const v = scores[metric as 'precision' | 'recall' | 'f1'];
-    return { gate: 'class_floor', rule: `${metric} of class ${scores.label} >= ${min}`, value: v, bound: `>= ${min}`, passed: v >= min - EPS, detail: `support ${scores.support}` };
+    return {
+      gate: 'class_floor',
+      rule: `${metric} of class ${scores.label} >= ${min}`,
+      value: v,
+      bound: `>= ${min}`,
+      passed: v >= min - EPS,
+      detail: `support ${scores.support}`,
+    };
   }
   if ('slice_floor' in r) return sliceFloor(r.slice_floor, ctx);
   if ('beat_baseline' in r) {
@@ -120,18 +154,40 @@ export async function evaluateRule(r: GateRuleConfig, ctx: RuleContext): Promise
     const v = m[metric]!;
     const passed = lower ? v < base - margin : v > base + margin;
     const name = ctx.task.kind === 'classification' ? 'majority class' : 'mean predictor';
-    return { gate: 'beat_baseline', rule: `${metric} beats the ${name}`, value: v, bound: `${lower ? '<' : '>'} ${formatValue(lower ? base - margin : base + margin)}`, passed };
+    return {
+      gate: 'beat_baseline',
+      rule: `${metric} beats the ${name}`,
+      value: v,
+      bound: `${lower ? '<' : '>'} ${formatValue(lower ? base - margin : base + margin)}`,
+      passed,
+    };
   }
   if ('latency' in r) return latency(r.latency, ctx);
   if ('size' in r) {
     const mb = ctx.modelBytes / 1e6;
-    return { gate: 'size', rule: `model size <= ${r.size.max_mb} MB`, value: mb, bound: `<= ${r.size.max_mb}`, passed: mb <= r.size.max_mb };
+    return {
+      gate: 'size',
+      rule: `model size <= ${r.size.max_mb} MB`,
+      value: mb,
+      bound: `<= ${r.size.max_mb}`,
+      passed: mb <= r.size.max_mb,
+    };
   }
   if ('robustness' in r) return robustness(r.robustness, ctx);
   return determinism(r.determinism.samples, ctx);
 }
 
-function sliceFloor(s: { metric: string; min: number; column?: string | undefined; values?: number[] | undefined; range?: [number, number] | undefined; labels?: string[] | undefined }, ctx: RuleContext): GateResult {
+function sliceFloor(
+  s: {
+    metric: string;
+    min: number;
+    column?: string | undefined;
+    values?: number[] | undefined;
+    range?: [number, number] | undefined;
+    labels?: string[] | undefined;
+  },
+  ctx: RuleContext,
+): GateResult {
   const rows: number[] = [];
   const width = ctx.data.columns?.length ?? 0;
   const col = s.column !== undefined ? ctx.data.columns!.indexOf(s.column) : -1;
@@ -145,11 +201,15 @@ function sliceFloor(s: { metric: string; min: number; column?: string | undefine
     }
     rows.push(i);
   }
-  const what = [s.labels ? `labels ${s.labels.join(',')}` : null, s.column ? `${s.column} ${s.values ? `in {${s.values.join(', ')}}` : `in [${s.range!.join(', ')}]`}` : null]
+  const what = [
+    s.labels ? `labels ${s.labels.join(',')}` : null,
+    s.column ? `${s.column} ${s.values ? `in {${s.values.join(', ')}}` : `in [${s.range!.join(', ')}]`}` : null,
+  ]
     .filter(Boolean)
     .join(' and ');
   const rule = `${s.metric} on slice ${what} >= ${s.min}`;
-  if (rows.length === 0) return { gate: 'slice_floor', rule, value: null, bound: `>= ${s.min}`, passed: false, detail: 'the slice has no rows' };
+  if (rows.length === 0)
+    return { gate: 'slice_floor', rule, value: null, bound: `>= ${s.min}`, passed: false, detail: 'the slice has no rows' };
   const v = evaluate(ctx.task, ctx.preds, ctx.data.y, ctx.classes, Int32Array.from(rows)).metrics[s.metric]!;
   const c = compare(s.metric, v, s.min);
   return { gate: 'slice_floor', rule, value: v, bound: `${c.op} ${s.min}`, passed: c.passed, detail: `${rows.length} rows` };
@@ -170,7 +230,14 @@ async function latency(l: { p95_ms: number; batch: number; samples: number }, ct
   }
   times.sort((a, b) => a - b);
   const p95 = times[Math.min(times.length - 1, Math.ceil(0.95 * times.length) - 1)]!;
-  return { gate: 'latency', rule: `p95 latency (batch ${l.batch}) <= ${l.p95_ms} ms`, value: p95, bound: `<= ${l.p95_ms} ms`, passed: p95 <= l.p95_ms, detail: `${l.samples} calls` };
+  return {
+    gate: 'latency',
+    rule: `p95 latency (batch ${l.batch}) <= ${l.p95_ms} ms`,
+    value: p95,
+    bound: `<= ${l.p95_ms} ms`,
+    passed: p95 <= l.p95_ms,
+    detail: `${l.samples} calls`,
+  };
 }
 
 function mulberry32(seed: number): () => number {
@@ -184,7 +251,10 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-async function robustness(r: { noise_std: number; max_flip_rate: number; samples?: number | undefined; seed: number }, ctx: RuleContext): Promise<GateResult> {
+async function robustness(
+  r: { noise_std: number; max_flip_rate: number; samples?: number | undefined; seed: number },
+  ctx: RuleContext,
+): Promise<GateResult> {
   const n = Math.min(r.samples ?? 1000, ctx.data.rows);
   const width = ctx.rowShape.reduce((a, b) => a * b, 1);
   // Noise is relative to each feature's spread, so one noise_std means the same thing for pixels and for raw units.
@@ -227,5 +297,12 @@ async function determinism(samples: number, ctx: RuleContext): Promise<GateResul
   let diff = 0;
   for (let i = 0; i < a.outputs.length; i++) if (!Object.is(a.outputs[i], b.outputs[i])) diff++;
   const rate = diff / Math.max(1, a.outputs.length);
-  return { gate: 'determinism', rule: 'same input twice gives the same output', value: rate, bound: '= 0 differing outputs', passed: diff === 0, detail: `${n} rows` };
+  return {
+    gate: 'determinism',
+    rule: 'same input twice gives the same output',
+    value: rate,
+    bound: '= 0 differing outputs',
+    passed: diff === 0,
+    detail: `${n} rows`,
+  };
 }

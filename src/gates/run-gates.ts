@@ -39,9 +39,13 @@ export interface RunGatesOptions {
 export function gateSetFor(gates: GatesConfig, model: string): GateSetConfig {
   const set = gates[model];
   if (!set)
-    throw new SlipwayError('GATE_INVALID', `slipway.yaml declares no gates for model "${model}"; add a \`gates: ${model}:\` section with a dataset and rules`, {
-      model,
-    });
+    throw new SlipwayError(
+      'GATE_INVALID',
+      `slipway.yaml declares no gates for model "${model}"; add a \`gates: ${model}:\` section with a dataset and rules`,
+      {
+        model,
+      },
+    );
   return set;
 }
 
@@ -56,7 +60,12 @@ export async function runGates(db: Db, store: ObjectStore, opts: RunGatesOptions
   const set = gateSetFor(opts.gates, candidate.name);
   const tmpRoot = opts.tmpDir ?? join(opts.root, '.slipway', 'tmp');
   mkdirSync(tmpRoot, { recursive: true });
-  const data = await loadEvalData(db, store, { dataset: opts.dataset ?? set.dataset, target: set.target, scale: set.scale }, { root: opts.root, tmpDir: tmpRoot });
+  const data = await loadEvalData(
+    db,
+    store,
+    { dataset: opts.dataset ?? set.dataset, target: set.target, scale: set.scale },
+    { root: opts.root, tmpDir: tmpRoot },
+  );
   const rowShape = inputRowShape(candidate.signature.inputs, data);
   const task = detectTask(candidate.signature, data.y, data.classNames);
   if (task.kind === 'classification') {
@@ -106,7 +115,10 @@ export async function runGates(db: Db, store: ObjectStore, opts: RunGatesOptions
       }
       const rt = mv.version === candidate.version ? runtime : await open(mv);
       const p = mv.version === candidate.version ? preds : await predictAll(rt, x, data.rows, rowShape, set.batch_size, clock);
-      compared.set(alias, { version: mv.version, metrics: evaluate(task, p, data.y, task.kind === 'classification' ? predictedClasses(p, task) : null).metrics });
+      compared.set(alias, {
+        version: mv.version,
+        metrics: evaluate(task, p, data.y, task.kind === 'classification' ? predictedClasses(p, task) : null).metrics,
+      });
     }
     const modelBytes = readTree(store, candidate.treeHash).entries.reduce((a, e) => a + e.size, 0);
     const ctx = { task, data, x, rowShape, batchSize: set.batch_size, runtime, preds, classes, overall, clock, modelBytes, compared };

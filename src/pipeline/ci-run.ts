@@ -43,15 +43,25 @@ export async function runCi(ws: Workspace, env: PipelineEnv, pipeline: Pipeline,
     pulled = await opts.pull();
     sections.push(`**Data:** ${pulled}`, '');
   }
-  const result = await repro(env, pipeline, { targets: ci.stages, jobs: opts.jobs, onLog: opts.onLog, signal: opts.signal, waitMs: 600_000 });
+  const result = await repro(env, pipeline, {
+    targets: ci.stages,
+    jobs: opts.jobs,
+    onLog: opts.onLog,
+    signal: opts.signal,
+    waitMs: 600_000,
+  });
   sections.push('## Pipeline', '', '| stage | result | detail |', '|---|---|---|');
-  for (const s of result.stages) sections.push(`| ${s.stage} | ${s.status.replace(/_/g, ' ')} | ${(s.error?.message ?? s.runId ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`);
+  for (const s of result.stages)
+    sections.push(
+      `| ${s.stage} | ${s.status.replace(/_/g, ' ')} | ${(s.error?.message ?? s.runId ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`,
+    );
   sections.push('');
 
   const metricsNow = currentMetrics(ws.root, pipeline);
   const baseRev = opts.base ? [`origin/${opts.base}`, opts.base].find((r) => isGitRevision(ws.root, r)) : undefined;
   sections.push('## Metrics', '');
-  if (opts.base && !baseRev) sections.push(`_Base branch \`${opts.base}\` is not available in this checkout (fetch it with full history)._`, '');
+  if (opts.base && !baseRev)
+    sections.push(`_Base branch \`${opts.base}\` is not available in this checkout (fetch it with full history)._`, '');
   if (baseRev) {
     const b = await resolveBase(ws.root, pipeline, baseRev);
     sections.push(`### vs base branch \`${opts.base}\``, '', diffMarkdown(diffValues(b.metrics, metricsNow), b.label), '');
@@ -79,14 +89,25 @@ export async function runCi(ws: Workspace, env: PipelineEnv, pipeline: Pipeline,
   if (result.ok && ci.model && ci.model_path) {
     const { registerModel } = await import('../registry/index.js');
     const params: Record<string, string | number | boolean> = {};
-    for (const [k, v] of Object.entries(usedParams(ws.root, pipeline))) params[k] = typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' ? v : JSON.stringify(v);
+    for (const [k, v] of Object.entries(usedParams(ws.root, pipeline)))
+      params[k] = typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' ? v : JSON.stringify(v);
     const flat: Record<string, number> = Object.assign({}, ...Object.values(metricsNow));
-    const mv = await registerModel(env.db, env.store, { name: ci.model, from: { path: join(ws.root, ci.model_path) }, metrics: flat, params });
+    const mv = await registerModel(env.db, env.store, {
+      name: ci.model,
+      from: { path: join(ws.root, ci.model_path) },
+      metrics: flat,
+      params,
+    });
     model = { name: mv.name, version: mv.version };
     sections.push('## Model', '', `Registered \`${mv.name}@${mv.version}\` from \`${ci.model_path}\`.`, '');
     if (pipeline.config.gates && ci.model in pipeline.config.gates) {
       const { runGates } = await import('../gates/index.js');
-      const report = await runGates(env.db, env.store, { ref: `${mv.name}@${mv.version}`, gates: pipeline.config.gates, dataset: ci.gates_dataset, root: ws.root });
+      const report = await runGates(env.db, env.store, {
+        ref: `${mv.name}@${mv.version}`,
+        gates: pipeline.config.gates,
+        dataset: ci.gates_dataset,
+        root: ws.root,
+      });
       gates = { passed: report.passed, markdown: report.markdown };
       sections.push('## Gates', '', report.markdown, '');
     } else sections.push(`_No gates declared for \`${ci.model}\` in slipway.yaml._`, '');

@@ -68,7 +68,12 @@ export async function executeStage(
       store: env.store,
     } as Parameters<typeof tracking.startRun>[0]);
   }
-  const logFile = join(env.workspace.stateDir, 'logs', 'stages', `${stage.name.replace(/[^A-Za-z0-9_.@-]/g, '_')}-${run?.id ?? Date.now()}.log`);
+  const logFile = join(
+    env.workspace.stateDir,
+    'logs',
+    'stages',
+    `${stage.name.replace(/[^A-Za-z0-9_.@-]/g, '_')}-${run?.id ?? Date.now()}.log`,
+  );
   const wdir = join(env.root, stage.wdir);
   const declared = (name: string): boolean => OWN_FILES.has(name) || name.startsWith('.tmp-') || name.startsWith('.repro-lock');
   const before = new Set(safeList(wdir));
@@ -93,18 +98,24 @@ export async function executeStage(
       return { status: 'killed', runId: run?.id, error: { code: 'INTERRUPTED', message: `stage "${stage.name}" was interrupted` } };
     }
     if (exit.exitCode !== 0)
-      throw new SlipwayError('STAGE_FAILED', `stage "${stage.name}" failed: its command exited with ${exit.exitCode ?? exit.signal}; see ${logFile}`, {
-        stage: stage.name,
-        exitCode: exit.exitCode,
-        log: logFile,
-      });
+      throw new SlipwayError(
+        'STAGE_FAILED',
+        `stage "${stage.name}" failed: its command exited with ${exit.exitCode ?? exit.signal}; see ${logFile}`,
+        {
+          stage: stage.name,
+          exitCode: exit.exitCode,
+          log: logFile,
+        },
+      );
     const outs = await saveOutputs(env.store, env.root, stage, hasher);
     const undeclared = safeList(wdir).filter((n) => !before.has(n) && !declared(n) && !coveredBy(stage.wdir, n, opts.declared));
     const others = opts.overlapping();
     const warnings: string[] = [];
     if (undeclared.length > 0 && others.length > 0) {
       // Another stage ran meanwhile and may have written them: warn rather than blame this one.
-      warnings.push(`undeclared ${undeclared.map((u) => `"${u}"`).join(', ')} appeared while ${[stage.name, ...others].join(', ')} ran; declare it in the outs of the stage that writes it`);
+      warnings.push(
+        `undeclared ${undeclared.map((u) => `"${u}"`).join(', ')} appeared while ${[stage.name, ...others].join(', ')} ran; declare it in the outs of the stage that writes it`,
+      );
       opts.log(`warning: ${warnings[0]}`, 'info');
     } else if (undeclared.length > 0)
       throw new SlipwayError(

@@ -73,13 +73,18 @@ export function listExperiments(ws: Workspace): ExperimentRecord[] {
 
 function newRecord(ws: Workspace, overrides: readonly string[], name: string | undefined): ExperimentRecord {
   const expName = name ?? `exp-${randomBytes(3).toString('hex')}`;
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(expName)) throw new SlipwayError('USAGE', `experiment name "${expName}" may use letters, digits, _ . - only`);
-  if (existsSync(recordPath(ws, expName))) throw new SlipwayError('USAGE', `an experiment named "${expName}" already exists; pick another --name`, { name: expName });
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(expName))
+    throw new SlipwayError('USAGE', `experiment name "${expName}" may use letters, digits, _ . - only`);
+  if (existsSync(recordPath(ws, expName)))
+    throw new SlipwayError('USAGE', `an experiment named "${expName}" already exists; pick another --name`, { name: expName });
   const parsed = overrides.map(parseOverride);
   for (const o of parsed) {
     const content = readParamsFile(join(ws.root, o.file));
     if (content === undefined || getDotted(content, o.key) === undefined)
-      throw new SlipwayError('PARAM_NOT_FOUND', `-S ${o.key}: "${o.key}" is not in ${o.file}; experiments override existing params only`, { key: o.key, file: o.file });
+      throw new SlipwayError('PARAM_NOT_FOUND', `-S ${o.key}: "${o.key}" is not in ${o.file}; experiments override existing params only`, {
+        key: o.key,
+        file: o.file,
+      });
   }
   return {
     name: expName,
@@ -145,7 +150,13 @@ export async function runQueuedExperiments(
   return done;
 }
 
-async function execute(ws: Workspace, db: Db, store: ObjectStore, rec: ExperimentRecord, opts: Pick<ReproOptions, 'jobs' | 'onLog' | 'signal'>): Promise<ExperimentRecord> {
+async function execute(
+  ws: Workspace,
+  db: Db,
+  store: ObjectStore,
+  rec: ExperimentRecord,
+  opts: Pick<ReproOptions, 'jobs' | 'onLog' | 'signal'>,
+): Promise<ExperimentRecord> {
   const copy = join(expDir(ws), rec.name);
   rmSync(copy, { recursive: true, force: true });
   saveRecord(ws, { ...rec, status: 'running' });
@@ -218,6 +229,7 @@ export function usedParams(root: string, pipeline: Pipeline): Record<string, unk
 /** The metrics in every stage's metrics files under `root`, flattened to dotted keys. */
 export function pipelineMetrics(root: string, pipeline: Pipeline): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const s of pipeline.stages.values()) for (const o of s.outs) if (o.kind === 'metric') Object.assign(out, readMetricsFile(join(root, o.path)));
+  for (const s of pipeline.stages.values())
+    for (const o of s.outs) if (o.kind === 'metric') Object.assign(out, readMetricsFile(join(root, o.path)));
   return out;
 }

@@ -4,7 +4,7 @@ export { expandStages, isInside, type Stage, type OutSpec, type PlotSpec, type P
 export { interpolate } from './templating.js';
 export { readParamsFile, getDotted, setDotted, flattenParams, DEFAULT_PARAMS_FILE } from './params-file.js';
 export { readLock, writeLock, LOCK_FILE, type LockFile, type LockStage, type LockDep, type LockOut } from './lock-file.js';
-export { openPathHasher, type PathHasher, type PathHash } from './path-hasher.js';
+export { openPathHasher, type PathHasher, type PathHash, type PathTree } from './path-hasher.js';
 export { fingerprint, cacheKey, staleReasons, describeReason, type StageFingerprint, type StaleReason } from './stage-state.js';
 export { pipelineEnv, type PipelineEnv } from './pipeline-env.js';
 export { repro, selectStages, type ReproOptions, type ReproResult, type StageResult } from './repro.js';
@@ -26,10 +26,27 @@ export {
   type ParamOverride,
 } from './experiments.js';
 export { isGitRevision, readAtRevision, ciBaseBranch } from './git-revision.js';
-export { currentMetrics, currentParams, resolveBase, diffValues, diffMarkdown, type MetricsByFile, type DiffRow, type ResolvedBase } from './metrics-diff.js';
+export {
+  currentMetrics,
+  currentParams,
+  resolveBase,
+  diffValues,
+  diffMarkdown,
+  type MetricsByFile,
+  type DiffRow,
+  type ResolvedBase,
+} from './metrics-diff.js';
 export { readPlotFile, lineChartSvg, plotsHtml, writePlots, type Chart, type Series } from './plots-svg.js';
 export { runHistoryCharts } from './run-history-charts.js';
 export { runCi, type CiResult, type CiOptions } from './ci-run.js';
 export { writeCiWorkflow } from './ci-workflows.js';
 export { installPostCommitHook, uninstallPostCommitHook, gitHooksDir } from './git-hooks.js';
-export { startScheduler, scheduleTick, dueTriggers, checkSchedules, type ScheduleEntry, type Trigger, type SchedulerOptions } from './scheduler.js';
+export {
+  startScheduler,
+  scheduleTick,
+  dueTriggers,
+  checkSchedules,
+  type ScheduleEntry,
+  type Trigger,
+  type SchedulerOptions,
+} from './scheduler.js';

@@ -32,11 +32,19 @@ function dnsLabel(s: string, max = 63): string {
 export function renderJobManifest(stage: Stage, opts: JobRenderOptions = {}): KubernetesObject {
   const ex = stage.executor;
   if (ex === 'local')
-    throw new SlipwayError('PIPELINE_INVALID', `stage "${stage.name}" uses the local executor; set \`executor: {kind: kubernetes, image: …}\` to render a Job`, { stage: stage.name });
+    throw new SlipwayError(
+      'PIPELINE_INVALID',
+      `stage "${stage.name}" uses the local executor; set \`executor: {kind: kubernetes, image: …}\` to render a Job`,
+      { stage: stage.name },
+    );
   const mountPath = opts.mountPath ?? '/workspace';
   const stageLabel = dnsLabel(stage.name);
   const name = `slipway-${dnsLabel(stage.name, 40)}-${sha256(JSON.stringify(stage)).slice(0, 8)}`;
-  const labels = { 'app.kubernetes.io/managed-by': 'slipway', 'app.kubernetes.io/component': 'pipeline-stage', 'slipway.dev/stage': stageLabel };
+  const labels = {
+    'app.kubernetes.io/managed-by': 'slipway',
+    'app.kubernetes.io/component': 'pipeline-stage',
+    'slipway.dev/stage': stageLabel,
+  };
   const requests: Record<string, string> = {};
   const limits: Record<string, string> = {};
   if (ex.resources?.cpu !== undefined) requests.cpu = limits.cpu = String(ex.resources.cpu);
@@ -66,7 +74,9 @@ export function renderJobManifest(stage: Stage, opts: JobRenderOptions = {}): Ku
           restartPolicy: 'Never',
           ...(ex.service_account ? { serviceAccountName: ex.service_account } : {}),
           containers: [container],
-          volumes: [{ name: 'workspace', persistentVolumeClaim: { claimName: opts.volumeClaim ?? ex.volume_claim ?? 'slipway-workspace' } }],
+          volumes: [
+            { name: 'workspace', persistentVolumeClaim: { claimName: opts.volumeClaim ?? ex.volume_claim ?? 'slipway-workspace' } },
+          ],
         },
       },
     },

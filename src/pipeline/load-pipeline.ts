@@ -27,7 +27,8 @@ export interface Pipeline {
 
 /** Reads `slipway.yaml` in `root` (or `configPath`), expands and validates the pipeline. Nothing runs. */
 export function loadPipeline(root: string, configPath: string = join(root, CONFIG_FILE)): Pipeline {
-  if (!existsSync(configPath)) throw new SlipwayError('CONFIG_NOT_FOUND', `${configPath} does not exist; run \`slipway init\``, { path: configPath });
+  if (!existsSync(configPath))
+    throw new SlipwayError('CONFIG_NOT_FOUND', `${configPath} does not exist; run \`slipway init\``, { path: configPath });
   const config = parseYamlWith(readFileSync(configPath, 'utf8'), configPath, pipelineConfigSchema);
   return buildPipeline(root, config);
 }
@@ -39,7 +40,10 @@ export function buildPipeline(root: string, config: PipelineConfig): Pipeline {
   const list = expandStages(config.stages, vars);
   const stages = new Map<string, Stage>();
   for (const s of list) {
-    if (stages.has(s.name)) throw new SlipwayError('PIPELINE_INVALID', `two stages are named "${s.name}" after foreach/matrix expansion; rename one`, { stage: s.name });
+    if (stages.has(s.name))
+      throw new SlipwayError('PIPELINE_INVALID', `two stages are named "${s.name}" after foreach/matrix expansion; rename one`, {
+        stage: s.name,
+      });
     stages.set(s.name, s);
   }
   checkOutputs(list);
@@ -51,9 +55,13 @@ export function buildPipeline(root: string, config: PipelineConfig): Pipeline {
       const producers = list.filter((o) => o.outs.some((out) => isInside(dep, out.path) || isInside(out.path, dep)));
       for (const p of producers) {
         if (p.name === s.name)
-          throw new SlipwayError('PIPELINE_CYCLE', `stage "${s.name}" depends on its own output "${dep}"; a stage cannot read what it writes (use \`persist: true\` on the output instead)`, {
-            stages: [s.name],
-          });
+          throw new SlipwayError(
+            'PIPELINE_CYCLE',
+            `stage "${s.name}" depends on its own output "${dep}"; a stage cannot read what it writes (use \`persist: true\` on the output instead)`,
+            {
+              stages: [s.name],
+            },
+          );
         ups.add(p.name);
       }
       if (producers.length === 0 && !existsSync(join(root, dep))) missing.push(`stage "${s.name}" needs "${dep}"`);
@@ -61,9 +69,13 @@ export function buildPipeline(root: string, config: PipelineConfig): Pipeline {
     upstream.set(s.name, [...ups]);
   }
   if (missing.length > 0)
-    throw new SlipwayError('DEPENDENCY_MISSING', `missing dependencies that no stage produces: ${missing.join('; ')}. Create the files, add a stage that outputs them, or fix the path`, {
-      missing,
-    });
+    throw new SlipwayError(
+      'DEPENDENCY_MISSING',
+      `missing dependencies that no stage produces: ${missing.join('; ')}. Create the files, add a stage that outputs them, or fix the path`,
+      {
+        missing,
+      },
+    );
   checkParams(root, list, read);
   const downstream = new Map<string, string[]>(list.map((s) => [s.name, []]));
   for (const [s, ups] of upstream) for (const u of ups) downstream.get(u)!.push(s);
@@ -93,10 +105,14 @@ function checkOutputs(list: readonly Stage[]): void {
       const a = all[i]!;
       const b = all[j]!;
       if (a.path === b.path)
-        throw new SlipwayError('OUTPUT_CONFLICT', `stages "${a.stage}" and "${b.stage}" both write "${a.path}"; each output must have exactly one producing stage`, {
-          stages: [a.stage, b.stage],
-          path: a.path,
-        });
+        throw new SlipwayError(
+          'OUTPUT_CONFLICT',
+          `stages "${a.stage}" and "${b.stage}" both write "${a.path}"; each output must have exactly one producing stage`,
+          {
+            stages: [a.stage, b.stage],
+            path: a.path,
+          },
+        );
       if (isInside(a.path, b.path) || isInside(b.path, a.path)) {
         const [inner, outer] = isInside(a.path, b.path) ? [a, b] : [b, a];
         throw new SlipwayError(
@@ -118,11 +134,16 @@ function checkParams(root: string, list: readonly Stage[], read: ReturnType<type
         problems.push(`stage "${s.name}" reads params from "${spec.file}", which does not exist`);
         continue;
       }
-      for (const key of spec.keys) if (getDotted(content, key) === undefined) problems.push(`stage "${s.name}": "${key}" is not in ${spec.file}`);
+      for (const key of spec.keys)
+        if (getDotted(content, key) === undefined) problems.push(`stage "${s.name}": "${key}" is not in ${spec.file}`);
     }
   }
   if (problems.length > 0)
-    throw new SlipwayError('PARAM_NOT_FOUND', `unknown params: ${problems.join('; ')}. Add the keys to the params file or remove them from the stage`, { problems });
+    throw new SlipwayError(
+      'PARAM_NOT_FOUND',
+      `unknown params: ${problems.join('; ')}. Add the keys to the params file or remove them from the stage`,
+      { problems },
+    );
 }
 
 function topoOrder(list: readonly Stage[], upstream: ReadonlyMap<string, readonly string[]>): string[] {
@@ -141,8 +162,15 @@ function topoOrder(list: readonly Stage[], upstream: ReadonlyMap<string, readonl
     }
   }
   if (order.length < list.length) {
-    const cycle = findCycle(list.filter((s) => !done.has(s.name)).map((s) => s.name), upstream);
-    throw new SlipwayError('PIPELINE_CYCLE', `the stages form a cycle: ${cycle.join(' -> ')}; break it by removing one of these dependencies`, { stages: cycle });
+    const cycle = findCycle(
+      list.filter((s) => !done.has(s.name)).map((s) => s.name),
+      upstream,
+    );
+    throw new SlipwayError(
+      'PIPELINE_CYCLE',
+      `the stages form a cycle: ${cycle.join(' -> ')}; break it by removing one of these dependencies`,
+      { stages: cycle },
+    );
   }
   return order;
 }

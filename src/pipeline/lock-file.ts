@@ -45,7 +45,11 @@ export function readLock(path: string): LockFile {
   try {
     value = parseYaml(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new SlipwayError('PIPELINE_INVALID', `${path} is not valid YAML (${(e as Error).message.split('\n')[0]}); delete it and run \`slipway repro\``, { path });
+    throw new SlipwayError(
+      'PIPELINE_INVALID',
+      `${path} is not valid YAML (${(e as Error).message.split('\n')[0]}); delete it and run \`slipway repro\``,
+      { path },
+    );
   }
   const v = (value ?? {}) as Partial<LockFile>;
   if (typeof v !== 'object' || (v.stages !== undefined && typeof v.stages !== 'object'))

@@ -31,7 +31,8 @@ export interface ResolvedBase {
 /** The metrics files of the pipeline, read from `root`. */
 export function currentMetrics(root: string, pipeline: Pipeline): MetricsByFile {
   const out: MetricsByFile = {};
-  for (const s of pipeline.stages.values()) for (const o of s.outs) if (o.kind === 'metric') out[o.path] = readMetricsFile(join(root, o.path));
+  for (const s of pipeline.stages.values())
+    for (const o of s.outs) if (o.kind === 'metric') out[o.path] = readMetricsFile(join(root, o.path));
   return out;
 }
 
@@ -40,7 +41,10 @@ export function currentParams(root: string, pipeline: Pipeline): Record<string, 
   return collectParams(pipeline, (file) => readParamsFile(join(root, file)));
 }
 
-function collectParams(pipeline: Pipeline, read: (file: string) => Record<string, unknown> | undefined): Record<string, Record<string, unknown>> {
+function collectParams(
+  pipeline: Pipeline,
+  read: (file: string) => Record<string, unknown> | undefined,
+): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   for (const s of pipeline.stages.values()) {
     for (const spec of s.params) {
@@ -57,7 +61,12 @@ function collectParams(pipeline: Pipeline, read: (file: string) => Record<string
  * Resolves BASE: a git revision (files read with `git show REV:path`), or a model reference (`production`,
  * `mnist:production`, `mnist@3`) whose stored metrics and params are compared. A bare alias uses `defaultModel`.
  */
-export async function resolveBase(root: string, pipeline: Pipeline, base: string, opts: { db?: () => Promise<Db>; defaultModel?: string } = {}): Promise<ResolvedBase> {
+export async function resolveBase(
+  root: string,
+  pipeline: Pipeline,
+  base: string,
+  opts: { db?: () => Promise<Db>; defaultModel?: string } = {},
+): Promise<ResolvedBase> {
   if (!base.includes(':') && !base.includes('@') && isGitRevision(root, base)) {
     const metrics: MetricsByFile = {};
     for (const file of Object.keys(currentMetrics(root, pipeline))) {
@@ -110,9 +119,14 @@ function flattenNumbers(v: unknown): Record<string, number> {
  * Diffs two sets of values by file and key. When the base is a model version (one pseudo-file), its keys are matched
  * against every current file's keys by name.
  */
-export function diffValues(base: Record<string, Record<string, unknown>>, current: Record<string, Record<string, unknown>>, byKeyOnly = false): DiffRow[] {
+export function diffValues(
+  base: Record<string, Record<string, unknown>>,
+  current: Record<string, Record<string, unknown>>,
+  byKeyOnly = false,
+): DiffRow[] {
   const rows: DiffRow[] = [];
-  const norm = (v: unknown): number | string | null => (v === undefined || v === null ? null : typeof v === 'number' || typeof v === 'string' ? v : JSON.stringify(v));
+  const norm = (v: unknown): number | string | null =>
+    v === undefined || v === null ? null : typeof v === 'number' || typeof v === 'string' ? v : JSON.stringify(v);
   if (byKeyOnly) {
     const old: Record<string, unknown> = Object.assign({}, ...Object.values(base));
     const seen = new Set<string>();
@@ -141,11 +155,13 @@ function row(path: string, key: string, old: number | string | null, now: number
 export function diffMarkdown(rows: readonly DiffRow[], baseLabel: string, keyHeader = 'metric'): string {
   const f = (v: number | string | null): string => (v === null ? '—' : typeof v === 'number' ? fmt(v) : v);
   const lines = [`| file | ${keyHeader} | ${baseLabel} | workspace | change |`, '|---|---|---:|---:|---:|'];
-  for (const r of rows) lines.push(`| ${r.path} | ${r.key} | ${f(r.old)} | ${f(r.new)} | ${r.change === null ? '' : `${r.change >= 0 ? '+' : ''}${fmt(r.change)}`} |`);
+  for (const r of rows)
+    lines.push(
+      `| ${r.path} | ${r.key} | ${f(r.old)} | ${f(r.new)} | ${r.change === null ? '' : `${r.change >= 0 ? '+' : ''}${fmt(r.change)}`} |`,
+    );
   return lines.join('\n');
 }
 
 function fmt(n: number): string {
   return Number.isInteger(n) ? String(n) : Math.abs(n) >= 1 ? n.toFixed(4) : n.toPrecision(4);
 }
-

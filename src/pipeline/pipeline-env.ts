@@ -13,6 +13,8 @@ export interface PipelineEnv {
   readonly db: Db;
   readonly store: ObjectStore;
   readonly statCache: StatCache;
+  /** Folder summaries of the path hasher (`.slipway/pipeline/dir-cache.json`). */
+  readonly dirCachePath: string;
   /** `slipway.lock` of `root`. */
   readonly lockPath: string;
   /** The workspace lock taken by `repro` (one per root). */
@@ -39,6 +41,7 @@ export function pipelineEnv(
     db,
     store,
     statCache,
+    dirCachePath: join(workspace.stateDir, 'pipeline', 'dir-cache.json'),
     lockPath: join(root, LOCK_FILE),
     reproLockPath: root === workspace.root ? join(workspace.stateDir, 'repro.lock') : join(root, '.repro.lock'),
     experiment: opts.experiment ?? 'pipeline',

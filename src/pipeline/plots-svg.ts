@@ -49,7 +49,12 @@ export function readPlotFile(path: string, spec: Omit<PlotSpec, 'path'> = {}): C
       return Number.isFinite(xv) && Number.isFinite(yv) ? [[xv, yv] as const] : [];
     }),
   }));
-  return { title: spec.title ?? path.split('/').pop()!, xLabel: spec.xLabel ?? x ?? 'index', yLabel: spec.yLabel ?? (ys.length === 1 ? ys[0]! : 'value'), series };
+  return {
+    title: spec.title ?? path.split('/').pop()!,
+    xLabel: spec.xLabel ?? x ?? 'index',
+    yLabel: spec.yLabel ?? (ys.length === 1 ? ys[0]! : 'value'),
+    series,
+  };
 }
 
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
@@ -66,7 +71,8 @@ function ticks(lo: number, hi: number, n = 5): number[] {
 }
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const label = (v: number): string => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(1) : String(Number(v.toPrecision(4))));
+const label = (v: number): string =>
+  Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(1) : String(Number(v.toPrecision(4)));
 
 /** Renders a line chart as a standalone SVG: axes with ticks, axis labels, title and legend. */
 export function lineChartSvg(chart: Chart, width = 640, height = 400): string {
@@ -79,8 +85,8 @@ export function lineChartSvg(chart: Chart, width = 640, height = 400): string {
   if (y0 === y1) [y0, y1] = [y0 - 1, y1 + 1];
   const pw = width - m.left - m.right;
   const ph = height - m.top - m.bottom;
-  const sx = (x: number): number => m.left + ((x - x0) / (x1 - x0)) * pw;
-  const sy = (y: number): number => m.top + ph - ((y - y0) / (y1 - y0)) * ph;
+  const sx = (x: number): number => Math.round((m.left + ((x - x0) / (x1 - x0)) * pw) * 10) / 10;
+  const sy = (y: number): number => Math.round((m.top + ph - ((y - y0) / (y1 - y0)) * ph) * 10) / 10;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
@@ -121,10 +127,11 @@ export function plotsHtml(charts: readonly { title: string; svg: string }[]): st
 export function writePlots(root: string, pipeline: Pipeline, outDir: string, extra: readonly Chart[] = []): string[] {
   mkdirSync(outDir, { recursive: true });
   const charts: Chart[] = [];
-  for (const s of pipeline.stages.values()) for (const p of s.plots) {
-    const c = readPlotFile(join(root, p.path), p);
-    if (c) charts.push({ ...c, title: p.title ?? p.path });
-  }
+  for (const s of pipeline.stages.values())
+    for (const p of s.plots) {
+      const c = readPlotFile(join(root, p.path), p);
+      if (c) charts.push({ ...c, title: p.title ?? p.path });
+    }
   charts.push(...extra);
   const files: string[] = [];
   const rendered = charts.map((c, i) => {

@@ -24,7 +24,10 @@ export interface ReproLock {
  * temp file, then hard-linked into place, which fails if it exists), so it is never half-written. A lock whose process is
  * gone (same host) is stale and taken over. Waits up to `waitMs`, then refuses with REPRO_LOCKED.
  */
-export async function acquireReproLock(path: string, opts: { waitMs?: number; pollMs?: number; command?: string } = {}): Promise<ReproLock> {
+export async function acquireReproLock(
+  path: string,
+  opts: { waitMs?: number; pollMs?: number; command?: string } = {},
+): Promise<ReproLock> {
   mkdirSync(dirname(path), { recursive: true });
   const deadline = Date.now() + (opts.waitMs ?? 0);
   const info: ReproLockInfo = { pid: process.pid, host: hostname(), startedAt: Date.now(), command: opts.command ?? 'repro' };

@@ -59,7 +59,9 @@ export function selectStages(pipeline: Pipeline, targets: readonly string[] | un
   for (const t of targets) {
     const matches = pipeline.order.filter((n) => n === t || n.startsWith(`${t}@`));
     if (matches.length === 0)
-      throw new SlipwayError('STAGE_NOT_FOUND', `no stage "${t}" in slipway.yaml (stages: ${pipeline.order.join(', ') || 'none'})`, { stage: t });
+      throw new SlipwayError('STAGE_NOT_FOUND', `no stage "${t}" in slipway.yaml (stages: ${pipeline.order.join(', ') || 'none'})`, {
+        stage: t,
+      });
     matches.forEach(add);
   }
   return pipeline.order.filter((n) => wanted.has(n));
@@ -73,7 +75,7 @@ export function selectStages(pipeline: Pipeline, targets: readonly string[] | un
 export async function repro(env: PipelineEnv, pipeline: Pipeline, opts: ReproOptions = {}): Promise<ReproResult> {
   const selected = selectStages(pipeline, opts.targets);
   const log = opts.onLog ?? (() => undefined);
-  const hasher = openPathHasher(env.root, env.statCache);
+  const hasher = openPathHasher(env.root, env.statCache, env.dirCachePath);
   if (opts.dryRun) {
     try {
       return await dryRun(env, pipeline, selected, hasher, opts, log);
@@ -98,7 +100,7 @@ export async function repro(env: PipelineEnv, pipeline: Pipeline, opts: ReproOpt
     const pending = [...selected];
     const bad = new Set(['failed', 'skipped', 'killed']);
     while (pending.length > 0 || running.size > 0) {
-      for (let i = 0; i < pending.length && running.size < jobs; ) {
+      for (let i = 0; i < pending.length && running.size < jobs;) {
         const name = pending[i]!;
         const ups = (pipeline.upstream.get(name) ?? []).filter((u) => selected.includes(u));
         const failedUp = ups.find((u) => bad.has(results.get(u)?.status ?? ''));
@@ -106,7 +108,14 @@ export async function repro(env: PipelineEnv, pipeline: Pipeline, opts: ReproOpt
           pending.splice(i, 1);
           const now = Date.now();
           const why = failedUp ? `upstream stage ${failedUp} ${results.get(failedUp)!.status}` : 'interrupted';
-          results.set(name, { stage: name, status: 'skipped', reasons: [], error: { code: 'STAGE_FAILED', message: why }, startedAt: now, endedAt: now });
+          results.set(name, {
+            stage: name,
+            status: 'skipped',
+            reasons: [],
+            error: { code: 'STAGE_FAILED', message: why },
+            startedAt: now,
+            endedAt: now,
+          });
           log(name, `skipped: ${why}`, 'info');
           continue;
         }
@@ -124,7 +133,10 @@ export async function repro(env: PipelineEnv, pipeline: Pipeline, opts: ReproOpt
         running.set(name, p);
       }
       if (running.size > 0) await Promise.race(running.values());
-      else if (pending.length > 0 && !pending.some((n) => (pipeline.upstream.get(n) ?? []).every((u) => !selected.includes(u) || results.has(u)))) {
+      else if (
+        pending.length > 0 &&
+        !pending.some((n) => (pipeline.upstream.get(n) ?? []).every((u) => !selected.includes(u) || results.has(u)))
+      ) {
         throw new SlipwayError('INTERNAL', `scheduler stalled with pending stages ${pending.join(', ')}`);
       }
     }
@@ -163,15 +175,26 @@ async function runOne(
       return { stage: name, status: 'up_to_date', reasons, startedAt, endedAt: Date.now() };
     }
     if (fp.missingDeps.length > 0)
-      throw new SlipwayError('DEPENDENCY_MISSING', `stage "${name}" cannot run: ${fp.missingDeps.map((d) => `"${d}"`).join(', ')} does not exist`, {
-        stage: name,
-        missing: fp.missingDeps,
-      });
+      throw new SlipwayError(
+        'DEPENDENCY_MISSING',
+        `stage "${name}" cannot run: ${fp.missingDeps.map((d) => `"${d}"`).join(', ')} does not exist`,
+        {
+          stage: name,
+          missing: fp.missingDeps,
+        },
+      );
     if (!opts.force && !stage.alwaysChanged) {
       const hit = await lookupRunCache(env.db, fp.key);
       if (hit && canRestore(env.store, hit.outs)) {
         restoreOutputs(env.store, env.root, hit.outs, hasher);
-        record(name, { cmd: stage.cmd, key: fp.key, deps: fp.deps, params: fp.params, outs: hit.outs, ...(hit.runId ? { run_id: hit.runId } : {}) });
+        record(name, {
+          cmd: stage.cmd,
+          key: fp.key,
+          deps: fp.deps,
+          params: fp.params,
+          outs: hit.outs,
+          ...(hit.runId ? { run_id: hit.runId } : {}),
+        });
         log(name, `restored from run cache${hit.runId ? ` (run ${hit.runId})` : ''}`, 'info');
         return { stage: name, status: 'restored', reasons, runId: hit.runId ?? undefined, startedAt, endedAt: Date.now() };
       }

@@ -17,7 +17,13 @@ export async function lookupRunCache(db: Db, key: string): Promise<RunCacheEntry
     [key],
   );
   if (!row) return undefined;
-  return { key: row.key, stage: row.stage, outs: JSON.parse(row.outs_json) as LockOut[], runId: row.run_id, createdAt: Number(row.created_at) };
+  return {
+    key: row.key,
+    stage: row.stage,
+    outs: JSON.parse(row.outs_json) as LockOut[],
+    runId: row.run_id,
+    createdAt: Number(row.created_at),
+  };
 }
 
 /** Records the outputs of a successful execution under its cache key. */

@@ -46,12 +46,17 @@ function readState(path: string): ScheduleState {
 /** Validates cron expressions up front, so a bad schedule is refused before anything runs. */
 export function checkSchedules(entries: readonly ScheduleEntry[]): void {
   entries.forEach((e, i) => {
-    if (!e.cron && !e.on_dataset) throw new SlipwayError('CONFIG_INVALID', `schedules[${i}]: needs \`cron:\` or \`on_dataset:\``, { index: i });
+    if (!e.cron && !e.on_dataset)
+      throw new SlipwayError('CONFIG_INVALID', `schedules[${i}]: needs \`cron:\` or \`on_dataset:\``, { index: i });
     if (e.cron) {
       try {
         new Cron(e.cron, { paused: true }).stop();
       } catch (err) {
-        throw new SlipwayError('CONFIG_INVALID', `schedules[${i}].cron: "${e.cron}" is not a valid cron expression (${(err as Error).message})`, { index: i });
+        throw new SlipwayError(
+          'CONFIG_INVALID',
+          `schedules[${i}].cron: "${e.cron}" is not a valid cron expression (${(err as Error).message})`,
+          { index: i },
+        );
       }
     }
   });
@@ -88,7 +93,10 @@ export async function dueTriggers(opts: SchedulerOptions): Promise<Trigger[]> {
 }
 
 /** Runs one pass (`slipway schedule --once`): fires what is due, one trigger after another. */
-export async function scheduleTick(opts: SchedulerOptions, signal: AbortSignal = new AbortController().signal): Promise<{ trigger: Trigger; ok: boolean }[]> {
+export async function scheduleTick(
+  opts: SchedulerOptions,
+  signal: AbortSignal = new AbortController().signal,
+): Promise<{ trigger: Trigger; ok: boolean }[]> {
   const out: { trigger: Trigger; ok: boolean }[] = [];
   for (const t of await dueTriggers(opts)) {
     if (signal.aborted) break;
@@ -118,7 +126,9 @@ export function startScheduler(opts: SchedulerOptions & { pollMs?: number }): { 
       }
     });
   };
-  const crons = opts.entries.filter((e) => e.cron).map((e) => new Cron(e.cron!, { protect: true }, () => enqueue({ reason: `cron "${e.cron}"`, stages: e.stages })));
+  const crons = opts.entries
+    .filter((e) => e.cron)
+    .map((e) => new Cron(e.cron!, { protect: true }, () => enqueue({ reason: `cron "${e.cron}"`, stages: e.stages })));
   const datasetEntries = opts.entries.filter((e) => e.on_dataset);
   let polling = false;
   const poll = async (): Promise<void> => {

@@ -60,7 +60,8 @@ export function expandStages(stages: Record<string, StageConfig>, vars: Record<s
           out.push(normalize(`${name}@${suffix}`, body, { ...vars, item, key: i }));
         });
       } else if (items !== null && typeof items === 'object') {
-        for (const [key, item] of Object.entries(items as Record<string, unknown>)) out.push(normalize(`${name}@${key}`, body, { ...vars, item, key }));
+        for (const [key, item] of Object.entries(items as Record<string, unknown>))
+          out.push(normalize(`${name}@${key}`, body, { ...vars, item, key }));
       } else {
         throw new SlipwayError('PIPELINE_INVALID', `stages.${name}.foreach: expected a list or a mapping to iterate over`, { stage: name });
       }
@@ -98,10 +99,16 @@ function normalize(name: string, rawBody: StageBodyConfig, vars: Record<string, 
   const wdir = resolvePath('.', body.wdir ?? '.', name, 'wdir');
   const p = (x: string, key: string): string => resolvePath(wdir, String(x), name, key);
   const entries = <T>(list: readonly (string | Record<string, T | null>)[] | undefined): [string, T | undefined][] =>
-    (list ?? []).flatMap((e) => (typeof e === 'string' ? [[e, undefined] as [string, T | undefined]] : Object.entries(e).map(([k, v]) => [k, v ?? undefined] as [string, T | undefined])));
+    (list ?? []).flatMap((e) =>
+      typeof e === 'string'
+        ? [[e, undefined] as [string, T | undefined]]
+        : Object.entries(e).map(([k, v]) => [k, v ?? undefined] as [string, T | undefined]),
+    );
   const outs: OutSpec[] = [];
-  for (const [path, o] of entries(body.outs)) outs.push({ path: p(path, 'outs'), cache: o?.cache ?? true, persist: o?.persist ?? false, kind: 'out' });
-  for (const [path, o] of entries(body.metrics)) outs.push({ path: p(path, 'metrics'), cache: o?.cache ?? true, persist: o?.persist ?? false, kind: 'metric' });
+  for (const [path, o] of entries(body.outs))
+    outs.push({ path: p(path, 'outs'), cache: o?.cache ?? true, persist: o?.persist ?? false, kind: 'out' });
+  for (const [path, o] of entries(body.metrics))
+    outs.push({ path: p(path, 'metrics'), cache: o?.cache ?? true, persist: o?.persist ?? false, kind: 'metric' });
   const plots: PlotSpec[] = [];
   for (const [path, o] of entries(body.plots)) {
     const full = p(path, 'plots');
@@ -145,7 +152,10 @@ function addParams(list: ParamsSpec[], file: string, keys: readonly string[]): v
 /** Joins a stage path onto its wdir and refuses paths that leave the workspace. */
 function resolvePath(wdir: string, p: string, stage: string, key: string): string {
   if (posix.isAbsolute(p) || p.includes('\\'))
-    throw new SlipwayError('PIPELINE_INVALID', `stages.${stage}.${key}: "${p}" must be a relative POSIX path inside the workspace`, { stage, path: p });
+    throw new SlipwayError('PIPELINE_INVALID', `stages.${stage}.${key}: "${p}" must be a relative POSIX path inside the workspace`, {
+      stage,
+      path: p,
+    });
   const joined = posix.normalize(posix.join(wdir, p)).replace(/\/+$/, '');
   if (joined === '..' || joined.startsWith('../'))
     throw new SlipwayError('PIPELINE_INVALID', `stages.${stage}.${key}: "${p}" points outside the workspace`, { stage, path: p });

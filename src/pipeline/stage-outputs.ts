@@ -22,7 +22,7 @@ export async function saveOutputs(store: ObjectStore, root: string, stage: Stage
   const missing: string[] = [];
   for (const o of stage.outs) {
     hasher.invalidate(o.path);
-    const h = await hasher.hash(o.path);
+    const h = await hasher.hashTree(o.path);
     if (!h) {
       missing.push(o.path);
       continue;
@@ -73,7 +73,8 @@ export function restoreOutputs(store: ObjectStore, root: string, outs: readonly 
       hasher.remember(abs, o.hash);
     } else {
       mkdirSync(abs, { recursive: true });
-      for (const e of checkoutTree(store, o.hash, abs, { link: ['reflink', 'copy'] })) hasher.remember(join(abs, ...e.path.split('/')), e.hash);
+      for (const e of checkoutTree(store, o.hash, abs, { link: ['reflink', 'copy'] }))
+        hasher.remember(join(abs, ...e.path.split('/')), e.hash);
     }
     hasher.invalidate(o.path);
   }

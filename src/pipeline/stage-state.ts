@@ -45,7 +45,11 @@ export async function fingerprint(root: string, stage: Stage, hasher: PathHasher
 }
 
 /** The stage cache key: sha256 over the command, the declared output paths, dep hashes and param values. */
-export function cacheKey(stage: Stage, deps: readonly LockDep[], params: Readonly<Record<string, Readonly<Record<string, unknown>>>>): string {
+export function cacheKey(
+  stage: Stage,
+  deps: readonly LockDep[],
+  params: Readonly<Record<string, Readonly<Record<string, unknown>>>>,
+): string {
   return sha256(
     JSON.stringify({
       cmd: stage.cmd,
@@ -66,7 +70,12 @@ function sortedEntries(o: Readonly<Record<string, unknown>>): [string, unknown][
 }
 
 /** Lists why `stage` differs from its lock entry (empty: up to date). Checks outputs too. */
-export async function staleReasons(stage: Stage, lock: LockStage | undefined, fp: StageFingerprint, hasher: PathHasher): Promise<StaleReason[]> {
+export async function staleReasons(
+  stage: Stage,
+  lock: LockStage | undefined,
+  fp: StageFingerprint,
+  hasher: PathHasher,
+): Promise<StaleReason[]> {
   if (stage.frozen && lock) return [];
   if (!lock) return [{ kind: 'never_run' }];
   const reasons: StaleReason[] = [];
@@ -89,7 +98,8 @@ export async function staleReasons(stage: Stage, lock: LockStage | undefined, fp
         reasons.push({ kind: 'param_changed', file, key, old: old[key] ?? null, new: values[key] ?? null });
     }
   }
-  for (const file of Object.keys(lock.params)) if (!(file in fp.params)) reasons.push({ kind: 'param_changed', file, key: '*', old: lock.params[file], new: null });
+  for (const file of Object.keys(lock.params))
+    if (!(file in fp.params)) reasons.push({ kind: 'param_changed', file, key: '*', old: lock.params[file], new: null });
   const outsThen = new Map<string, LockOut>(lock.outs.map((o) => [o.path, o]));
   const outHashes = await Promise.all(stage.outs.map((o) => hasher.hash(o.path)));
   stage.outs.forEach((o, i) => {

@@ -15,10 +15,14 @@ export function interpolate(value: unknown, vars: Record<string, unknown>, where
     return value.replace(PART, (_m, key: string) => {
       const v = lookup(vars, key, where);
       if (v !== null && typeof v === 'object')
-        throw new SlipwayError('PIPELINE_INVALID', `${where}: \${${key}} is a ${Array.isArray(v) ? 'list' : 'mapping'} and cannot be pasted into a string`, {
-          where,
-          key,
-        });
+        throw new SlipwayError(
+          'PIPELINE_INVALID',
+          `${where}: \${${key}} is a ${Array.isArray(v) ? 'list' : 'mapping'} and cannot be pasted into a string`,
+          {
+            where,
+            key,
+          },
+        );
       return String(v);
     });
   }

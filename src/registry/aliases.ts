@@ -82,9 +82,16 @@ export async function setAlias(db: Db, opts: SetAliasOptions): Promise<AliasMove
     return m;
   });
   if (opts.webhooks && opts.webhooks.length > 0) {
-    await deliverWebhooks(db, opts.webhooks, move.kind === 'rollback' ? 'alias.rollback' : 'alias.moved', `${move.model}:${move.alias}`, { move }, {
-      onFailure: opts.onWebhookFailure,
-    });
+    await deliverWebhooks(
+      db,
+      opts.webhooks,
+      move.kind === 'rollback' ? 'alias.rollback' : 'alias.moved',
+      `${move.model}:${move.alias}`,
+      { move },
+      {
+        onFailure: opts.onWebhookFailure,
+      },
+    );
   }
   return move;
 }
@@ -158,7 +165,10 @@ export async function rollbackAlias(
   await requireModel(db, opts.model);
   const { current, target } = await rollbackTarget(db, opts.model, opts.alias);
   if (current === null)
-    throw new SlipwayError('ALIAS_NOT_FOUND', `model "${opts.model}" has no alias "${opts.alias}"`, { model: opts.model, alias: opts.alias });
+    throw new SlipwayError('ALIAS_NOT_FOUND', `model "${opts.model}" has no alias "${opts.alias}"`, {
+      model: opts.model,
+      alias: opts.alias,
+    });
   if (target === null)
     throw new SlipwayError(
       'ALIAS_NO_PREVIOUS',

@@ -39,9 +39,13 @@ export function lineageText(g: LineageGraph): string {
   if (g.run) {
     const params = Object.entries(g.run.params).map(([k, v]) => `${k}=${v}`);
     lines.push(`  └─► run  ${g.run.id}  experiment ${g.run.experiment}`);
-    lines.push(`        code ${g.run.commit ?? 'unknown'}${g.run.dirty ? ' (dirty)' : ''}${params.length ? `  params ${params.join(' ')}` : ''}`);
+    lines.push(
+      `        code ${g.run.commit ?? 'unknown'}${g.run.dirty ? ' (dirty)' : ''}${params.length ? `  params ${params.join(' ')}` : ''}`,
+    );
   } else if (g.source) lines.push(`file  ${g.source}`);
-  lines.push(`  └─► model  ${g.model.name}@${g.model.version}  (${g.model.treeHash.slice(0, 12)})${g.model.parent ? `  parent @${g.model.parent}` : ''}`);
+  lines.push(
+    `  └─► model  ${g.model.name}@${g.model.version}  (${g.model.treeHash.slice(0, 12)})${g.model.parent ? `  parent @${g.model.parent}` : ''}`,
+  );
   for (const a of g.aliases) lines.push(`        └─► alias  ${g.model.name}:${a}`);
   return lines.join('\n');
 }

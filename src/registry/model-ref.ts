@@ -58,5 +58,7 @@ export function assertAliasName(alias: string): void {
       alias,
     });
   if (!isAliasName(alias))
-    throw new SlipwayError('MODEL_REF_INVALID', `"${alias}" is not a valid alias (letters, digits, . _ -; starts with a letter)`, { alias });
+    throw new SlipwayError('MODEL_REF_INVALID', `"${alias}" is not a valid alias (letters, digits, . _ -; starts with a letter)`, {
+      alias,
+    });
 }

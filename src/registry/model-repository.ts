@@ -43,9 +43,13 @@ export async function modelExists(db: Db, name: string): Promise<boolean> {
 /** Throws MODEL_NOT_FOUND unless the model exists. */
 export async function requireModel(db: Db, name: string): Promise<void> {
   if (!(await modelExists(db, name)))
-    throw new SlipwayError('MODEL_NOT_FOUND', `no model named "${name}"; see \`slipway models list\` or register one with \`slipway models register\``, {
-      model: name,
-    });
+    throw new SlipwayError(
+      'MODEL_NOT_FOUND',
+      `no model named "${name}"; see \`slipway models list\` or register one with \`slipway models register\``,
+      {
+        model: name,
+      },
+    );
 }
 
 /** One version, or undefined. */
@@ -93,11 +97,10 @@ export async function insertVersion(db: Db, v: ModelVersion): Promise<void> {
 /** Every version of a model, newest first (`limit`/`offset` page through them). */
 export async function listVersions(db: Db, name: string, page: { limit?: number; offset?: number } = {}): Promise<ModelVersion[]> {
   await requireModel(db, name);
-  const rows = await db.all<VersionRow>(`SELECT ${VERSION_COLUMNS} FROM model_versions WHERE name = ? ORDER BY version DESC LIMIT ? OFFSET ?`, [
-    name,
-    page.limit ?? 1_000_000,
-    page.offset ?? 0,
-  ]);
+  const rows = await db.all<VersionRow>(
+    `SELECT ${VERSION_COLUMNS} FROM model_versions WHERE name = ? ORDER BY version DESC LIMIT ? OFFSET ?`,
+    [name, page.limit ?? 1_000_000, page.offset ?? 0],
+  );
   return rows.map(toVersion);
 }
 
@@ -107,7 +110,9 @@ export async function listModels(db: Db): Promise<ModelSummary[]> {
     `SELECT m.name, m.description, m.created_at, MAX(v.version) AS latest, COUNT(v.version) AS n
        FROM models m LEFT JOIN model_versions v ON v.name = m.name GROUP BY m.name, m.description, m.created_at ORDER BY m.name`,
   );
-  const aliases = await db.all<{ model: string; alias: string; version: number }>(`SELECT model, alias, version FROM aliases ORDER BY alias`);
+  const aliases = await db.all<{ model: string; alias: string; version: number }>(
+    `SELECT model, alias, version FROM aliases ORDER BY alias`,
+  );
   const byModel = new Map<string, Record<string, number>>();
   for (const a of aliases) {
     const m = byModel.get(a.model) ?? {};

@@ -8,9 +8,13 @@ const DTYPES: readonly DType[] = ['FP32', 'FP64', 'INT8', 'INT16', 'INT32', 'INT
 /** Checks that a parsed value is a well-formed signature; MODEL_FORMAT_INVALID names what is wrong. */
 export function validateSignature(value: unknown, source: string): Signature {
   const bad = (why: string): SlipwayError =>
-    new SlipwayError('MODEL_FORMAT_INVALID', `${source}: signature is invalid (${why}); it needs inputs and outputs of {name, dtype, shape}`, {
-      source,
-    });
+    new SlipwayError(
+      'MODEL_FORMAT_INVALID',
+      `${source}: signature is invalid (${why}); it needs inputs and outputs of {name, dtype, shape}`,
+      {
+        source,
+      },
+    );
   const s = value as Partial<Signature> | null;
   if (!s || typeof s !== 'object' || !Array.isArray(s.inputs) || !Array.isArray(s.outputs)) throw bad('no inputs/outputs lists');
   if (s.inputs.length === 0 || s.outputs.length === 0) throw bad('inputs and outputs must not be empty');
@@ -38,7 +42,9 @@ export function readFolderSignature(dir: string): Signature {
     if (e instanceof SlipwayError) throw e;
     throw new SlipwayError('MODEL_FORMAT_INVALID', `${dir}: cannot parse the model's JSON (${(e as Error).message})`, { dir });
   }
-  throw new SlipwayError('MODEL_FORMAT_INVALID', `${dir} has neither signature.json nor model.json; save the model with saveModel()`, { dir });
+  throw new SlipwayError('MODEL_FORMAT_INVALID', `${dir} has neither signature.json nor model.json; save the model with saveModel()`, {
+    dir,
+  });
 }
 
 const ORT_TYPES: Readonly<Record<string, DType>> = {
@@ -68,14 +74,18 @@ export async function readOnnxSignature(source: string | Uint8Array): Promise<Si
   try {
     session = typeof source === 'string' ? await ort.InferenceSession.create(source) : await ort.InferenceSession.create(source);
   } catch (e) {
-    throw new SlipwayError('MODEL_FORMAT_INVALID', `${file} is not a loadable ONNX model: ${(e as Error).message.split('\n')[0]}`, { file });
+    throw new SlipwayError('MODEL_FORMAT_INVALID', `${file} is not a loadable ONNX model: ${(e as Error).message.split('\n')[0]}`, {
+      file,
+    });
   }
   try {
     const toSpecs = (names: readonly string[], meta: readonly OrtMeta[] | undefined): TensorSpec[] =>
       names.map((name) => {
         const m = meta?.find((x) => x.name === name);
         if (m && !m.isTensor)
-          throw new SlipwayError('MODEL_FORMAT_INVALID', `${file}: "${name}" is not a tensor; only tensor inputs/outputs are supported`, { file });
+          throw new SlipwayError('MODEL_FORMAT_INVALID', `${file}: "${name}" is not a tensor; only tensor inputs/outputs are supported`, {
+            file,
+          });
         const dtype = (m?.type && ORT_TYPES[m.type]) || 'FP32';
         const shape = (m?.shape ?? []).map((d) => (typeof d === 'number' && d >= 0 ? d : -1));
         return { name, dtype, shape };

@@ -93,7 +93,11 @@ async function insertWithNextVersion(
   for (let attempt = 0; ; attempt++) {
     try {
       return await db.tx(async (t) => {
-        await t.run(`INSERT INTO models (name, description, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`, [name, description, Date.now()]);
+        await t.run(`INSERT INTO models (name, description, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`, [
+          name,
+          description,
+          Date.now(),
+        ]);
         const latest = await latestVersionNumber(t, name);
         const mv = build((latest ?? 0) + 1, latest);
         await insertVersion(t, mv);
@@ -112,7 +116,9 @@ async function artifactFromPath(store: ObjectStore, path: string, format: ModelF
     throw new SlipwayError('MODEL_SOURCE_INVALID', `${path} does not exist; give a model folder, an .onnx file or a run id`, { path });
   if (statSync(path).isFile()) {
     if (!path.endsWith('.onnx') && format !== 'onnx')
-      throw new SlipwayError('MODEL_FORMAT_INVALID', `${path} is a file but not an .onnx model; give a model folder or an ONNX file`, { path });
+      throw new SlipwayError('MODEL_FORMAT_INVALID', `${path} is a file but not an .onnx model; give a model folder or an ONNX file`, {
+        path,
+      });
     if (format === 'slipway')
       throw new SlipwayError('MODEL_FORMAT_INVALID', `${path} is an ONNX file; use --format onnx (or leave it out)`, { path });
     const { hash, size } = await store.putFile(path);
@@ -121,7 +127,9 @@ async function artifactFromPath(store: ObjectStore, path: string, format: ModelF
   const files = listFiles(path);
   const detected = detectFormat(files, path);
   if (format && format !== detected)
-    throw new SlipwayError('MODEL_FORMAT_INVALID', `${path} holds a ${detected} model, not ${format}; fix --format or leave it out`, { path });
+    throw new SlipwayError('MODEL_FORMAT_INVALID', `${path} holds a ${detected} model, not ${format}; fix --format or leave it out`, {
+      path,
+    });
   const onnxName = detected === 'onnx' ? onnxFile(files, path) : null;
   const entries: TreeEntry[] = [];
   for (const rel of files) {
@@ -135,13 +143,20 @@ async function artifactFromPath(store: ObjectStore, path: string, format: ModelF
   return { entries, format: detected, signature };
 }
 
-async function artifactFromTree(store: ObjectStore, entries: TreeEntry[], source: string, format: ModelFormat | undefined): Promise<Artifact> {
+async function artifactFromTree(
+  store: ObjectStore,
+  entries: TreeEntry[],
+  source: string,
+  format: ModelFormat | undefined,
+): Promise<Artifact> {
   const detected = detectFormat(
     entries.map((e) => e.path),
     source,
   );
   if (format && format !== detected)
-    throw new SlipwayError('MODEL_FORMAT_INVALID', `${source} holds a ${detected} model, not ${format}; fix --format or leave it out`, { source });
+    throw new SlipwayError('MODEL_FORMAT_INVALID', `${source} holds a ${detected} model, not ${format}; fix --format or leave it out`, {
+      source,
+    });
   const read = (p: string): Buffer | null => {
     const e = entries.find((x) => x.path === p);
     return e ? store.getBytes(e.hash) : null;
@@ -155,14 +170,18 @@ async function artifactFromTree(store: ObjectStore, entries: TreeEntry[], source
     return { entries: renamed, format: 'onnx', signature: await readOnnxSignature(read(name)!) };
   }
   const sig = read('signature.json');
-  const parsed: unknown = sig ? JSON.parse(sig.toString('utf8')) : (JSON.parse(read('model.json')!.toString('utf8')) as { signature?: unknown }).signature;
+  const parsed: unknown = sig
+    ? JSON.parse(sig.toString('utf8'))
+    : (JSON.parse(read('model.json')!.toString('utf8')) as { signature?: unknown }).signature;
   return { entries, format: 'slipway', signature: validateSignature(parsed, source) };
 }
 
 function detectFormat(files: readonly string[], source: string): ModelFormat {
   if (files.includes('model.json')) {
     if (!files.includes('weights.bin'))
-      throw new SlipwayError('MODEL_FORMAT_INVALID', `${source} has model.json but no weights.bin; save the model with saveModel()`, { source });
+      throw new SlipwayError('MODEL_FORMAT_INVALID', `${source} has model.json but no weights.bin; save the model with saveModel()`, {
+        source,
+      });
     return 'slipway';
   }
   if (files.some((f) => f.endsWith('.onnx'))) return 'onnx';
@@ -177,6 +196,8 @@ function onnxFile(files: readonly string[], source: string): string {
   if (files.includes('model.onnx')) return 'model.onnx';
   const onnx = files.filter((f) => f.endsWith('.onnx'));
   if (onnx.length !== 1)
-    throw new SlipwayError('MODEL_FORMAT_INVALID', `${source} holds ${onnx.length} .onnx files; keep one (or name it model.onnx)`, { source });
+    throw new SlipwayError('MODEL_FORMAT_INVALID', `${source} holds ${onnx.length} .onnx files; keep one (or name it model.onnx)`, {
+      source,
+    });
   return onnx[0]!;
 }

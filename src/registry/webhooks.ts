@@ -57,17 +57,10 @@ export async function deliverWebhooks(
       }
       const d: WebhookDelivery = { id, url: h.url, event, ok: error === null, status, error };
       try {
-        await db.run(`INSERT INTO webhook_deliveries (id, event, url, target, status, ok, error, duration_ms, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
-          id,
-          event,
-          h.url,
-          target,
-          status,
-          d.ok ? 1 : 0,
-          error,
-          performance.now() - t0,
-          Date.now(),
-        ]);
+        await db.run(
+          `INSERT INTO webhook_deliveries (id, event, url, target, status, ok, error, duration_ms, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [id, event, h.url, target, status, d.ok ? 1 : 0, error, performance.now() - t0, Date.now()],
+        );
       } catch {
         // Recording is best effort too: a delivery log must not turn into a failed alias move.
       }

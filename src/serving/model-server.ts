@@ -6,6 +6,7 @@ import type { Db } from '../meta/index.js';
 import { createPredictionLog, monitoringReport, parseFeedbackBody, parseWindow, recordFeedback, type PredictionLog } from '../monitoring/index.js';
 import type { ObjectStore } from '../store/index.js';
 import type { BatchingOptions } from './batcher.js';
+import type { LoadRuntimeOptions } from './runtimes/load-runtime.js';
 import { startGrpcServer } from './grpc-server.js';
 import { openModelSet, type ModelSet, type ModelSource } from './model-set.js';
 import { requestIdFrom, type ServingContext } from './prediction-pipeline.js';
@@ -28,6 +29,8 @@ export interface ModelServerOptions {
   readonly host?: string;
   /** Dynamic batching per model; off when absent. */
   readonly batching?: BatchingOptions;
+  /** Runtime loading options: `inlineMaxWeightBytes` decides which engine models predict on the event loop. */
+  readonly runtime?: LoadRuntimeOptions;
   /** Largest request body in bytes (default 16 MiB); larger ones get 413 (gRPC: RESOURCE_EXHAUSTED). */
   readonly bodyLimit?: number;
   /** Against slow clients: socket inactivity, whole request, and keep-alive idle limits (ms). */
@@ -71,6 +74,7 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
   const models = await openModelSet(opts.models, {
     registry,
     batching: opts.batching,
+    runtime: opts.runtime,
     observer: (model) => ({ batch: (rows) => metrics.batchSize.observe({ model }, rows), queueDepth: (d) => metrics.queueDepth.set({ model }, d) }),
     onEvent: opts.onEvent,
   });

@@ -5,7 +5,7 @@ import type { Signature } from '../engine/signature.js';
 import { SlipwayError } from '../errors/index.js';
 import { batchingPredict, type BatchingOptions, type BatchObserver } from './batcher.js';
 import { parseRef, type RegistrySource } from './registry-source.js';
-import { loadModelRuntime } from './runtimes/load-runtime.js';
+import { loadModelRuntime, type LoadRuntimeOptions } from './runtimes/load-runtime.js';
 import type { ModelRuntime, TensorData } from './runtimes/model-runtime.js';
 
 /** One model to serve: a registry reference (`name`, `name:alias`, `name@N`) or a model folder. */
@@ -51,6 +51,8 @@ export interface VersionSelector {
 export interface ModelSetOptions {
   readonly registry?: RegistrySource;
   readonly batching?: BatchingOptions;
+  /** Runtime loading options (e.g. the inline-vs-worker threshold of engine models). */
+  readonly runtime?: LoadRuntimeOptions;
   readonly observer?: (model: string) => BatchObserver;
   /** Called when a label moves or a reload fails (for logs). */
   readonly onEvent?: (e: { kind: 'swap' | 'load-failed'; model: string; label?: string; from?: number; to?: number; error?: string }) => void;
@@ -83,7 +85,7 @@ export async function openModelSet(sources: readonly ModelSource[], opts: ModelS
     return s;
   };
   const makeServable = async (name: string, version: number, dir: string): Promise<Servable> => {
-    const runtime = await loadModelRuntime(dir);
+    const runtime = await loadModelRuntime(dir, opts.runtime);
     const predict = opts.batching && opts.batching.maxBatchSize > 1 && runtime.signature.inputs.every((t) => t.shape[0] === -1)
       ? batchingPredict(runtime, opts.batching, opts.observer?.(name))
       : (inputs: Readonly<Record<string, TensorData>>) => runtime.predict(inputs);

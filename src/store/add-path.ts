@@ -56,6 +56,7 @@ export async function addPathToStore(store: ObjectStore, path: string, opts: Add
   const stamps: FileStamp[] = [];
   const modes: number[] = [];
   const hashes: (string | undefined)[] = [];
+  const statTime = Date.now();
   // Synchronous stats: for many small files one lstat each on this thread beats queueing them on libuv's pool.
   files.forEach((f, i) => {
     const s = statSync(f.full, { bigint: true });
@@ -82,8 +83,10 @@ export async function addPathToStore(store: ObjectStore, path: string, opts: Add
     opts.onStoreProgress?.(++stored, files.length);
   });
   // Record hashes only after their objects are safely in the store.
-  opts.statCache?.record(todo.map((i) => ({ path: files[i]!.full, stamp: stamps[i]!, hash: hashes[i]! })));
+  opts.statCache?.record(
+    todo.map((i) => ({ path: files[i]!.full, stamp: stamps[i]!, hash: hashes[i]! })),
+    statTime,
+  );
   const entries: TreeEntry[] = files.map((f, i) => ({ path: f.rel, hash: hashes[i]!, size: Number(stamps[i]!.size), mode: modes[i]! }));
   return { hash: putTree(store, entries), entries, hashed: todo.length };
 }
-

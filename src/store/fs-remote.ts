@@ -43,7 +43,10 @@ export function openFsRemote(root: string, url: string = root): Remote {
       try {
         await access(p);
       } catch {
-        throw new SlipwayError('OBJECT_NOT_FOUND', `remote ${url} has no object ${hash}; push it from a workspace that has it`, { hash, url });
+        throw new SlipwayError('OBJECT_NOT_FOUND', `remote ${url} has no object ${hash}; push it from a workspace that has it`, {
+          hash,
+          url,
+        });
       }
       return createReadStream(p, { highWaterMark: 1 << 20 });
     },

@@ -30,7 +30,14 @@ function alive(pid: number): boolean {
 export function gcStore(store: ObjectStore, roots: RootRefs, opts: { dryRun?: boolean } = {}): GcReport {
   const walk = walkReachable(store, roots);
   const { objects, tempFiles } = listObjects(store);
-  const report: GcReport = { dryRun: Boolean(opts.dryRun), kept: 0, removed: [], removedBytes: 0, tempFilesRemoved: [], missing: walk.missing.size };
+  const report: GcReport = {
+    dryRun: Boolean(opts.dryRun),
+    kept: 0,
+    removed: [],
+    removedBytes: 0,
+    tempFilesRemoved: [],
+    missing: walk.missing.size,
+  };
   for (const h of objects) {
     if (walk.reachable.has(h)) {
       report.kept++;

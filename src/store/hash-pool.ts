@@ -69,7 +69,11 @@ async function hashConcurrent(paths: readonly string[], onProgress?: (done: numb
 }
 
 /** Hashes files across worker threads, handing out small batches so big and small files balance across cores. */
-async function hashInWorkers(paths: readonly string[], nWorkers: number, onProgress?: (done: number, bytes: number) => void): Promise<FileDigest[]> {
+async function hashInWorkers(
+  paths: readonly string[],
+  nWorkers: number,
+  onProgress?: (done: number, bytes: number) => void,
+): Promise<FileDigest[]> {
   const out: FileDigest[] = new Array(paths.length);
   const batchSize = Math.max(1, Math.min(64, Math.ceil(paths.length / (nWorkers * 8))));
   let next = 0;

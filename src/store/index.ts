@@ -17,7 +17,7 @@ export { hashFiles, type FileDigest, type HashFilesOptions } from './hash-pool.j
 export { openStatCache, stampOf, type StatCache, type FileStamp } from './stat-cache.js';
 export { listObjects, looksLikeTree, type StoreListing } from './object-walk.js';
 export { walkReachable, addRoot, type RootRefs, type Reachability } from './reachability.js';
-export { collectRoots } from './roots.js';
+export { collectRoots, type CollectRootsOptions } from './roots.js';
 export { fsckStore, type FsckReport, type FsckProblem } from './fsck.js';
 export { gcStore, type GcReport } from './gc.js';
 export { openRemote, type Remote } from './remote.js';

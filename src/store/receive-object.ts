@@ -33,10 +33,14 @@ export async function receiveObject(dest: string, hash: string, body: Readable):
   const got = h.digest('hex');
   if (got !== hash) {
     await rm(tmp, { force: true });
-    throw new SlipwayError('OBJECT_CORRUPT', `object ${hash} arrived with content hashing to ${got}; the sender's copy is corrupt (run \`slipway fsck\` there)`, {
-      hash,
-      actual: got,
-    });
+    throw new SlipwayError(
+      'OBJECT_CORRUPT',
+      `object ${hash} arrived with content hashing to ${got}; the sender's copy is corrupt (run \`slipway fsck\` there)`,
+      {
+        hash,
+        actual: got,
+      },
+    );
   }
   await chmod(tmp, 0o444);
   await rename(tmp, dest);

@@ -12,7 +12,9 @@ function load(configPath: string): ReturnType<typeof parseDocument> {
   }
   const doc = parseDocument(text);
   if (doc.errors.length > 0)
-    throw new SlipwayError('CONFIG_INVALID', `${configPath} is not valid YAML (${doc.errors[0]!.message}); fix it first`, { path: configPath });
+    throw new SlipwayError('CONFIG_INVALID', `${configPath} is not valid YAML (${doc.errors[0]!.message}); fix it first`, {
+      path: configPath,
+    });
   return doc;
 }
 
@@ -42,7 +44,8 @@ export function removeRemoteFromConfig(configPath: string, name: string): void {
 export function pickRemote(remotes: Record<string, { url: string }>, name?: string): { name: string; url: string } {
   if (name !== undefined) {
     const r = remotes[name];
-    if (!r) throw new SlipwayError('REMOTE_NOT_FOUND', `no remote named "${name}"; add it with \`slipway remote add ${name} URL\``, { name });
+    if (!r)
+      throw new SlipwayError('REMOTE_NOT_FOUND', `no remote named "${name}"; add it with \`slipway remote add ${name} URL\``, { name });
     return { name, url: r.url };
   }
   const names = Object.keys(remotes);

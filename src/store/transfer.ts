@@ -52,14 +52,21 @@ export function closureOf(store: ObjectStore, roots: readonly string[]): string[
     if (seen.has(h)) continue;
     seen.add(h);
     if (!store.has(h))
-      throw new SlipwayError('OBJECT_NOT_FOUND', `object ${h} is not in the local store; pull it first or run \`slipway fsck\``, { hash: h });
+      throw new SlipwayError('OBJECT_NOT_FOUND', `object ${h} is not in the local store; pull it first or run \`slipway fsck\``, {
+        hash: h,
+      });
     if (looksLikeTree(store, h)) for (const e of readTree(store, h).entries) stack.push(e.hash);
   }
   return [...seen];
 }
 
 /** Sends the objects the remote lacks, in parallel; each lands atomically, so an interrupted push resumes on re-run. */
-export async function pushObjects(store: ObjectStore, remote: Remote, hashes: readonly string[], opts: TransferOptions = {}): Promise<TransferReport> {
+export async function pushObjects(
+  store: ObjectStore,
+  remote: Remote,
+  hashes: readonly string[],
+  opts: TransferOptions = {},
+): Promise<TransferReport> {
   let have: Set<string>;
   try {
     have = await remote.list();
@@ -83,7 +90,12 @@ export async function pushObjects(store: ObjectStore, remote: Remote, hashes: re
 }
 
 /** Fetches the given objects the local store lacks, in parallel, each verified and written atomically. */
-export async function pullObjects(store: ObjectStore, remote: Remote, hashes: readonly string[], opts: TransferOptions = {}): Promise<TransferReport> {
+export async function pullObjects(
+  store: ObjectStore,
+  remote: Remote,
+  hashes: readonly string[],
+  opts: TransferOptions = {},
+): Promise<TransferReport> {
   const todo = [...new Set(hashes)].filter((h) => !store.has(h));
   const report: TransferReport = { transferred: 0, skipped: hashes.length - todo.length, bytes: 0 };
   await pool(todo, opts.concurrency ?? 8, async (h) => {
@@ -101,7 +113,12 @@ export async function pullObjects(store: ObjectStore, remote: Remote, hashes: re
 }
 
 /** Pulls trees (level by level, since entries are only known once a tree is local) and then everything they hold. */
-export async function pullClosure(store: ObjectStore, remote: Remote, roots: readonly string[], opts: TransferOptions = {}): Promise<TransferReport> {
+export async function pullClosure(
+  store: ObjectStore,
+  remote: Remote,
+  roots: readonly string[],
+  opts: TransferOptions = {},
+): Promise<TransferReport> {
   const total: TransferReport = { transferred: 0, skipped: 0, bytes: 0 };
   const seen = new Set<string>();
   let frontier = [...new Set(roots)];
@@ -112,7 +129,8 @@ export async function pullClosure(store: ObjectStore, remote: Remote, roots: rea
     total.bytes += r.bytes;
     for (const h of frontier) seen.add(h);
     const next = new Set<string>();
-    for (const h of frontier) if (looksLikeTree(store, h)) for (const e of readTree(store, h).entries) if (!seen.has(e.hash)) next.add(e.hash);
+    for (const h of frontier)
+      if (looksLikeTree(store, h)) for (const e of readTree(store, h).entries) if (!seen.has(e.hash)) next.add(e.hash);
     frontier = [...next];
   }
   return total;

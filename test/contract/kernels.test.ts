@@ -38,7 +38,17 @@ function assertClose(got: Float32Array, want: Float32Array, scale: Float32Array 
 }
 
 /** 'same'/'valid' geometry the way the engine computes it (TensorFlow's rule: extra padding goes bottom/right). */
-function geometry(batch: number, inH: number, inW: number, inC: number, outC: number, kH: number, kW: number, stride: number, same: boolean): Conv2dGeometry {
+function geometry(
+  batch: number,
+  inH: number,
+  inW: number,
+  inC: number,
+  outC: number,
+  kH: number,
+  kW: number,
+  stride: number,
+  same: boolean,
+): Conv2dGeometry {
   const outH = same ? Math.ceil(inH / stride) : Math.floor((inH - kH) / stride) + 1;
   const outW = same ? Math.ceil(inW / stride) : Math.floor((inW - kW) / stride) + 1;
   const padTop = same ? Math.floor(Math.max((outH - 1) * stride + kH - inH, 0) / 2) : 0;
@@ -69,6 +79,8 @@ const GEMM_SHAPES: [number, number, number][] = [
   [300, 3, 17],
   [200, 96, 288],
   [2, 300, 9],
+  [45, 32, 70],
+  [10, 16, 33],
 ];
 const CONV_CASES: [string, Conv2dGeometry][] = [
   ['MNIST conv1 28x28x1 -> 26x26x32', geometry(2, 28, 28, 1, 32, 3, 3, 1, false)],
@@ -77,6 +89,7 @@ const CONV_CASES: [string, Conv2dGeometry][] = [
   ['same padding, stride 2, 8x7x4 -> 4x4x6', geometry(3, 8, 7, 4, 6, 3, 3, 2, true)],
   ['valid 5x5, stride 2, odd batch', geometry(5, 11, 12, 2, 7, 5, 5, 2, false)],
   ['wide patches (K >= 64) with same padding, stride 2', geometry(2, 10, 9, 8, 16, 3, 3, 2, true)],
+  ['narrow patches, 16 filters', geometry(2, 8, 8, 2, 16, 3, 3, 1, false)],
   ['1x1 convolution', geometry(2, 5, 6, 9, 11, 1, 1, 1, false)],
   ['rectangular 2x3 kernel, same padding', { ...geometry(1, 6, 9, 3, 4, 2, 3, 1, true), padTop: 0, padLeft: 1 }],
 ];
@@ -163,8 +176,11 @@ for (const backend of backends) {
         assertClose(dw, dwWant, dwScale, 1e-4, 'conv backward filter without bias');
 
         // Adjointness: <conv(x), dy> = <x, dx> = <w, dw>, whatever the backend.
-        let lhs = 0, rx = 0, rw = 0, mag = 0;
-        for (let i = 0; i < dy.length; i++) (lhs += noBias[i]! * dy[i]!), (mag += Math.abs(noBias[i]! * dy[i]!));
+        let lhs = 0,
+          rx = 0,
+          rw = 0,
+          mag = 0;
+        for (let i = 0; i < dy.length; i++) ((lhs += noBias[i]! * dy[i]!), (mag += Math.abs(noBias[i]! * dy[i]!)));
         for (let i = 0; i < x.length; i++) rx += x[i]! * dx[i]!;
         for (let i = 0; i < w.length; i++) rw += w[i]! * dw[i]!;
         assert.ok(Math.abs(lhs - rx) <= 1e-4 * mag + 1e-5, `<conv(x), dy> = ${lhs} but <x, dx> = ${rx}`);
@@ -173,7 +189,11 @@ for (const backend of backends) {
     }
 
     test('max and average pooling (2x2/2 on the CNN shape, 3x3/2 overlapping, odd input) match exactly', () => {
-      const cases = [geometry(2, 26, 26, 32, 32, 2, 2, 2, false), geometry(3, 9, 9, 3, 3, 3, 3, 2, false), geometry(1, 5, 5, 2, 2, 2, 2, 2, false)];
+      const cases = [
+        geometry(2, 26, 26, 32, 32, 2, 2, 2, false),
+        geometry(3, 9, 9, 3, 3, 3, 3, 2, false),
+        geometry(1, 5, 5, 2, 2, 2, 2, 2, false),
+      ];
       for (const [i, g] of cases.entries()) {
         const x = rand(inSize(g), 20 + i);
         // Ties (as after a relu) must resolve the same way everywhere: the first maximum of the window wins.
@@ -203,12 +223,19 @@ for (const backend of backends) {
         R.avgPool2dBackward(g, dy, davgWant);
         const davg = rand(inSize(g), 50 + i);
         K.avgPool2dBackward(g, dy, davg);
-        assertClose(davg, davgWant, abs(davgWant).map((v) => v + 1e-3), 2e-6, 'avg pool backward');
+        assertClose(
+          davg,
+          davgWant,
+          abs(davgWant).map((v) => v + 1e-3),
+          2e-6,
+          'avg pool backward',
+        );
       }
     });
 
     test('bias + activation, activation backward (also in place) and sumRows', () => {
-      const rows = 37, cols = 19;
+      const rows = 37,
+        cols = 19;
       for (const act of ACTS) {
         for (const withBias of [true, false]) {
           const x = rand(rows * cols, 60, 4);
@@ -217,7 +244,13 @@ for (const backend of backends) {
           R.biasActivation(want, bias, rows, cols, act);
           const got = x.slice();
           K.biasActivation(got, bias, rows, cols, act);
-          assertClose(got, want, abs(want).map((v) => v + 1), 2e-6, `biasActivation ${act} bias=${withBias}`);
+          assertClose(
+            got,
+            want,
+            abs(want).map((v) => v + 1),
+            2e-6,
+            `biasActivation ${act} bias=${withBias}`,
+          );
         }
         const y = new Float32Array(rows * cols);
         y.set(rand(rows * cols, 62, 3));
@@ -227,12 +260,28 @@ for (const backend of backends) {
         R.activationBackward(dy, y, act, want);
         const got = new Float32Array(dy.length);
         K.activationBackward(dy, y, act, got);
-        assertClose(got, want, abs(want).map((v) => v + 1e-3), 2e-6, `activationBackward ${act}`);
+        assertClose(
+          got,
+          want,
+          abs(want).map((v) => v + 1e-3),
+          2e-6,
+          `activationBackward ${act}`,
+        );
         const inPlace = dy.slice();
         K.activationBackward(inPlace, y, act, inPlace);
-        assertClose(inPlace, want, abs(want).map((v) => v + 1e-3), 2e-6, `activationBackward ${act} in place`);
+        assertClose(
+          inPlace,
+          want,
+          abs(want).map((v) => v + 1e-3),
+          2e-6,
+          `activationBackward ${act} in place`,
+        );
       }
-      for (const [r, c] of [[1, 1], [1000, 10], [7, 129]] as const) {
+      for (const [r, c] of [
+        [1, 1],
+        [1000, 10],
+        [7, 129],
+      ] as const) {
         const x = rand(r * c, 64);
         const want = new Float32Array(c);
         R.sumRows(x, r, c, want);
@@ -244,17 +293,39 @@ for (const backend of backends) {
 
     test('adamStep matches the reference over several steps', () => {
       const n = 1001;
-      const pWant = rand(n, 70), mWant = new Float32Array(n), vWant = new Float32Array(n);
-      const p = pWant.slice(), m = new Float32Array(n), v = new Float32Array(n);
+      const pWant = rand(n, 70),
+        mWant = new Float32Array(n),
+        vWant = new Float32Array(n);
+      const p = pWant.slice(),
+        m = new Float32Array(n),
+        v = new Float32Array(n);
       for (let t = 1; t <= 5; t++) {
         const g = rand(n, 70 + t, 0.1);
         const lrT = (1e-3 * Math.sqrt(1 - 0.999 ** t)) / (1 - 0.9 ** t);
         R.adamStep(pWant, g, mWant, vWant, lrT, 0.9, 0.999, 1e-7);
         K.adamStep(p, g, m, v, lrT, 0.9, 0.999, 1e-7);
       }
-      assertClose(p, pWant, abs(pWant).map((x) => x + 1e-3), 1e-5, 'adam p');
-      assertClose(m, mWant, abs(mWant).map((x) => x + 1e-3), 1e-5, 'adam m');
-      assertClose(v, vWant, abs(vWant).map((x) => x + 1e-6), 1e-5, 'adam v');
+      assertClose(
+        p,
+        pWant,
+        abs(pWant).map((x) => x + 1e-3),
+        1e-5,
+        'adam p',
+      );
+      assertClose(
+        m,
+        mWant,
+        abs(mWant).map((x) => x + 1e-3),
+        1e-5,
+        'adam m',
+      );
+      assertClose(
+        v,
+        vWant,
+        abs(vWant).map((x) => x + 1e-6),
+        1e-5,
+        'adam v',
+      );
     });
 
     test('teardown', () => {

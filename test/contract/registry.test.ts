@@ -22,7 +22,12 @@ interface RegistryApi {
   setAlias(name: string, alias: string, version: number, expected?: number | null): Promise<sdk.AliasMove>;
   rollback(name: string, alias: string): Promise<sdk.AliasMove>;
   history(name: string, alias?: string): Promise<sdk.AliasMove[]>;
-  promote(name: string, version: number, alias: string, opts?: { force?: boolean; reason?: string }): Promise<{ move: sdk.AliasMove; gateReport: GateReport | null }>;
+  promote(
+    name: string,
+    version: number,
+    alias: string,
+    opts?: { force?: boolean; reason?: string },
+  ): Promise<{ move: sdk.AliasMove; gateReport: GateReport | null }>;
   diff(name: string, a: number, b: number): Promise<sdk.VersionDiff>;
 }
 
@@ -87,8 +92,10 @@ async function httpEnv(): Promise<Env> {
     resolve: async (name, ref) => (await call<{ version: sdk.ModelVersion }>('GET', `/api/models/${name}/resolve/${ref}`)).version,
     setAlias: async (name, alias, version, expected) =>
       (await call<{ move: sdk.AliasMove }>('PUT', `/api/models/${name}/aliases/${alias}`, { version, expected })).move,
-    rollback: async (name, alias) => (await call<{ move: sdk.AliasMove }>('POST', `/api/models/${name}/aliases/${alias}/rollback`, {})).move,
-    history: async (name, alias) => (await call<{ history: sdk.AliasMove[] }>('GET', `/api/models/${name}/history${alias ? `?alias=${alias}` : ''}`)).history,
+    rollback: async (name, alias) =>
+      (await call<{ move: sdk.AliasMove }>('POST', `/api/models/${name}/aliases/${alias}/rollback`, {})).move,
+    history: async (name, alias) =>
+      (await call<{ history: sdk.AliasMove[] }>('GET', `/api/models/${name}/history${alias ? `?alias=${alias}` : ''}`)).history,
     promote: (name, version, alias, opts = {}) => call('POST', `/api/models/${name}/aliases/${alias}/promote`, { version, ...opts }),
     diff: async (name, a, b) => (await call<{ diff: sdk.VersionDiff }>('GET', `/api/models/${name}/diff?a=${a}&b=${b}`)).diff,
   };

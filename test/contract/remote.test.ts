@@ -105,5 +105,8 @@ for (const backend of backends) {
 }
 
 test('unsupported remote schemes are refused with REMOTE_UNSUPPORTED', () => {
-  assert.throws(() => openRemote('s3://bucket/prefix'), (e) => isSlipwayError(e, 'REMOTE_UNSUPPORTED'));
+  assert.throws(
+    () => openRemote('s3://bucket/prefix'),
+    (e) => isSlipwayError(e, 'REMOTE_UNSUPPORTED'),
+  );
 });

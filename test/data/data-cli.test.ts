@@ -23,7 +23,10 @@ test('data add/list/show/diff/checkout through the CLI, with --json and error co
     assert.equal(cli(['data', 'add', 'cancer', '--name', 'cancer', '-m', 'first 100'], { cwd }).stdout.trim(), 'cancer@2');
 
     const list = JSON.parse(cli(['data', 'list', '--json'], { cwd }).stdout) as { name: string; version: number; versions: number }[];
-    assert.deepEqual(list.map((r) => [r.name, r.version, r.versions]), [['cancer', 2, 2]]);
+    assert.deepEqual(
+      list.map((r) => [r.name, r.version, r.versions]),
+      [['cancer', 2, 2]],
+    );
 
     const show = JSON.parse(cli(['data', 'show', 'cancer@1', '--json'], { cwd }).stdout);
     assert.equal(show.version, 1);
@@ -35,13 +38,19 @@ test('data add/list/show/diff/checkout through the CLI, with --json and error co
     assert.match(cli(['data', 'show', 'cancer'], { cwd }).stdout, /cancer@2[\s\S]*rows 100/);
 
     const diff = JSON.parse(cli(['data', 'diff', 'cancer@1', 'cancer@2', '--json'], { cwd }).stdout);
-    assert.deepEqual(diff.changed.map((c: { path: string }) => c.path), ['data.csv']);
+    assert.deepEqual(
+      diff.changed.map((c: { path: string }) => c.path),
+      ['data.csv'],
+    );
     assert.deepEqual(diff.profiles[0].rows, { from: 569, to: 100, delta: -469 });
 
     const out = tempDir();
     const co = cli(['data', 'checkout', 'cancer@1', join(out.dir, 'v1')], { cwd });
     assert.equal(co.code, 0, co.stderr);
-    assert.equal(readFileSync(join(out.dir, 'v1', 'data.csv'), 'utf8'), readFileSync(join(SHARED_DATA, 'tabular', 'breast_cancer.csv'), 'utf8'));
+    assert.equal(
+      readFileSync(join(out.dir, 'v1', 'data.csv'), 'utf8'),
+      readFileSync(join(SHARED_DATA, 'tabular', 'breast_cancer.csv'), 'utf8'),
+    );
     out.cleanup();
 
     const unknown = cli(['data', 'show', 'nope'], { cwd });
@@ -79,7 +88,6 @@ test('fsck exits 1 naming a corrupted object', () => {
     const r = cli(['fsck'], { cwd });
     assert.equal(r.code, 1);
     assert.match(r.stdout, new RegExp(`corrupt ${a}`));
-
   } finally {
     t.cleanup();
   }

@@ -56,8 +56,14 @@ test('round-trips every dtype, raw and gzipped, big-endian', async () => {
 });
 
 test('bad magic, truncated bodies and missing files are refused with codes', async () => {
-  assert.throws(() => decodeIdx(Buffer.from('hello world')), (e) => isSlipwayError(e, 'DATA_FORMAT_INVALID'));
+  assert.throws(
+    () => decodeIdx(Buffer.from('hello world')),
+    (e) => isSlipwayError(e, 'DATA_FORMAT_INVALID'),
+  );
   const truncated = encodeIdx({ dtype: 'uint8', shape: [10], data: new Uint8Array(10) }).subarray(0, 12);
-  assert.throws(() => decodeIdx(truncated), (e) => isSlipwayError(e, 'DATA_FORMAT_INVALID'));
+  assert.throws(
+    () => decodeIdx(truncated),
+    (e) => isSlipwayError(e, 'DATA_FORMAT_INVALID'),
+  );
   await assert.rejects(readIdx('/nonexistent/file.idx'), (e) => isSlipwayError(e, 'PATH_NOT_FOUND'));
 });

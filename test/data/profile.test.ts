@@ -30,7 +30,10 @@ test('CSV profile: types, min/max/mean/std, missing, distinct, 10-bin histogram,
   assert.ok(Math.abs(x!.std! - Math.sqrt(5 / 3)) < 1e-12);
   assert.equal(x!.distinct, 4);
   assert.equal(x!.histogram!.counts.length, 10);
-  assert.equal(x!.histogram!.counts.reduce((a, b) => a + b, 0), 4);
+  assert.equal(
+    x!.histogram!.counts.reduce((a, b) => a + b, 0),
+    4,
+  );
   assert.deepEqual([x!.histogram!.counts[0], x!.histogram!.counts[9]], [1, 1]);
   assert.equal(y!.type, 'number');
   assert.equal(y!.missing, 2);
@@ -58,7 +61,10 @@ test('profiles the real breast cancer CSV and MNIST labels', async () => {
   assert.deepEqual(labels.shape, [10000]);
   assert.equal(labels.dtype, 'uint8');
   assert.equal(labels.labelHistogram!['1'], 1135);
-  assert.equal(Object.values(labels.labelHistogram!).reduce((a, b) => a + b, 0), 10000);
+  assert.equal(
+    Object.values(labels.labelHistogram!).reduce((a, b) => a + b, 0),
+    10000,
+  );
   const images = profileIdxBytes(encodeIdx({ dtype: 'uint8', shape: [2, 2, 2], data: Uint8Array.from([0, 1, 2, 3, 4, 5, 6, 255]) }));
   assert.equal(images.labelHistogram, undefined);
   assert.equal(images.max, 255);
@@ -84,9 +90,18 @@ test('dataset versions: a new version only on change, diff of files and profile 
     assert.equal(latest.version, 2);
     assert.equal((await getDatasetVersion(db, 'toy@1')).message, 'first');
     const d = diffDatasetVersions(store, await getDatasetVersion(db, 'toy@1'), latest);
-    assert.deepEqual(d.added.map((a) => a.path), ['new.bin']);
-    assert.deepEqual(d.removed.map((a) => a.path), ['notes.txt']);
-    assert.deepEqual(d.changed.map((a) => a.path), ['t.csv']);
+    assert.deepEqual(
+      d.added.map((a) => a.path),
+      ['new.bin'],
+    );
+    assert.deepEqual(
+      d.removed.map((a) => a.path),
+      ['notes.txt'],
+    );
+    assert.deepEqual(
+      d.changed.map((a) => a.path),
+      ['t.csv'],
+    );
     const p = d.profiles[0]!;
     assert.deepEqual(p.rows, { from: 3, to: 4, delta: 1 });
     const x = p.columns!.find((c) => c.name === 'x')!;
@@ -96,7 +111,9 @@ test('dataset versions: a new version only on change, diff of files and profile 
     await assert.rejects(getDatasetVersion(db, 'toy@9'), (e) => isSlipwayError(e, 'DATASET_VERSION_NOT_FOUND'));
     await assert.rejects(getDatasetVersion(db, 'toy@x'), (e) => isSlipwayError(e, 'DATASET_REF_INVALID'));
     await assert.rejects(addDataset(db, store, { path: join(t.dir, 'missing'), name: 'toy' }), (e) => isSlipwayError(e, 'PATH_NOT_FOUND'));
-    await assert.rejects(addDataset(db, store, { path: join(t.dir, 'd'), name: '../evil' }), (e) => isSlipwayError(e, 'DATASET_REF_INVALID'));
+    await assert.rejects(addDataset(db, store, { path: join(t.dir, 'd'), name: '../evil' }), (e) =>
+      isSlipwayError(e, 'DATASET_REF_INVALID'),
+    );
   } finally {
     await db.close();
     t.cleanup();

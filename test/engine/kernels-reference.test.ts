@@ -28,11 +28,28 @@ test('gemm matches a hand-worked 2x3 · 3x2 product in all transpose modes', () 
   K.gemm(true, true, 2, 2, 3, aT, bT, c, false);
   assert.deepEqual([...c], want);
   K.gemm(true, false, 2, 2, 3, aT, b, c, true);
-  assert.deepEqual([...c], want.map((v) => 2 * v));
+  assert.deepEqual(
+    [...c],
+    want.map((v) => 2 * v),
+  );
 });
 
 test('conv2d forward on a hand-worked 3x3 input with a 2x2 kernel, bias and relu', () => {
-  const g: Conv2dGeometry = { batch: 1, inH: 3, inW: 3, inC: 1, outH: 2, outW: 2, outC: 1, kH: 2, kW: 2, strideH: 1, strideW: 1, padTop: 0, padLeft: 0 };
+  const g: Conv2dGeometry = {
+    batch: 1,
+    inH: 3,
+    inW: 3,
+    inC: 1,
+    outH: 2,
+    outW: 2,
+    outC: 1,
+    kH: 2,
+    kW: 2,
+    strideH: 1,
+    strideW: 1,
+    padTop: 0,
+    padLeft: 0,
+  };
   const x = Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9);
   const w = Float32Array.of(1, 0, 0, -1); // [kh,kw,1,1]
   const out = new Float32Array(4);
@@ -43,7 +60,21 @@ test('conv2d forward on a hand-worked 3x3 input with a 2x2 kernel, bias and relu
 });
 
 test('a 1x1 convolution is a gemm over the pixels', () => {
-  const g: Conv2dGeometry = { batch: 2, inH: 3, inW: 4, inC: 5, outH: 3, outW: 4, outC: 6, kH: 1, kW: 1, strideH: 1, strideW: 1, padTop: 0, padLeft: 0 };
+  const g: Conv2dGeometry = {
+    batch: 2,
+    inH: 3,
+    inW: 4,
+    inC: 5,
+    outH: 3,
+    outW: 4,
+    outC: 6,
+    kH: 1,
+    kW: 1,
+    strideH: 1,
+    strideW: 1,
+    padTop: 0,
+    padLeft: 0,
+  };
   const x = rand(2 * 3 * 4 * 5, 1);
   const w = rand(5 * 6, 2);
   const viaConv = new Float32Array(2 * 3 * 4 * 6);
@@ -54,7 +85,21 @@ test('a 1x1 convolution is a gemm over the pixels', () => {
 });
 
 test('conv2d backward passes are the adjoints of the forward pass (same padding, stride 2)', () => {
-  const g: Conv2dGeometry = { batch: 2, inH: 7, inW: 6, inC: 3, outH: 4, outW: 3, outC: 4, kH: 3, kW: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1 };
+  const g: Conv2dGeometry = {
+    batch: 2,
+    inH: 7,
+    inW: 6,
+    inC: 3,
+    outH: 4,
+    outW: 3,
+    outC: 4,
+    kH: 3,
+    kW: 3,
+    strideH: 2,
+    strideW: 2,
+    padTop: 1,
+    padLeft: 1,
+  };
   const x = rand(2 * 7 * 6 * 3, 3);
   const w = rand(3 * 3 * 3 * 4, 4);
   const dy = rand(2 * 4 * 3 * 4, 5);
@@ -76,7 +121,21 @@ test('conv2d backward passes are the adjoints of the forward pass (same padding,
 });
 
 test('max pooling picks the window maximum, records its flat index and scatters the gradient back', () => {
-  const g: Conv2dGeometry = { batch: 1, inH: 2, inW: 4, inC: 1, outH: 1, outW: 2, outC: 1, kH: 2, kW: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0 };
+  const g: Conv2dGeometry = {
+    batch: 1,
+    inH: 2,
+    inW: 4,
+    inC: 1,
+    outH: 1,
+    outW: 2,
+    outC: 1,
+    kH: 2,
+    kW: 2,
+    strideH: 2,
+    strideW: 2,
+    padTop: 0,
+    padLeft: 0,
+  };
   const x = Float32Array.of(1, 9, 3, 4, 5, 6, 8, 7);
   const out = new Float32Array(2);
   const arg = new Int32Array(2);

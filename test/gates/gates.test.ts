@@ -44,7 +44,10 @@ test('the gates schema validates rules and reports file:line', () => {
     () => parseYamlWith('iris:\n  dataset: x\n  rules:\n    - metric: accuracy\n', 'slipway.yaml', gatesSchema),
     (e) => isSlipwayError(e, 'CONFIG_INVALID') && /slipway\.yaml:4/.test(e.message),
   );
-  assert.throws(() => parseYamlWith('iris:\n  dataset: x\n  rules:\n    - latency: { p95: 3 }\n', 'g.yaml', gatesSchema), (e) => isSlipwayError(e, 'CONFIG_INVALID'));
+  assert.throws(
+    () => parseYamlWith('iris:\n  dataset: x\n  rules:\n    - latency: { p95: 3 }\n', 'g.yaml', gatesSchema),
+    (e) => isSlipwayError(e, 'CONFIG_INVALID'),
+  );
   const g = gates('    - determinism: {}\n    - no_regression: { metric: accuracy }\n');
   assert.deepEqual(g.iris!.rules[1], { no_regression: { against: 'production', metric: 'accuracy', max_drop: 0, relative: false } });
 });
@@ -100,13 +103,11 @@ test('a weak model fails thresholds and regresses against the alias, evaluated i
 });
 
 test('bad gate configuration and mismatched data fail before anything runs', async () => {
-  await assert.rejects(
-    runGates(db, store, { ref: 'iris@1', gates: gates('    - metric: bleu\n      min: 1\n'), root: ws.dir }),
-    (e) => isSlipwayError(e, 'GATE_METRIC_UNKNOWN'),
+  await assert.rejects(runGates(db, store, { ref: 'iris@1', gates: gates('    - metric: bleu\n      min: 1\n'), root: ws.dir }), (e) =>
+    isSlipwayError(e, 'GATE_METRIC_UNKNOWN'),
   );
-  await assert.rejects(
-    runGates(db, store, { ref: 'iris@1', gates: gates('    - metric: mse\n      max: 1\n'), root: ws.dir }),
-    (e) => isSlipwayError(e, 'GATE_METRIC_UNKNOWN'),
+  await assert.rejects(runGates(db, store, { ref: 'iris@1', gates: gates('    - metric: mse\n      max: 1\n'), root: ws.dir }), (e) =>
+    isSlipwayError(e, 'GATE_METRIC_UNKNOWN'),
   );
   await assert.rejects(
     runGates(db, store, { ref: 'iris@1', gates: gates('    - class_floor: { metric: recall, class: daisy, min: 0.5 }\n'), root: ws.dir }),
@@ -128,13 +129,18 @@ test('bad gate configuration and mismatched data fail before anything runs', asy
 
 test('evaluates on a versioned dataset (name@latest) and promotion runs the gates before the alias moves', async () => {
   await addDataset(db, store, { path: IRIS, name: 'iris-test' });
-  const g = gates('    - metric: accuracy\n      min: 0.9\n    - no_regression: { against: champion, metric: accuracy }\n', 'iris-test@latest');
+  const g = gates(
+    '    - metric: accuracy\n      min: 0.9\n    - no_regression: { against: champion, metric: accuracy }\n',
+    'iris-test@latest',
+  );
   const checkGates = promotionGateCheck(db, store, { gates: g, root: ws.dir });
   const first = await promote(db, { ref: 'iris@1', alias: 'champion', actor: 'ann', checkGates });
   assert.equal(first.gates?.passed, true);
   const report = await getGateReport(db, first.gates!.reportId!);
   assert.equal(report?.dataset, 'iris-test@1');
-  await assert.rejects(promote(db, { ref: 'iris@2', alias: 'champion', actor: 'bob', checkGates }), (e) => isSlipwayError(e, 'GATES_NOT_PASSED'));
+  await assert.rejects(promote(db, { ref: 'iris@2', alias: 'champion', actor: 'bob', checkGates }), (e) =>
+    isSlipwayError(e, 'GATES_NOT_PASSED'),
+  );
   assert.equal((await resolveModelRef(db, 'iris:champion')).version, 1);
   const h = await aliasHistory(db, 'iris', { alias: 'champion' });
   assert.equal(h.length, 1);

@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSlipwayError } from '../../src/errors/index.js';
-import { listExperiments, parseOverride, queueExperiment, runExperiment, runQueuedExperiments, lookupRunCache, readLock } from '../../src/pipeline/index.js';
+import {
+  listExperiments,
+  parseOverride,
+  queueExperiment,
+  runExperiment,
+  runQueuedExperiments,
+  lookupRunCache,
+  readLock,
+} from '../../src/pipeline/index.js';
 import { cli } from '../helpers/cli.js';
 import { countJs, nodeCmd, pipelineFixture } from './pipeline-fixture.js';
 
@@ -27,7 +35,10 @@ function config(side: string) {
 test('parseOverride reads typed values and optional files', () => {
   assert.deepEqual(parseOverride('train.lr=0.01'), { file: 'params.yaml', key: 'train.lr', value: 0.01 });
   assert.deepEqual(parseOverride('other.yaml:model=cnn'), { file: 'other.yaml', key: 'model', value: 'cnn' });
-  assert.throws(() => parseOverride('nonsense'), (e) => isSlipwayError(e, 'USAGE'));
+  assert.throws(
+    () => parseOverride('nonsense'),
+    (e) => isSlipwayError(e, 'USAGE'),
+  );
 });
 
 test('exp run -S runs with overridden params in a copy and leaves params.yaml untouched', async () => {

@@ -63,7 +63,8 @@ function validate(value: unknown, schema: SwaggerSchema, path: string, errors: s
       for (const [k, v] of Object.entries(obj)) {
         const prop = schema.properties?.[k];
         if (prop) validate(v, prop, `${path}.${k}`, errors);
-        else if (schema.additionalProperties && typeof schema.additionalProperties === 'object') validate(v, schema.additionalProperties, `${path}.${k}`, errors);
+        else if (schema.additionalProperties && typeof schema.additionalProperties === 'object')
+          validate(v, schema.additionalProperties, `${path}.${k}`, errors);
         else if (schema.additionalProperties !== true) errors.push(`${path}: unknown field ${k}`);
       }
       return;
@@ -84,7 +85,13 @@ function k8sStage(): Stage {
         'Train_Model.v2': {
           cmd: ['python prepare.py', 'python train.py --epochs 3'],
           wdir: 'ml',
-          executor: { kind: 'kubernetes', image: 'ghcr.io/acme/train:1.2', namespace: 'ml', resources: { cpu: 2, memory: '4Gi', gpu: 1 }, env: { SEED: '42' } },
+          executor: {
+            kind: 'kubernetes',
+            image: 'ghcr.io/acme/train:1.2',
+            namespace: 'ml',
+            resources: { cpu: 2, memory: '4Gi', gpu: 1 },
+            env: { SEED: '42' },
+          },
         },
       },
     }),
@@ -123,5 +130,8 @@ test('the schema check catches a broken manifest (so the test above can fail)', 
 
 test('rendering a local stage is refused', () => {
   const stage = { ...k8sStage(), executor: 'local' as const };
-  assert.throws(() => renderJobManifest(stage), (e) => isSlipwayError(e, 'PIPELINE_INVALID'));
+  assert.throws(
+    () => renderJobManifest(stage),
+    (e) => isSlipwayError(e, 'PIPELINE_INVALID'),
+  );
 });

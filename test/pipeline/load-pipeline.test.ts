@@ -83,7 +83,11 @@ test('foreach, matrix and ${} templating from params.yaml and vars', () => {
       stages: {
         fit: { foreach: ['small', 'large'], do: { cmd: 'echo ${item} ${train.lr}', outs: ['${prefix}-${item}.bin'] } },
         each: { foreach: { a: { n: 1 }, b: { n: 2 } }, do: { cmd: 'echo ${key}=${item.n} ${color}' } },
-        grid: { matrix: { model: ['cnn', 'mlp'], lr: [0.1, 0.01] }, cmd: 'echo ${item.model} ${item.lr}', outs: ['g-${item.model}-${item.lr}'] },
+        grid: {
+          matrix: { model: ['cnn', 'mlp'], lr: [0.1, 0.01] },
+          cmd: 'echo ${item.model} ${item.lr}',
+          outs: ['g-${item.model}-${item.lr}'],
+        },
         looped: { foreach: '${models}', do: { cmd: 'echo ${item}' } },
       },
     },
@@ -125,7 +129,10 @@ test('a missing dependency no stage produces, and unknown params, are refused', 
   refuses('PARAM_NOT_FOUND', { stages: { a: { cmd: 'x', params: ['train.lr'] } } }, { 'params.yaml': 'train:\n  epochs: 1\n' });
   refuses('PARAM_NOT_FOUND', { stages: { a: { cmd: 'x', params: [{ 'other.yaml': ['k'] }] } } });
   // present keys pass, including another file
-  const p = load({ stages: { a: { cmd: 'x', params: ['train.epochs', { 'other.yaml': ['k'] }] } } }, { 'params.yaml': 'train:\n  epochs: 1\n', 'other.yaml': 'k: 2\n' });
+  const p = load(
+    { stages: { a: { cmd: 'x', params: ['train.epochs', { 'other.yaml': ['k'] }] } } },
+    { 'params.yaml': 'train:\n  epochs: 1\n', 'other.yaml': 'k: 2\n' },
+  );
   assert.deepEqual(p.stages.get('a')?.params, [
     { file: 'params.yaml', keys: ['train.epochs'] },
     { file: 'other.yaml', keys: ['k'] },

@@ -3,7 +3,17 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { currentMetrics, currentParams, diffMarkdown, diffValues, lineChartSvg, loadPipeline, readPlotFile, resolveBase, writePlots } from '../../src/pipeline/index.js';
+import {
+  currentMetrics,
+  currentParams,
+  diffMarkdown,
+  diffValues,
+  lineChartSvg,
+  loadPipeline,
+  readPlotFile,
+  resolveBase,
+  writePlots,
+} from '../../src/pipeline/index.js';
 import { isSlipwayError } from '../../src/errors/index.js';
 import { registerModel, setAlias } from '../../src/registry/index.js';
 import { cli } from '../helpers/cli.js';
@@ -44,7 +54,10 @@ test('metrics and params diff against a git revision and against a model alias',
     assert.equal(acc.old, 0.9);
     assert.equal(acc.new, 0.95);
     assert.ok(Math.abs(acc.change! - 0.05) < 1e-12);
-    assert.deepEqual(rows.find((r) => r.key === 'f1'), { path: 'metrics.json', key: 'f1', old: null, new: 0.9, change: null });
+    assert.deepEqual(
+      rows.find((r) => r.key === 'f1'),
+      { path: 'metrics.json', key: 'f1', old: null, new: 0.9, change: null },
+    );
     assert.match(diffMarkdown(rows, 'HEAD'), /\| metrics.json \| accuracy \| 0.9000 \| 0.9500 \| \+0.05000 \|/);
     const prow = diffValues(base.params, currentParams(f.dir, p)).find((r) => r.key === 'train.lr')!;
     assert.deepEqual([prow.old, prow.new], [0.1, 0.05]);
@@ -54,8 +67,17 @@ test('metrics and params diff against a git revision and against a model alias',
     assert.equal((JSON.parse(cliDiff.stdout) as { rows: unknown[] }).rows.length, 2);
 
     // a model alias as BASE: its stored metrics
-    const modelDir = writeDenseModel(join(f.side, 'model'), { w: new Float32Array(12), b: new Float32Array(3) }, { features: 4, classes: 3 });
-    const v = await registerModel(f.db, f.store, { name: 'iris', from: { path: modelDir }, metrics: { accuracy: 0.97 }, params: { 'train.lr': 0.2 } });
+    const modelDir = writeDenseModel(
+      join(f.side, 'model'),
+      { w: new Float32Array(12), b: new Float32Array(3) },
+      { features: 4, classes: 3 },
+    );
+    const v = await registerModel(f.db, f.store, {
+      name: 'iris',
+      from: { path: modelDir },
+      metrics: { accuracy: 0.97 },
+      params: { 'train.lr': 0.2 },
+    });
     await setAlias(f.db, { model: 'iris', alias: 'production', version: v.version, actor: 'test', force: true });
     const prod = await resolveBase(f.dir, p, 'production', { db: async () => f.db, defaultModel: 'iris' });
     assert.equal(prod.kind, 'model');
@@ -68,7 +90,10 @@ test('metrics and params diff against a git revision and against a model alias',
 });
 
 test('plots render plot files to SVG line charts and an HTML page', async () => {
-  const f = await pipelineFixture(config, { 'params.yaml': 'train:\n  lr: 0.1\n', 'loss.csv': 'epoch,loss,val_loss\n1,1.0,1.2\n2,0.5,0.7\n3,0.3,0.5\n' });
+  const f = await pipelineFixture(config, {
+    'params.yaml': 'train:\n  lr: 0.1\n',
+    'loss.csv': 'epoch,loss,val_loss\n1,1.0,1.2\n2,0.5,0.7\n3,0.3,0.5\n',
+  });
   try {
     const chart = readPlotFile(join(f.dir, 'loss.csv'), { x: 'epoch', y: ['loss', 'val_loss'] })!;
     assert.deepEqual(chart.series[0]?.points, [

@@ -45,6 +45,41 @@ test('a second repro is refused while one holds the lock, or waits for it; a sta
   }
 });
 
+test('a reader in another process never sees a half-written slipway.lock while stages finish in parallel', async () => {
+  const stages: Record<string, unknown> = {};
+  for (let i = 0; i < 16; i++) stages[`s${i}`] = { cmd: nodeCmd(`require('fs').writeFileSync('o${i}.txt', 'x'.repeat(${i * 1000}))`), outs: [`o${i}.txt`] };
+  const f = await pipelineFixture({ stages });
+  try {
+    const yamlUrl = import.meta.resolve('yaml');
+    const lockPath = join(f.dir, 'slipway.lock');
+    const reader = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { parse } from ${JSON.stringify(yamlUrl)}; import fs from 'node:fs';
+         let reads = 0, bad = 0; const end = Date.now() + 60000;
+         process.on('SIGTERM', () => { console.log(JSON.stringify({ reads, bad })); process.exit(0); });
+         const tick = () => { try { const t = fs.readFileSync(${JSON.stringify(lockPath)}, 'utf8'); reads++; const v = parse(t); if (!v || typeof v.stages !== 'object') bad++; } catch (e) { if (e.code !== 'ENOENT') bad++; } if (Date.now() < end) setImmediate(tick); };
+         tick();`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    reader.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const closed = new Promise<void>((r) => reader.on('close', () => r()));
+    const r = await repro(f.env, f.load(), { jobs: 4 });
+    assert.ok(r.ok);
+    reader.kill('SIGTERM');
+    await closed;
+    const { reads, bad } = JSON.parse(out) as { reads: number; bad: number };
+    assert.equal(bad, 0, `${bad} of ${reads} reads saw a broken lock`);
+    assert.equal(Object.keys(readLock(lockPath).stages).length, 16);
+  } finally {
+    await f.close();
+  }
+});
+
 test('aborting repro kills running stages, keeps finished ones recorded and the lock file valid', async () => {
   const f = await pipelineFixture({});
   try {
@@ -52,7 +87,10 @@ test('aborting repro kills running stages, keeps finished ones recorded and the 
     f.setConfig({
       stages: {
         a: quick.stages.a,
-        long: { cmd: nodeCmd(`require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setTimeout(()=>{}, 60000)`), outs: ['long.txt'] },
+        long: {
+          cmd: nodeCmd(`require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setTimeout(()=>{}, 60000)`),
+          outs: ['long.txt'],
+        },
       },
     });
     const ctl = new AbortController();
@@ -77,10 +115,19 @@ test('CLI: concurrent repro is refused with REPRO_LOCKED; SIGINT stops the first
   try {
     const pidFile = join(f.side, 'slow.pid');
     f.setConfig({
-      stages: { slow: { cmd: nodeCmd(`require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setTimeout(()=>{}, 60000)`), outs: ['slow.txt'] } },
+      stages: {
+        slow: {
+          cmd: nodeCmd(`require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setTimeout(()=>{}, 60000)`),
+          outs: ['slow.txt'],
+        },
+      },
     });
     const main = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
-    const first = spawn(process.execPath, ['--import', TSX_IMPORT, main, 'repro'], { cwd: f.dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const first = spawn(process.execPath, ['--import', TSX_IMPORT, main, 'repro'], {
+      cwd: f.dir,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     first.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((r) => first.on('close', (code) => r(code)));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipelineStatus, readLock, repro, type ReproResult } from '../../src/pipeline/index.js';
 import { getRun } from '../../src/tracking/index.js';
@@ -13,9 +13,10 @@ function twoStages(side: string) {
   return {
     stages: {
       prepare: {
-        cmd: nodeCmd(
-          `const fs=require('fs'); fs.mkdirSync('data',{recursive:true}); fs.writeFileSync('data/clean.txt', fs.readFileSync('input.txt','utf8') + process.argv[1]); ${countJs(side, 'prepare')}`,
-        ) + ' ${prepare.n}',
+        cmd:
+          nodeCmd(
+            `const fs=require('fs'); fs.mkdirSync('data',{recursive:true}); fs.writeFileSync('data/clean.txt', fs.readFileSync('input.txt','utf8') + process.argv[1]); ${countJs(side, 'prepare')}`,
+          ) + ' ${prepare.n}',
         deps: ['input.txt'],
         params: ['prepare.n'],
         outs: ['data'],
@@ -59,7 +60,9 @@ test('repro runs in order, skips when unchanged, re-runs on dep/param/cmd change
 
     f.write({ 'params.yaml': 'prepare:\n  n: 1\ntrain:\n  lr: 0.2\n' });
     let st = await pipelineStatus(f.env, f.load());
-    assert.deepEqual(st.find((s) => s.stage === 'train')?.reasons, [{ kind: 'param_changed', file: 'params.yaml', key: 'train.lr', old: 0.1, new: 0.2 }]);
+    assert.deepEqual(st.find((s) => s.stage === 'train')?.reasons, [
+      { kind: 'param_changed', file: 'params.yaml', key: 'train.lr', old: 0.1, new: 0.2 },
+    ]);
     assert.equal(st.find((s) => s.stage === 'prepare')?.state, 'up_to_date');
     r = await repro(f.env, f.load());
     assert.deepEqual([statusOf(r, 'prepare'), statusOf(r, 'train')], ['up_to_date', 'ran']);
@@ -110,7 +113,10 @@ test('run cache: outputs deleted and a param changed back are restored without r
     assert.equal(readFileSync(join(f.dir, 'model.txt'), 'utf8'), model1);
     assert.equal(readFileSync(join(f.dir, 'data/clean.txt'), 'utf8'), 'hello1');
     const st = await pipelineStatus(f.env, f.load());
-    assert.ok(st.every((s) => s.state === 'up_to_date'), JSON.stringify(st));
+    assert.ok(
+      st.every((s) => s.state === 'up_to_date'),
+      JSON.stringify(st),
+    );
     // --force ignores the run cache
     const forced = await repro(f.env, f.load(), { force: true, targets: ['train'] });
     assert.equal(statusOf(forced, 'train'), 'ran');
@@ -122,7 +128,9 @@ test('run cache: outputs deleted and a param changed back are restored without r
 
 test('independent stages run in parallel with -j 2 (their run intervals overlap)', async () => {
   const sleeper = (name: string): string =>
-    nodeCmd(`const fs=require('fs'); const s=Date.now(); setTimeout(()=>{ fs.writeFileSync('${name}.json', JSON.stringify({start:s, end:Date.now()})); }, 1000);`);
+    nodeCmd(
+      `const fs=require('fs'); const s=Date.now(); setTimeout(()=>{ fs.writeFileSync('${name}.json', JSON.stringify({start:s, end:Date.now()})); }, 1000);`,
+    );
   const f = await pipelineFixture({ stages: { a: { cmd: sleeper('a'), outs: ['a.json'] }, b: { cmd: sleeper('b'), outs: ['b.json'] } } });
   try {
     const r = await repro(f.env, f.load(), { jobs: 2 });
@@ -184,6 +192,42 @@ test('frozen stages are not re-run; always_changed stages always run', async () 
     assert.equal(statusOf(r, 'f'), 'frozen');
     assert.equal(statusOf(r, 'a'), 'ran');
     assert.deepEqual([f.count('f'), f.count('a')], [1, 2]);
+  } finally {
+    await f.close();
+  }
+});
+
+test('a dependency that is a dataset checkout is recorded as the run input; a kubernetes stage renders its Job and refuses to run locally', async () => {
+  const f = await pipelineFixture({}, { 'data/a.txt': 'a', 'data/b.txt': 'b' });
+  try {
+    f.setConfig({
+      stages: {
+        use: {
+          cmd: nodeCmd(`require('fs').writeFileSync('n.txt', String(require('fs').readdirSync('data').length))`),
+          deps: ['data'],
+          outs: ['n.txt'],
+        },
+        remote: {
+          cmd: 'python train.py',
+          outs: ['remote.txt'],
+          executor: { kind: 'kubernetes', image: 'python:3.12', resources: { cpu: 1 } },
+        },
+      },
+    });
+    const { openPathHasher } = await import('../../src/pipeline/index.js');
+    const tree = await openPathHasher(f.dir, f.env.statCache).hash('data');
+    await f.db.run('INSERT INTO datasets (name, created_at) VALUES (?, ?)', ['letters', 0]);
+    await f.db.run('INSERT INTO dataset_versions (name, version, tree_hash, files, bytes, created_at) VALUES (?, ?, ?, 2, 2, 0)', [
+      'letters',
+      3,
+      tree!.hash,
+    ]);
+    const r = await repro(f.env, f.load());
+    const run = await getRun(f.db, r.stages.find((s) => s.stage === 'use')!.runId!);
+    assert.deepEqual(run.inputs, [{ dataset: 'letters', version: 3, treeHash: tree!.hash }]);
+    const remote = r.stages.find((s) => s.stage === 'remote')!;
+    assert.equal(remote.error?.code, 'EXECUTOR_UNAVAILABLE');
+    assert.ok(existsSync(join(f.ws.stateDir, 'k8s', 'remote.job.yaml')));
   } finally {
     await f.close();
   }

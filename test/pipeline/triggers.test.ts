@@ -26,7 +26,11 @@ async function until(cond: () => boolean, what: string, ms = 60_000): Promise<vo
 test('slipway ci: repro, metrics diff vs the base branch, plots, model registration and gates decide the verdict', async () => {
   const f = await pipelineFixture({});
   try {
-    const modelSrc = writeDenseModel(join(f.side, 'model-src'), { w: new Float32Array(12), b: new Float32Array(3) }, { features: 4, classes: 3 });
+    const modelSrc = writeDenseModel(
+      join(f.side, 'model-src'),
+      { w: new Float32Array(12), b: new Float32Array(3) },
+      { features: 4, classes: 3 },
+    );
     copyFileSync(join(SHARED_DATA, 'tabular', 'iris.csv'), join(f.dir, 'iris.csv'));
     const cfg = (acc: number) => ({
       stages: {
@@ -74,7 +78,9 @@ test('slipway ci: repro, metrics diff vs the base branch, plots, model registrat
 test('hooks install: a commit runs repro in the background and logs to .slipway/logs/hook-*.log', async () => {
   const f = await pipelineFixture({});
   try {
-    f.setConfig({ stages: { a: { cmd: nodeCmd(`require('fs').writeFileSync('a.txt','x'); ${countJs(f.side, 'hook')}`), outs: ['a.txt'] } } });
+    f.setConfig({
+      stages: { a: { cmd: nodeCmd(`require('fs').writeFileSync('a.txt','x'); ${countJs(f.side, 'hook')}`), outs: ['a.txt'] } },
+    });
     git(f.dir, 'init', '-q');
     const main = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
     const { hook, logDir } = installPostCommitHook(f.dir, f.ws.stateDir, [process.execPath, '--import', TSX_IMPORT, main]);
@@ -112,7 +118,11 @@ test('schedule --once: a new dataset version triggers its stages; cron entries f
     };
     const addVersion = async (v: number): Promise<void> => {
       if (v === 1) await f.db.run('INSERT INTO datasets (name, created_at) VALUES (?, ?)', ['mnist', 0]);
-      await f.db.run('INSERT INTO dataset_versions (name, version, tree_hash, files, bytes, created_at) VALUES (?, ?, ?, 0, 0, 0)', ['mnist', v, 'a'.repeat(64)]);
+      await f.db.run('INSERT INTO dataset_versions (name, version, tree_hash, files, bytes, created_at) VALUES (?, ?, ?, 0, 0, 0)', [
+        'mnist',
+        v,
+        'a'.repeat(64),
+      ]);
     };
     await addVersion(1);
     assert.deepEqual(await scheduleTick(opts), [], 'the first pass only records what exists');
@@ -121,9 +131,15 @@ test('schedule --once: a new dataset version triggers its stages; cron entries f
     await addVersion(2);
     clock = new Date('2026-01-01T00:02:00Z');
     const r = await scheduleTick(opts);
-    assert.deepEqual(r.map((x) => x.trigger), [{ reason: 'new dataset version mnist@2', stages: ['train'] }]);
+    assert.deepEqual(
+      r.map((x) => x.trigger),
+      [{ reason: 'new dataset version mnist@2', stages: ['train'] }],
+    );
     clock = new Date('2026-01-01T00:05:10Z');
-    assert.deepEqual((await scheduleTick(opts)).map((x) => x.trigger.reason), ['cron "*/5 * * * *"']);
+    assert.deepEqual(
+      (await scheduleTick(opts)).map((x) => x.trigger.reason),
+      ['cron "*/5 * * * *"'],
+    );
     assert.deepEqual(ran, ['new dataset version mnist@2', 'cron "*/5 * * * *"']);
   } finally {
     await f.close();

@@ -33,9 +33,15 @@ after(async () => {
 test('reserved and malformed alias names are refused', async () => {
   for (const alias of ['latest', 'v1', 'v22'])
     await assert.rejects(setAlias(db, { model: 'm', alias, version: 1, actor: 't' }), (e) => isSlipwayError(e, 'ALIAS_RESERVED'), alias);
-  await assert.rejects(setAlias(db, { model: 'm', alias: 'bad alias', version: 1, actor: 't' }), (e) => isSlipwayError(e, 'MODEL_REF_INVALID'));
-  await assert.rejects(setAlias(db, { model: 'm', alias: 'staging', version: 9, actor: 't' }), (e) => isSlipwayError(e, 'MODEL_VERSION_NOT_FOUND'));
-  await assert.rejects(setAlias(db, { model: 'zz', alias: 'staging', version: 1, actor: 't' }), (e) => isSlipwayError(e, 'MODEL_NOT_FOUND'));
+  await assert.rejects(setAlias(db, { model: 'm', alias: 'bad alias', version: 1, actor: 't' }), (e) =>
+    isSlipwayError(e, 'MODEL_REF_INVALID'),
+  );
+  await assert.rejects(setAlias(db, { model: 'm', alias: 'staging', version: 9, actor: 't' }), (e) =>
+    isSlipwayError(e, 'MODEL_VERSION_NOT_FOUND'),
+  );
+  await assert.rejects(setAlias(db, { model: 'zz', alias: 'staging', version: 1, actor: 't' }), (e) =>
+    isSlipwayError(e, 'MODEL_NOT_FOUND'),
+  );
 });
 
 test('every move is recorded in history and the audit log; rollback walks back through the stack', async () => {
@@ -60,7 +66,9 @@ test('every move is recorded in history and the audit log; rollback walks back t
       [2, 1, 'cy', 'rollback'],
     ],
   );
-  const audit = await db.all<{ action: string; target: string }>(`SELECT action, target FROM audit_log WHERE target = 'n:champion' ORDER BY id`);
+  const audit = await db.all<{ action: string; target: string }>(
+    `SELECT action, target FROM audit_log WHERE target = 'n:champion' ORDER BY id`,
+  );
   assert.deepEqual(
     audit.map((a) => a.action),
     ['alias.set', 'alias.set', 'alias.set', 'alias.rollback', 'alias.rollback'],
@@ -102,7 +110,14 @@ test('two processes racing a compare-and-set on the same alias: exactly one wins
   const startAt = Date.now() + 1500;
   const runOne = (version: number): Promise<string> =>
     new Promise((resolve, reject) => {
-      const p = spawn(process.execPath, ['--import', TSX_IMPORT, join(import.meta.dirname, 'alias-worker.ts'), ws.ws.dbPath, String(version), String(startAt)]);
+      const p = spawn(process.execPath, [
+        '--import',
+        TSX_IMPORT,
+        join(import.meta.dirname, 'alias-worker.ts'),
+        ws.ws.dbPath,
+        String(version),
+        String(startAt),
+      ]);
       let out = '';
       p.stdout.on('data', (b: Buffer) => (out += b.toString()));
       p.on('error', reject);
@@ -157,10 +172,7 @@ test('webhooks: signed JSON POST on a move; a dead endpoint is recorded and does
     assert.equal(payload.move.to, 4);
     assert.equal(failures.length, 1);
     const rows = await db.all<{ ok: number; url: string }>(`SELECT ok, url FROM webhook_deliveries WHERE target = 'n:hooked' ORDER BY url`);
-    assert.deepEqual(
-      rows.map((r) => Number(r.ok)).sort(),
-      [0, 1],
-    );
+    assert.deepEqual(rows.map((r) => Number(r.ok)).sort(), [0, 1]);
   } finally {
     await new Promise<void>((r) => server.close(() => r()));
   }
@@ -169,14 +181,20 @@ test('webhooks: signed JSON POST on a move; a dead endpoint is recorded and does
 test('promote refuses failed gates unless forced with a reason; signature changes need permission', async () => {
   const failing = async (): Promise<{ passed: boolean; reportId: string }> => ({ passed: false, reportId: 'R1' });
   await setAlias(db, { model: 'n', alias: 'prod2', version: 1, actor: 't' });
-  await assert.rejects(promote(db, { ref: 'n@2', alias: 'prod2', actor: 'a', checkGates: failing }), (e) => isSlipwayError(e, 'GATES_NOT_PASSED'));
+  await assert.rejects(promote(db, { ref: 'n@2', alias: 'prod2', actor: 'a', checkGates: failing }), (e) =>
+    isSlipwayError(e, 'GATES_NOT_PASSED'),
+  );
   assert.equal((await resolveModelRef(db, 'n:prod2')).version, 1);
-  await assert.rejects(promote(db, { ref: 'n@2', alias: 'prod2', actor: 'a', force: true, checkGates: failing }), (e) => isSlipwayError(e, 'FORCE_NEEDS_REASON'));
+  await assert.rejects(promote(db, { ref: 'n@2', alias: 'prod2', actor: 'a', force: true, checkGates: failing }), (e) =>
+    isSlipwayError(e, 'FORCE_NEEDS_REASON'),
+  );
   await assert.rejects(promote(db, { ref: 'n@9', alias: 'prod2', actor: 'a' }), (e) => isSlipwayError(e, 'MODEL_VERSION_NOT_FOUND'));
   const r = await promote(db, { ref: 'n@2', alias: 'prod2', actor: 'a', force: true, reason: 'hotfix', checkGates: failing });
   assert.equal(r.move.forced, true);
   assert.equal(r.move.gateReportId, 'R1');
-  const audit = await db.get<{ action: string; details_json: string }>(`SELECT action, details_json FROM audit_log WHERE target = 'n:prod2' ORDER BY id DESC LIMIT 1`);
+  const audit = await db.get<{ action: string; details_json: string }>(
+    `SELECT action, details_json FROM audit_log WHERE target = 'n:prod2' ORDER BY id DESC LIMIT 1`,
+  );
   assert.equal(audit?.action, 'alias.force');
   assert.match(audit!.details_json, /hotfix/);
   // A version with another signature.

@@ -10,7 +10,12 @@ export function iris(): { x: Float32Array; y: Float32Array; rows: number; classN
 }
 
 /** Trains softmax regression (a one-layer dense net) by full-batch gradient descent; `epochs` controls its quality. */
-export function trainSoftmax(data: { x: Float32Array; y: Float32Array; rows: number }, features: number, classes: number, epochs: number): { w: Float32Array; b: Float32Array } {
+export function trainSoftmax(
+  data: { x: Float32Array; y: Float32Array; rows: number },
+  features: number,
+  classes: number,
+  epochs: number,
+): { w: Float32Array; b: Float32Array } {
   const w = new Float32Array(features * classes);
   const b = new Float32Array(classes);
   const lr = 0.05;

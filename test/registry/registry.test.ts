@@ -51,7 +51,11 @@ test('parseModelRef reads versions, aliases and bare names; rejects junk', () =>
   assert.deepEqual(parseModelRef('iris'), { name: 'iris', kind: 'alias', alias: 'production' });
   assert.deepEqual(parseModelRef('iris@latest'), { name: 'iris', kind: 'alias', alias: 'latest' });
   for (const bad of ['iris@0', 'iris@x', '@3', 'a@1:b', 'iris:'])
-    assert.throws(() => parseModelRef(bad), (e) => isSlipwayError(e, 'MODEL_REF_INVALID'), bad);
+    assert.throws(
+      () => parseModelRef(bad),
+      (e) => isSlipwayError(e, 'MODEL_REF_INVALID'),
+      bad,
+    );
 });
 
 test('registers engine folders with increasing versions, storing the tree and signature', async () => {
@@ -78,11 +82,12 @@ test('resolve errors: unknown model, unknown version, unset alias', async () => 
   await assert.rejects(resolveModelRef(db, 'nope@1'), (e) => isSlipwayError(e, 'MODEL_NOT_FOUND'));
   await assert.rejects(resolveModelRef(db, 'iris@99'), (e) => isSlipwayError(e, 'MODEL_VERSION_NOT_FOUND'));
   await assert.rejects(resolveModelRef(db, 'iris'), (e) => isSlipwayError(e, 'ALIAS_NOT_FOUND'));
-  await assert.rejects(
-    registerModel(db, store, { name: 'x', from: { path: join(ws.dir, 'missing') } }),
-    (e) => isSlipwayError(e, 'MODEL_SOURCE_INVALID'),
+  await assert.rejects(registerModel(db, store, { name: 'x', from: { path: join(ws.dir, 'missing') } }), (e) =>
+    isSlipwayError(e, 'MODEL_SOURCE_INVALID'),
   );
-  await assert.rejects(registerModel(db, store, { name: 'x', from: { path: good }, format: 'onnx' }), (e) => isSlipwayError(e, 'MODEL_FORMAT_INVALID'));
+  await assert.rejects(registerModel(db, store, { name: 'x', from: { path: good }, format: 'onnx' }), (e) =>
+    isSlipwayError(e, 'MODEL_FORMAT_INVALID'),
+  );
 });
 
 test('registers an ONNX file: signature read from the graph, stored as model.onnx + signature.json', async () => {

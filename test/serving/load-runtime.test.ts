@@ -64,7 +64,7 @@ test('engine runtime: inline (tiny model) and worker thread (CNN) both match mod
     ] as const) {
       const rt = await loadModelRuntime(dir, opts);
       assert.equal(rt.format, 'slipway');
-      const n = shape.reduce((a, b) => a * b, 1);
+      const n = (shape as readonly number[]).reduce((a, b) => a * b, 1);
       const x = new Float32Array(n).map((_, i) => ((i * 7) % 13) / 13);
       const name = rt.signature.inputs[0]!.name;
       const [a, b] = await Promise.all([

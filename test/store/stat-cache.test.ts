@@ -10,6 +10,8 @@ test('the stat cache skips unchanged files and re-hashes changed ones', async ()
   const store = openObjectStore(join(dir, 'objects'));
   const cache = openStatCache(join(dir, 'stat.db'));
   try {
+    const past = new Date(Date.now() - 60_000);
+    for (const f of ['a.txt', 'b.txt', 'sub/c.txt']) utimesSync(join(dir, 'data', f), past, past);
     const first = await addPathToStore(store, join(dir, 'data'), { statCache: cache });
     assert.equal(first.hashed, 3);
     const again = await addPathToStore(store, join(dir, 'data'), { statCache: cache });
@@ -17,7 +19,7 @@ test('the stat cache skips unchanged files and re-hashes changed ones', async ()
     assert.equal(again.hash, first.hash);
     // Same size, different content and mtime: must be hashed again and give a new tree.
     writeFileSync(join(dir, 'data/a.txt'), 'ALPHA');
-    utimesSync(join(dir, 'data/a.txt'), new Date(), new Date(Date.now() + 5000));
+    utimesSync(join(dir, 'data/a.txt'), past, new Date(past.getTime() + 1000));
     const changed = await addPathToStore(store, join(dir, 'data'), { statCache: cache });
     assert.equal(changed.hashed, 1);
     assert.notEqual(changed.hash, first.hash);
@@ -41,6 +43,22 @@ test('a cache entry is only trusted when inode, mtime and size all match', () =>
     assert.equal(cache.lookup('/x', { ...stamp, mtimeNs: stamp.mtimeNs + 1n }), undefined);
     assert.equal(cache.lookup('/x', { ...stamp, size: 11n }), undefined);
     assert.equal(cache.lookup('/y', stamp), undefined);
+  } finally {
+    cache.close();
+    cleanup();
+  }
+});
+
+test('a file modified just before it was hashed is racy: its entry is not trusted until recorded again later', () => {
+  const { dir, cleanup } = tempDir();
+  const cache = openStatCache(join(dir, 'stat.db'));
+  try {
+    const hashedAt = 1_700_000_000_000;
+    const racy = { inode: 1n, mtimeNs: BigInt(hashedAt) * 1_000_000n - 1_000n, size: 3n };
+    cache.record([{ path: '/racy', stamp: racy, hash: 'b'.repeat(64) }], hashedAt);
+    assert.equal(cache.lookup('/racy', racy), undefined);
+    cache.record([{ path: '/racy', stamp: racy, hash: 'b'.repeat(64) }], hashedAt + 5_000);
+    assert.equal(cache.lookup('/racy', racy), 'b'.repeat(64));
   } finally {
     cache.close();
     cleanup();

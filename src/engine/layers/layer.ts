@@ -81,7 +81,14 @@ export function pair(v: unknown, layer: string, key: string): [number, number] {
 }
 
 /** y = act(y + bias) in place over rows × cols; softmax runs over each row. */
-export function applyActivation(k: Kernels, y: Float32Array, bias: Float32Array | null, rows: number, cols: number, act: ActivationName): void {
+export function applyActivation(
+  k: Kernels,
+  y: Float32Array,
+  bias: Float32Array | null,
+  rows: number,
+  cols: number,
+  act: ActivationName,
+): void {
   if (act !== 'softmax') {
     k.biasActivation(y, bias, rows, cols, act);
     return;

@@ -1,0 +1,149 @@
+import type { Command } from 'commander';
+import { existsSync, mkdtempSync, statSync, symlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { isSlipwayError, SlipwayError } from '../errors/index.js';
+import { startModelServer, type ModelSource } from '../serving/index.js';
+import { runCommand } from './run-command.js';
+import { style } from './output.js';
+import type { CliContext } from './context.js';
+import type { SlipwayConfig } from '../config/index.js';
+
+interface ServeFlags {
+  restPort?: string;
+  grpcPort?: string;
+  grpc?: boolean;
+  host?: string;
+  batching?: boolean;
+  maxBatchSize?: string;
+  batchTimeoutMs?: string;
+  bodyLimit?: string;
+  sampleRate?: string;
+}
+
+function int(v: string | undefined, flag: string, min = 0): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new SlipwayError('USAGE', `${flag} must be an integer ≥ ${min} (got "${v}").`);
+  return n;
+}
+
+/** Turns CLI arguments into model sources: existing paths serve as folders (or .onnx files), the rest are registry refs. */
+function sourcesOf(args: readonly string[], cleanups: (() => void)[]): ModelSource[] {
+  return args.map((a) => {
+    if (existsSync(a)) {
+      const full = resolve(a);
+      if (statSync(full).isFile()) {
+        if (!full.endsWith('.onnx')) throw new SlipwayError('USAGE', `${a} is a file but not an .onnx model; give a model folder, an .onnx file or a registry reference.`);
+        const dir = mkdtempSync(join(tmpdir(), 'slipway-serve-'));
+        symlinkSync(full, join(dir, 'model.onnx'));
+        cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+        return { name: basename(full, '.onnx'), dir, labels: ['production'] };
+      }
+      return { name: basename(full), dir: full, labels: ['production'] };
+    }
+    return { ref: a };
+  });
+}
+
+function tryConfig(ctx: CliContext): SlipwayConfig | undefined {
+  try {
+    return ctx.config();
+  } catch (e) {
+    if (isSlipwayError(e, 'WORKSPACE_NOT_FOUND')) return undefined;
+    throw e;
+  }
+}
+
+/** `slipway serve [MODEL[:ALIAS|@N]|PATH …]`: the model server (TF Serving REST + gRPC, Open Inference v2). */
+export function registerServe(program: Command): void {
+  program
+    .command('serve [models...]')
+    .description('serve models over TF Serving REST (8501) and gRPC (8500) and Open Inference v2; registry refs follow their alias live')
+    .option('--rest-port <n>', 'REST port (default 8501, or serving.rest_port)')
+    .option('--grpc-port <n>', 'gRPC port (default 8500, or serving.grpc_port)')
+    .option('--no-grpc', 'do not start the gRPC server')
+    .option('--host <addr>', 'interface to bind (default 127.0.0.1; 0.0.0.0 for all)')
+    .option('--batching', 'turn dynamic batching on')
+    .option('--max-batch-size <n>', 'rows per batch with --batching (default 32)')
+    .option('--batch-timeout-ms <n>', 'longest a request waits for a batch to fill (default 2)')
+    .option('--body-limit <bytes>', 'largest request body (default 16 MiB)')
+    .option('--sample-rate <r>', 'fraction of predictions logged (default 1, or monitoring.sample_rate)')
+    .addHelpText(
+      'after',
+      `
+MODEL is a registry reference: NAME (alias production), NAME:ALIAS or NAME@VERSION; or a model folder / .onnx file.
+Examples:
+  slipway serve mnist                          # mnist:production, hot-swapped when the alias moves
+  slipway serve mnist mnist:staging --batching  # two labels of one model, dynamic batching on
+  slipway serve ./model --rest-port 9000 --no-grpc
+  curl -d '{"instances": [[...784 floats...]]}' http://127.0.0.1:8501/v1/models/mnist:predict`,
+    )
+    .action((models: string[], flags: ServeFlags) =>
+      runCommand(async (ctx) => {
+        const cfg = tryConfig(ctx);
+        const sc = cfg?.serving;
+        const mc = cfg?.monitoring;
+        const args = models.length > 0 ? models : (sc?.models ?? []);
+        if (args.length === 0) throw new SlipwayError('USAGE', 'name at least one model to serve (e.g. `slipway serve mnist`), or list them under serving.models in slipway.yaml.');
+        const cleanups: (() => void)[] = [];
+        const sources = sourcesOf(args, cleanups);
+        const needsWorkspace = sources.some((s) => s.ref !== undefined);
+        const db = cfg ? await ctx.db() : undefined;
+        if (needsWorkspace && !db) throw new SlipwayError('WORKSPACE_NOT_FOUND', 'registry references need a workspace; run inside one (slipway init) or serve a model folder.');
+        const batchingOn = flags.batching || flags.maxBatchSize !== undefined || sc?.batching !== undefined;
+        const sampleRate = flags.sampleRate !== undefined ? Number(flags.sampleRate) : mc?.sample_rate;
+        if (sampleRate !== undefined && !(sampleRate >= 0 && sampleRate <= 1)) throw new SlipwayError('USAGE', `--sample-rate must be between 0 and 1 (got "${flags.sampleRate}").`);
+        const server = await startModelServer({
+          db,
+          store: cfg ? ctx.store() : undefined,
+          models: sources,
+          restPort: int(flags.restPort, '--rest-port') ?? sc?.rest_port ?? 8501,
+          grpcPort: flags.grpc === false ? null : (int(flags.grpcPort, '--grpc-port') ?? (sc ? sc.grpc_port : 8500)),
+          host: flags.host ?? sc?.host ?? '127.0.0.1',
+          bodyLimit: int(flags.bodyLimit, '--body-limit', 1) ?? sc?.body_limit,
+          batching: batchingOn
+            ? {
+                maxBatchSize: int(flags.maxBatchSize, '--max-batch-size', 1) ?? sc?.batching?.max_batch_size ?? 32,
+                maxQueueDelayMs: int(flags.batchTimeoutMs, '--batch-timeout-ms') ?? sc?.batching?.max_queue_delay_ms ?? 2,
+              }
+            : undefined,
+          pollIntervalMs: sc?.poll_interval_ms,
+          timeouts: sc?.timeouts ? { connectionMs: sc.timeouts.connection_ms, requestMs: sc.timeouts.request_ms, headersMs: sc.timeouts.headers_ms, keepAliveMs: sc.timeouts.keep_alive_ms } : undefined,
+          monitoring: { sampleRate, redact: mc?.redact, logInputs: mc?.log_inputs },
+          onEvent: (e) =>
+            process.stderr.write(
+              e.kind === 'swap'
+                ? `${style.green('swap')} ${e.model}:${e.label} ${e.from ?? '-'} → ${e.to}\n`
+                : `${style.yellow('warning')}: ${e.model}:${e.label ?? ''} version ${e.to ?? '?'} did not load and is not served: ${e.error}\n`,
+            ),
+        });
+        const host = flags.host ?? sc?.host ?? '127.0.0.1';
+        const shown = host === '0.0.0.0' ? '127.0.0.1' : host;
+        const lines = [`${style.bold('Slipway model server')}`];
+        for (const name of server.models.names()) {
+          const d = server.models.describe(name);
+          const labels = Object.entries(d.labels).map(([l, v]) => `${l}→${v}`).join(', ');
+          lines.push(`  model ${style.cyan(name)} versions ${d.versions.join(', ')}${labels ? ` (${labels})` : ''}`);
+          lines.push(`    REST  POST http://${shown}:${server.restPort}/v1/models/${name}:predict`);
+          lines.push(`    v2    POST http://${shown}:${server.restPort}/v2/models/${name}/infer`);
+        }
+        if (server.grpcPort !== null) lines.push(`  gRPC  ${shown}:${server.grpcPort} (tensorflow.serving.PredictionService, ModelService, inference.GRPCInferenceService)`);
+        lines.push(`  metrics http://${shown}:${server.restPort}/metrics${db ? `   feedback POST http://${shown}:${server.restPort}/v1/feedback` : ''}`);
+        lines.push(style.dim('Ctrl-C drains in-flight requests and stops.'));
+        process.stdout.write(`${lines.join('\n')}\n`);
+        await new Promise<void>((done) => {
+          const stop = (): void => {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+            process.stderr.write('stopping: draining in-flight requests…\n');
+            void server.close().finally(done);
+          };
+          process.on('SIGINT', stop);
+          process.on('SIGTERM', stop);
+        });
+        for (const c of cleanups) c();
+        return 0;
+      }),
+    );
+}

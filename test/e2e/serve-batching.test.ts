@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startModelServer } from '../../src/serving/index.js';
+import { sequential, dense, saveModel } from '../../src/engine/index.js';
+import { tempDir } from '../helpers/temp-workspace.js';
+import { tinyPredict, writeTinyOnnx } from '../serving/tiny-onnx.js';
+
+test('dynamic batching: concurrent requests over two models each get their own rows back', async () => {
+  const t = tempDir();
+  const engineModel = sequential([dense({ units: 2, activation: 'softmax', inputShape: [4] })], { seed: 9 });
+  await saveModel(engineModel, join(t.dir, 'eng'));
+  const server = await startModelServer({
+    models: [
+      { name: 'iris', dir: writeTinyOnnx(join(t.dir, 'onnx')) },
+      { name: 'eng', dir: join(t.dir, 'eng') },
+    ],
+    restPort: 0,
+    grpcPort: null,
+    batching: { maxBatchSize: 16, maxQueueDelayMs: 5 },
+  });
+  try {
+    const base = `http://127.0.0.1:${server.restPort}`;
+    const xs = Array.from({ length: 48 }, (_, i) => [i % 5, (i * 3) % 7, i / 10, 1 - i / 50]);
+    const results = await Promise.all(
+      xs.map(async (x, i) => {
+        const model = i % 3 === 0 ? 'eng' : 'iris';
+        const rows = i % 4 === 0 ? [x, x.map((v) => v + 1)] : [x];
+        const r = await fetch(`${base}/v1/models/${model}:predict`, { method: 'POST', body: JSON.stringify({ instances: rows }) });
+        return { model, rows, status: r.status, body: (await r.json()) as { predictions: number[][] } };
+      }),
+    );
+    for (const r of results) {
+      assert.equal(r.status, 200);
+      assert.equal(r.body.predictions.length, r.rows.length);
+      r.rows.forEach((row, j) => {
+        const want = r.model === 'iris' ? tinyPredict(row) : Array.from(engineModel.predict({ shape: [1, 4], data: Float32Array.from(row) }).data);
+        want.forEach((v, k) => assert.ok(Math.abs(v - r.body.predictions[j]![k]!) < 1e-5, `${r.model} row ${JSON.stringify(row)}`));
+      });
+    }
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const count = Number(/slipway_batch_size_count\{model="iris"\} (\d+)/.exec(metrics)?.[1]);
+    const sum = Number(/slipway_batch_size_sum\{model="iris"\} (\d+)/.exec(metrics)?.[1]);
+    assert.equal(sum, 32 + 8, 'every iris row went through the batcher');
+    assert.ok(count >= 1 && count <= sum);
+  } finally {
+    await server.close();
+    t.cleanup();
+  }
+});

@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { cli, TSX_IMPORT } from '../helpers/cli.js';
+import { tempWorkspace } from '../helpers/temp-workspace.js';
+import { writeTinyOnnx } from '../serving/tiny-onnx.js';
+
+const MAIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
+
+test('slipway serve PATH prints its endpoints, answers predictions, and stops cleanly on SIGTERM; slipway monitor reads the log', async () => {
+  const { dir, cleanup } = tempWorkspace();
+  try {
+    writeTinyOnnx(join(dir, 'iris'));
+    const child = spawn(process.execPath, ['--import', TSX_IMPORT, MAIN, 'serve', 'iris', '--rest-port', '0', '--grpc-port', '0'], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /http:\/\/127\.0\.0\.1:(\d+)\/v1\/models\/iris:predict/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+    });
+    assert.match(out, /gRPC\s+127\.0\.0\.1:\d+/);
+    const res = await fetch(`http://127.0.0.1:${port}/v1/models/iris:predict`, { method: 'POST', body: JSON.stringify({ instances: [[5, 0, 0, 0]] }) });
+    assert.equal(res.status, 200);
+    const id = res.headers.get('x-request-id')!;
+    const fb = await fetch(`http://127.0.0.1:${port}/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ request_id: id, label: 'setosa' }) });
+    assert.equal(fb.status, 200);
+    const remote = cli(['monitor', 'iris', '--url', `http://127.0.0.1:${port}`, '--json'], { cwd: dir });
+    assert.equal(remote.code, 0, remote.stderr);
+    assert.equal(JSON.parse(remote.stdout).quality.accuracy, 1);
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('exit', (c) => resolve(c));
+      child.kill('SIGTERM');
+    });
+    assert.equal(code, 0, err);
+    const local = cli(['monitor', 'iris', '--window', '1h'], { cwd: dir });
+    assert.equal(local.code, 0, local.stderr);
+    assert.match(local.stdout, /accuracy 1\.0000/);
+    assert.match(local.stdout, /confusion matrix/);
+    const bad = cli(['monitor', 'iris', '--window', 'soon'], { cwd: dir });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /error\[USAGE\]/);
+  } finally {
+    cleanup();
+  }
+});
