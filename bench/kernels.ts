@@ -1,7 +1,8 @@
 // Kernel benchmark: SGEMM GFLOP/s (square and the MNIST CNN's shapes) and convolution timings, for the native
 // backend with 1 and 2 threads (each in its own process, since the pool size is fixed per process) and, for scale,
 // the TypeScript reference on one small GEMM. Usage: node --import tsx bench/kernels.ts [--quick]
-// Figures are noisy on a shared machine: compare the ratios printed within one run.
+// Figures are noisy on a shared machine: compare the ratios printed within one run. Single-threaded runs also
+// print [per CPU-s] figures (work / process CPU time), which show what one core does while it actually runs.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Conv2dGeometry, Kernels } from '../src/engine/kernels/kernels.js';
@@ -9,6 +10,7 @@ import { referenceKernels } from '../src/engine/kernels/reference-kernels.js';
 import { getKernels, kernelsInfo } from '../src/engine/kernels/select-kernels.js';
 
 const quick = process.argv.includes('--quick');
+const single = process.env.SLIPWAY_THREADS === '1';
 
 function rand(n: number): Float32Array {
   const a = new Float32Array(n);
@@ -16,27 +18,43 @@ function rand(n: number): Float32Array {
   return a;
 }
 
-/** Median seconds of `fn` over repeats, after a warm-up, running at least `minS` in total. */
-function time(fn: () => void, minS = quick ? 0.15 : 0.5): number {
+interface Timed {
+  /** Median wall seconds per call. */
+  s: number;
+  /** Mean process CPU seconds per call. */
+  cpu: number;
+}
+
+/** Times `fn` after a warm-up, repeating for at least `minS` seconds. */
+function time(fn: () => void, minS = quick ? 0.15 : 0.5): Timed {
   fn();
   const samples: number[] = [];
   const start = performance.now();
+  const cpu0 = process.cpuUsage();
   while (samples.length < 5 || (performance.now() - start) / 1000 < minS) {
     const t0 = performance.now();
     fn();
     samples.push((performance.now() - t0) / 1000);
     if (samples.length >= 200) break;
   }
+  const cpu = process.cpuUsage(cpu0);
   samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)]!;
+  return { s: samples[Math.floor(samples.length / 2)]!, cpu: (cpu.user + cpu.system) / 1e6 / samples.length };
 }
 
-function gemmRate(k: Kernels, m: number, n: number, kk: number, ta = false, tb = false): number {
+function rate(gflop: number, t: Timed): string {
+  const cpu = single ? ` [${(gflop / t.cpu).toFixed(1)} per CPU-s]` : '';
+  return `${(t.s * 1e3).toFixed(3)} ms, ${(gflop / t.s).toFixed(1)} GFLOP/s${cpu}`;
+}
+
+function gemm(k: Kernels, m: number, n: number, kk: number, ta = false, tb = false): string {
   const a = rand(m * kk),
     b = rand(kk * n),
     c = new Float32Array(m * n);
-  const s = time(() => k.gemm(ta, tb, m, n, kk, a, b, c, false));
-  return (2 * m * n * kk) / s / 1e9;
+  return rate(
+    (2 * m * n * kk) / 1e9,
+    time(() => k.gemm(ta, tb, m, n, kk, a, b, c, false)),
+  );
 }
 
 function geo(batch: number, inH: number, inC: number, outC: number): Conv2dGeometry {
@@ -44,43 +62,51 @@ function geo(batch: number, inH: number, inC: number, outC: number): Conv2dGeome
   return { batch, inH, inW: inH, inC, outH: out, outW: out, outC, kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 0, padLeft: 0 };
 }
 
-function convTimes(k: Kernels, g: Conv2dGeometry): { fwd: number; bwdIn: number; bwdW: number; gflop: number } {
-  const x = rand(g.batch * g.inH * g.inW * g.inC),
-    w = rand(9 * g.inC * g.outC),
-    b = rand(g.outC);
-  const y = new Float32Array(g.batch * g.outH * g.outW * g.outC),
-    dy = rand(y.length);
-  const dx = new Float32Array(x.length),
-    dw = new Float32Array(w.length),
-    db = new Float32Array(g.outC);
-  return {
-    fwd: time(() => k.conv2dForward(g, x, w, b, 'relu', y)),
-    bwdIn: time(() => k.conv2dBackwardInput(g, dy, w, dx)),
-    bwdW: time(() => k.conv2dBackwardFilter(g, x, dy, dw, db)),
-    gflop: (2 * g.batch * g.outH * g.outW * g.outC * 9 * g.inC) / 1e9,
-  };
-}
-
 function child(): void {
   const k = getKernels();
   const info = kernelsInfo();
   const rows: string[] = [];
-  const add = (label: string, value: string): number => rows.push(`${label.padEnd(44)} ${value}`);
-  for (const s of quick ? [256] : [128, 256, 512, 1024]) add(`sgemm ${s}x${s}x${s}`, `${gemmRate(k, s, s, s).toFixed(1)} GFLOP/s`);
-  add('conv2 fwd  [3872x288]·[288x64]', `${gemmRate(k, 3872, 64, 288).toFixed(1)} GFLOP/s`);
-  add('conv2 dX   [3872x64]·[64x288]ᵀ', `${gemmRate(k, 3872, 288, 64, false, true).toFixed(1)} GFLOP/s`);
-  add('conv2 dW   [3872x288]ᵀ·[3872x64]', `${gemmRate(k, 288, 64, 3872, true, false).toFixed(1)} GFLOP/s`);
-  add('conv1 fwd  [21632x9]·[9x32]', `${gemmRate(k, 21632, 32, 9).toFixed(1)} GFLOP/s`);
-  add('dense fwd  [32x1600]·[1600x10]', `${gemmRate(k, 32, 10, 1600).toFixed(1)} GFLOP/s`);
+  const add = (label: string, value: string): number => rows.push(`${label.padEnd(40)} ${value}`);
+  for (const s of quick ? [256] : [128, 256, 512, 1024]) add(`sgemm ${s}x${s}x${s}`, gemm(k, s, s, s));
+  add('conv2 fwd  [3872x288]·[288x64]', gemm(k, 3872, 64, 288));
+  add('conv2 dX   [3872x64]·[64x288]ᵀ', gemm(k, 3872, 288, 64, false, true));
+  add('conv2 dW   [3872x288]ᵀ·[3872x64]', gemm(k, 288, 64, 3872, true, false));
+  add('conv1 fwd  [21632x9]·[9x32]', gemm(k, 21632, 32, 9));
+  add('dense fwd  [32x1600]·[1600x10]', gemm(k, 32, 10, 1600));
   for (const [name, g] of [
-    ['conv1 28x28x1->26x26x32, batch 32', geo(32, 28, 1, 32)],
-    ['conv2 13x13x32->11x11x64, batch 32', geo(32, 13, 32, 64)],
+    ['conv1 28x28x1->26x26x32 b32', geo(32, 28, 1, 32)],
+    ['conv2 13x13x32->11x11x64 b32', geo(32, 13, 32, 64)],
   ] as const) {
-    const t = convTimes(k, g);
-    const f = (s: number): string => `${(s * 1e3).toFixed(3)} ms (${(t.gflop / s).toFixed(1)} GFLOP/s)`;
-    add(`${name} forward`, f(t.fwd));
-    add(`${name} backward input`, f(t.bwdIn));
-    add(`${name} backward filter`, f(t.bwdW));
+    const x = rand(g.batch * g.inH * g.inW * g.inC),
+      w = rand(9 * g.inC * g.outC),
+      b = rand(g.outC);
+    const y = new Float32Array(g.batch * g.outH * g.outW * g.outC),
+      dy = rand(y.length);
+    const dx = new Float32Array(x.length),
+      dw = new Float32Array(w.length),
+      db = new Float32Array(g.outC);
+    const gflop = (2 * g.batch * g.outH * g.outW * g.outC * 9 * g.inC) / 1e9;
+    add(
+      `${name} forward`,
+      rate(
+        gflop,
+        time(() => k.conv2dForward(g, x, w, b, 'relu', y)),
+      ),
+    );
+    add(
+      `${name} backward input`,
+      rate(
+        gflop,
+        time(() => k.conv2dBackwardInput(g, dy, w, dx)),
+      ),
+    );
+    add(
+      `${name} backward filter`,
+      rate(
+        gflop,
+        time(() => k.conv2dBackwardFilter(g, x, dy, dw, db)),
+      ),
+    );
   }
   console.log(`kernels: ${info.backend}, ${info.threads} thread(s), simd ${info.simd}`);
   for (const r of rows) console.log(`  ${r}`);
@@ -91,8 +117,11 @@ if (process.env.SLIPWAY_BENCH_CHILD === '1') {
 } else {
   const self = fileURLToPath(import.meta.url);
   console.log('Kernel benchmark (noisy on a shared machine; compare figures within one run)');
-  const ref = gemmRate(referenceKernels, 128, 128, 128);
-  console.log(`reference (TypeScript) sgemm 128x128x128: ${ref.toFixed(2)} GFLOP/s`);
+  const a = rand(128 * 128),
+    b = rand(128 * 128),
+    c = new Float32Array(128 * 128);
+  const ref = time(() => referenceKernels.gemm(false, false, 128, 128, 128, a, b, c, false));
+  console.log(`reference (TypeScript) sgemm 128x128x128: ${((2 * 128 ** 3) / ref.s / 1e9).toFixed(2)} GFLOP/s`);
   for (const threads of ['1', '2']) {
     const r = spawnSync(process.execPath, ['--import', 'tsx', self, ...process.argv.slice(2)], {
       env: { ...process.env, SLIPWAY_BENCH_CHILD: '1', SLIPWAY_THREADS: threads },

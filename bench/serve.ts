@@ -4,7 +4,7 @@
 // Needs: apt-get install -y python3-torch python3-fastapi python3-uvicorn wrk
 // Run: node --import tsx bench/serve.ts [--seconds 15] [--soak-seconds 60]
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sequential, conv2d, maxPooling2d, flatten, dense, saveModel } from '../src/engine/index.js';
@@ -19,7 +19,6 @@ const soakSeconds = arg('--soak-seconds', 60);
 const repo = join(import.meta.dirname, '..');
 const anchors = join(repo, '..', 'shared', 'anchors');
 const lua = join(anchors, 'predict_one.lua');
-const TSX = import.meta.resolve('tsx');
 
 interface WrkResult {
   rps: number;
@@ -72,8 +71,37 @@ async function stop(child: ChildProcess): Promise<void> {
   });
 }
 
+/**
+ * The compiled CLI, as users run it (under tsx the loader and a second copy of it in the worker add ~60 MB of RSS).
+ * Uses dist/ when built; otherwise compiles into a temporary package folder (package.json, proto/, native build and
+ * node_modules linked) so the repository's dist/ is left alone.
+ */
+function compiledCli(tmp: string): string {
+  const built = join(repo, 'dist', 'cli', 'main.js');
+  if (existsSync(built)) return built;
+  const pkg = join(tmp, 'pkg');
+  mkdirSync(pkg);
+  copyFileSync(join(repo, 'package.json'), join(pkg, 'package.json'));
+  for (const d of ['node_modules', 'proto', 'build', 'native']) if (existsSync(join(repo, d))) symlinkSync(join(repo, d), join(pkg, d));
+  console.log('compiling the CLI (tsc -p tsconfig.build.json) into a temporary package…');
+  try {
+    execFileSync(
+      process.execPath,
+      [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(repo, 'tsconfig.build.json'), '--outDir', join(pkg, 'dist')],
+      { stdio: 'ignore' },
+    );
+  } catch {
+    // tsc exits non-zero on type errors elsewhere but still emits JavaScript.
+  }
+  const main = join(pkg, 'dist', 'cli', 'main.js');
+  if (!existsSync(main)) throw new Error('could not compile the CLI');
+  return main;
+}
+
+let cliMain = '';
+
 function slipway(modelDir: string, port: number, extra: string[] = []): ChildProcess {
-  return spawn(process.execPath, ['--import', TSX, join(repo, 'src', 'cli', 'main.ts'), 'serve', modelDir, '--rest-port', String(port), '--no-grpc', ...extra], {
+  return spawn(process.execPath, [cliMain, 'serve', modelDir, '--rest-port', String(port), '--no-grpc', ...extra], {
     cwd: tmpdir(),
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, NO_COLOR: '1' },
@@ -96,6 +124,8 @@ try {
     { seed: 1 },
   );
   await saveModel(model, modelDir);
+  cliMain = compiledCli(tmp);
+  console.log(`server: node ${cliMain.startsWith(repo) ? cliMain.slice(repo.length + 1) : 'dist (compiled for this run)'} serve mnist/`);
 
   // 1. The worker hop: sequential single-image latency inline vs in a worker thread, in this process.
   const x = new Float32Array(784).map((_, i) => (i % 17) / 17);
@@ -114,12 +144,17 @@ try {
     t0 = performance.now();
     await Promise.all(Array.from({ length: n }, one));
     const conc = ((performance.now() - t0) * 1000) / n;
-    console.log(`runtime ${label.padEnd(6)}: ${seq.toFixed(0)} µs/prediction one at a time, ${conc.toFixed(0)} µs/prediction with ${n} in flight`);
+    console.log(
+      `runtime ${label.padEnd(6)}: ${seq.toFixed(0)} µs/prediction one at a time, ${conc.toFixed(0)} µs/prediction with ${n} in flight`,
+    );
     await rt.close();
   }
 
   // 2. Slipway vs the anchor, wrk -t2 -c16.
-  const anchor = spawn('/usr/bin/python3', [join(anchors, 'serve_torch_fastapi.py'), '18601'], { cwd: anchors, stdio: ['ignore', 'ignore', 'inherit'] });
+  const anchor = spawn('/usr/bin/python3', [join(anchors, 'serve_torch_fastapi.py'), '18601'], {
+    cwd: anchors,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   children.push(anchor);
   await waitReady('http://127.0.0.1:18601/v1/models/mnist:predict', anchor);
   const a = wrk('http://127.0.0.1:18601/v1/models/mnist:predict', 16, seconds);
@@ -131,7 +166,8 @@ try {
   await new Promise((r) => setTimeout(r, 1000));
   const idleRss = rssMiB(off.pid!);
   const s = wrk('http://127.0.0.1:18501/v1/models/mnist:predict', 16, seconds);
-  const f = (r: WrkResult): string => `${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms${r.errors ? ` (${r.errors})` : ''}`;
+  const f = (r: WrkResult): string =>
+    `${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms${r.errors ? ` (${r.errors})` : ''}`;
   console.log(`\nwrk -t2 -c16 -d${seconds}s, one MNIST image per request`);
   console.log(`  anchor (FastAPI + PyTorch): ${f(a)}`);
   console.log(`  slipway serve             : ${f(s)}`);
@@ -154,7 +190,9 @@ try {
   if (soakSeconds > 0) {
     const samples: [number, number][] = [];
     const t0 = Date.now();
-    const load = spawn('wrk', ['-t1', '-c8', `-d${soakSeconds}s`, '-s', lua, 'http://127.0.0.1:18501/v1/models/mnist:predict'], { stdio: 'ignore' });
+    const load = spawn('wrk', ['-t1', '-c8', `-d${soakSeconds}s`, '-s', lua, 'http://127.0.0.1:18501/v1/models/mnist:predict'], {
+      stdio: 'ignore',
+    });
     while (load.exitCode === null && Date.now() - t0 < (soakSeconds + 5) * 1000) {
       samples.push([(Date.now() - t0) / 1000, rssMiB(off.pid!)]);
       await new Promise((r) => setTimeout(r, 1000));
@@ -164,7 +202,9 @@ try {
     const mx = half.reduce((acc, p) => acc + p[0], 0) / n;
     const my = half.reduce((acc, p) => acc + p[1], 0) / n;
     const slope = half.reduce((acc, p) => acc + (p[0] - mx) * (p[1] - my), 0) / half.reduce((acc, p) => acc + (p[0] - mx) ** 2, 0);
-    console.log(`soak ${soakSeconds}s under wrk -c8: RSS ${samples[0]?.[1].toFixed(1)} → ${samples.at(-1)?.[1].toFixed(1)} MiB; slope over the second half ${(slope * 60).toFixed(2)} MiB/min`);
+    console.log(
+      `soak ${soakSeconds}s under wrk -c8: RSS ${samples[0]?.[1].toFixed(1)} → ${samples.at(-1)?.[1].toFixed(1)} MiB; slope over the second half ${(slope * 60).toFixed(2)} MiB/min`,
+    );
   }
   await stop(off);
   console.log('\n(note: a shared 2-core machine; wrk, the server and other work compete for the same cores, so figures are noisy)');

@@ -2,6 +2,8 @@
 // memory, so a wrong call throws a RangeError instead of corrupting the heap.
 #include <napi.h>
 
+#include <algorithm>
+#include <cstring>
 #include <string>
 
 #include "conv.h"
@@ -72,6 +74,7 @@ size_t filter_size(const Geo& g) { return static_cast<size_t>(g.k_h) * g.k_w * g
 
 // Pooling windows are unpadded: every window must lie inside the input.
 void check_pool(const Napi::CallbackInfo& info, const Geo& g) {
+  if (g.k_h < 1 || g.k_w < 1) throw Napi::RangeError::New(info.Env(), "pool window must be at least 1x1");
   if (g.out_h > 0 && (static_cast<long>(g.out_h - 1) * g.stride_h + g.k_h > g.in_h)) throw Napi::RangeError::New(info.Env(), "pool window leaves the input (height)");
   if (g.out_w > 0 && (static_cast<long>(g.out_w - 1) * g.stride_w + g.k_w > g.in_w)) throw Napi::RangeError::New(info.Env(), "pool window leaves the input (width)");
 }
@@ -103,14 +106,17 @@ void BiasActivation(const Napi::CallbackInfo& info) {
   long rows = num(info, 2, "rows"), cols = num(info, 3, "cols");
   need(info, x, rows * cols, "x");
   if (bias.data) need(info, bias, cols, "bias");
-  bias_activation_rows(x.data, bias.data, 0, rows, cols, act_of(info, 4));
+  const Act act = act_of(info, 4);
+  parallel_range(rows, std::max(1L, 65536 / std::max(1L, cols)), [&](long r0, long r1) { bias_activation_rows(x.data, bias.data, r0, r1, cols, act); });
 }
 
 void ActivationBackward(const Napi::CallbackInfo& info) {
   F32 dy = f32(info, 0, "dy"), y = f32(info, 1, "y"), out = f32(info, 3, "out");
   need(info, y, dy.length, "y");
   need(info, out, dy.length, "out");
-  activation_backward(dy.data, y.data, act_of(info, 2), out.data, dy.length);
+  const Act act = act_of(info, 2);
+  parallel_range(static_cast<long>(dy.length), 65536,
+                 [&](long a, long b) { activation_backward(dy.data + a, y.data + a, act, out.data + a, b - a); });
 }
 
 void SumRows(const Napi::CallbackInfo& info) {
@@ -169,7 +175,10 @@ void MaxPoolBackward(const Napi::CallbackInfo& info) {
   const int* a = arg.Data();
   for (size_t i = 0; i < dy.length; i++)
     if (a[i] < 0 || static_cast<size_t>(a[i]) >= dx.length) throw Napi::RangeError::New(info.Env(), "argmax points outside dx");
-  max_pool_backward(dy.data, a, dy.length, dx.data, dx.length);
+  // Zero dx in parallel (it is the large side), then scatter serially: windows may overlap, so two outputs can
+  // add into one input.
+  parallel_range(static_cast<long>(dx.length), 65536, [&](long b, long e) { std::memset(dx.data + b, 0, sizeof(float) * (e - b)); });
+  max_pool_scatter(dy.data, a, dy.length, dx.data);
 }
 
 void AvgPoolForward(const Napi::CallbackInfo& info) {

@@ -345,9 +345,13 @@ void max_pool_forward(const Geo& g, const float* x, float* out, int* argmax) {
   });
 }
 
+void max_pool_scatter(const float* dy, const int* argmax, long n_out, float* dx) {
+  for (long i = 0; i < n_out; i++) dx[argmax[i]] += dy[i];
+}
+
 void max_pool_backward(const float* dy, const int* argmax, long n_out, float* dx, long n_in) {
   std::memset(dx, 0, sizeof(float) * n_in);
-  for (long i = 0; i < n_out; i++) dx[argmax[i]] += dy[i];
+  max_pool_scatter(dy, argmax, n_out, dx);
 }
 
 SLIPWAY_CLONES void avg_pool_forward(const Geo& g, const float* x, float* out) {

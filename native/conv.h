@@ -16,6 +16,8 @@ void conv2d_backward_filter(const Geo& g, const float* x, const float* dy, float
 
 void max_pool_forward(const Geo& g, const float* x, float* out, int* argmax);
 void max_pool_backward(const float* dy, const int* argmax, long n_out, float* dx, long n_in);
+/** dx[argmax[i]] += dy[i] (dx not zeroed). */
+void max_pool_scatter(const float* dy, const int* argmax, long n_out, float* dx);
 void avg_pool_forward(const Geo& g, const float* x, float* out);
 void avg_pool_backward(const Geo& g, const float* dy, float* dx);
 

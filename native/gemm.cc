@@ -161,8 +161,9 @@ std::atomic<int> g_simd{-1};
 
 const Micro& micro() { return kMicro[static_cast<int>(current_simd())]; }
 
-// K is cut into balanced blocks of at most kKcMax so a B micro-panel (kc x NR) stays in L1/L2.
-constexpr int kKcMax = 256;
+// K is cut into balanced blocks of at most kKcMax (a B micro-panel of kc x NR floats stays in L2; the CNN's
+// K = 288 is one block, so C is written once).
+constexpr int kKcMax = 384;
 constexpr int kMcMax = 144;
 
 int kc_block(int k) {

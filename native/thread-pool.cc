@@ -2,6 +2,7 @@
 
 #include <sched.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <exception>
@@ -170,6 +171,19 @@ void parallel_for(int tasks, const std::function<void(int)>& task) {
     p.error = nullptr;
     std::rethrow_exception(e);
   }
+}
+
+void parallel_range(long n, long grain, const std::function<void(long, long)>& fn) {
+  if (n <= 0) return;
+  const int threads = pool_threads();
+  long chunks = std::min<long>(threads * 2L, n / std::max(1L, grain));
+  if (chunks <= 1) {
+    fn(0, n);
+    return;
+  }
+  const long per = ((n + chunks - 1) / chunks + 15) / 16 * 16;
+  chunks = (n + per - 1) / per;
+  parallel_for(static_cast<int>(chunks), [&](int t) { fn(t * per, std::min(n, (t + 1) * per)); });
 }
 
 }  // namespace slipway

@@ -15,4 +15,7 @@ int pool_threads();
  */
 void parallel_for(int tasks, const std::function<void(int)>& task);
 
+/** Splits [0, n) into chunks of at least `grain` (multiples of 16) and runs fn(begin, end) on each in parallel. */
+void parallel_range(long n, long grain, const std::function<void(long, long)>& fn);
+
 }  // namespace slipway

@@ -30,7 +30,9 @@ function printSummary(r: DemoResult): void {
   for (const p of r.phases) out(`  ${p.name.padEnd(12)} ${s(p.ms).padStart(8)}  ${((p.ms / r.totalMs) * 100).toFixed(0).padStart(3)}%`);
   out();
   out(`data            ${r.dataSource}`);
-  out(`model           ${r.model}@${r.servedVersion} — test accuracy ${(r.accuracy * 100).toFixed(2)}%${r.promotedFirst ? '' : ' (failed its gates; forced)'}`);
+  out(
+    `model           ${r.model}@${r.servedVersion} — test accuracy ${(r.accuracy * 100).toFixed(2)}%${r.promotedFirst ? '' : ' (failed its gates; forced)'}`,
+  );
   const q = r.monitoring.quality;
   out(
     `served          ${r.predictions.length} predictions on :${r.ports.rest} (REST) and :${r.ports.grpc} (gRPC); ${r.feedback.sent} labelled; ` +
@@ -50,7 +52,9 @@ function printSummary(r: DemoResult): void {
     out(`  slipway models history ${r.model}              # every alias move, with its gate report`);
     out(`  slipway exp run -S train.epochs=3 && slipway exp show`);
     out(`  slipway serve ${r.model} & curl localhost:8501/v1/models/${r.model}`);
-    out(`  (slipway = node --import tsx ${fileURLToPath(new URL('../src/cli/main.ts', import.meta.url))}, or \`npm link\` in the repository)`);
+    out(
+      `  (first: alias slipway="node ${fileURLToPath(new URL('../bin/slipway.js', import.meta.url))}", or \`npm link\` in the repository)`,
+    );
   } else {
     out('the workspace was removed; run with --keep to explore it (slipway lineage, models history, exp run, serve).');
   }

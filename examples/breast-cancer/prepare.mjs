@@ -26,9 +26,12 @@ const [src, out] = positional;
 if (!src || !out) fail('usage: node prepare.mjs SRC.csv OUT_DIR [--test-fraction F] [--seed S]');
 if (!(opts['test-fraction'] > 0 && opts['test-fraction'] < 1)) fail('--test-fraction must lie in (0, 1)');
 
-const lines = readFileSync(src, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
+const lines = readFileSync(src, 'utf8')
+  .split(/\r?\n/)
+  .filter((l) => l.trim() !== '');
 const head = lines[0].split(',');
-if (!/^\d+$/.test(head[0]) || !/^\d+$/.test(head[1])) fail(`${src} is not a scikit-learn CSV (its first line should be "rows,features,class names…")`);
+if (!/^\d+$/.test(head[0]) || !/^\d+$/.test(head[1]))
+  fail(`${src} is not a scikit-learn CSV (its first line should be "rows,features,class names…")`);
 const rows = lines.slice(1);
 const features = Number(head[1]);
 const byClass = new Map();
@@ -76,5 +79,8 @@ for (const [name, part] of [
   writeFileSync(`${file}.tmp`, [[part.length, features, ...head.slice(2)].join(','), ...part].join('\n') + '\n');
   renameSync(`${file}.tmp`, file);
 }
-const counts = (part) => [...byClass.keys()].sort().map((l) => `${head[2 + Number(l)] ?? l}: ${part.filter((r) => r.endsWith(`,${l}`)).length}`);
-process.stdout.write(`prepare: train ${train.length} rows (${counts(train).join(', ')}), test ${test.length} rows (${counts(test).join(', ')}) → ${out}\n`);
+const counts = (part) =>
+  [...byClass.keys()].sort().map((l) => `${head[2 + Number(l)] ?? l}: ${part.filter((r) => r.endsWith(`,${l}`)).length}`);
+process.stdout.write(
+  `prepare: train ${train.length} rows (${counts(train).join(', ')}), test ${test.length} rows (${counts(test).join(', ')}) → ${out}\n`,
+);

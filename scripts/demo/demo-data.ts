@@ -48,7 +48,8 @@ export async function provideMnist(opts: {
 }
 
 function copyIdx(from: string, dest: string): void {
-  for (const name of readdirSync(from)) if (IDX_NAME.test(name) && statSync(join(from, name)).isFile()) copyFileSync(join(from, name), join(dest, name));
+  for (const name of readdirSync(from))
+    if (IDX_NAME.test(name) && statSync(join(from, name)).isFile()) copyFileSync(join(from, name), join(dest, name));
 }
 
 /** Finds breast_cancer.csv: `dataDir` (a folder holding it, or the file), else ../shared/data/tabular of this checkout. */

@@ -17,7 +17,10 @@ export interface DemoExample {
   /** Path (in the workspace) given to `slipway data add`. */
   readonly dataPath: string;
   /** Puts the raw data at `dataPath`; says where it came from. */
-  provideData(ws: string, o: { dataDir?: string; offline?: boolean; say: (l: string) => void; warn: (l: string) => void }): Promise<{ source: MnistSource | 'csv'; from: string }>;
+  provideData(
+    ws: string,
+    o: { dataDir?: string; offline?: boolean; say: (l: string) => void; warn: (l: string) => void },
+  ): Promise<{ source: MnistSource | 'csv'; from: string }>;
   /** Held-out rows (written by the pipeline's prepare stage) to send to the server, scaled as the model takes them. */
   loadTestRows(ws: string): Promise<TrafficRows>;
   /** The pipeline's evaluation and training metrics files (relative to the workspace). */
@@ -56,11 +59,19 @@ export const MNIST_EXAMPLE: DemoExample = {
   provideData: (ws, o) => provideMnist({ ...o, dest: join(ws, 'data', 'mnist') }),
   async loadTestRows(ws) {
     const dir = join(ws, 'data', 'prepared', 'test');
-    const [images, labels] = await Promise.all([readIdx(join(dir, 't10k-images-idx3-ubyte')), readIdx(join(dir, 't10k-labels-idx1-ubyte'))]);
+    const [images, labels] = await Promise.all([
+      readIdx(join(dir, 't10k-images-idx3-ubyte')),
+      readIdx(join(dir, 't10k-labels-idx1-ubyte')),
+    ]);
     const count = images.shape[0]!;
     const rowSize = images.shape.slice(1).reduce((a, b) => a * b, 1);
     // The trainer and the gates feed pixels scaled to [0, 1]; clients must send the same.
-    return { x: Float32Array.from(images.data as Uint8Array, (v) => v / 255), rowSize, labels: Array.from(labels.data as Uint8Array), count };
+    return {
+      x: Float32Array.from(images.data as Uint8Array, (v) => v / 255),
+      rowSize,
+      labels: Array.from(labels.data as Uint8Array),
+      count,
+    };
   },
   evalMetrics: 'metrics/eval.json',
   trainMetrics: 'metrics/train.json',

@@ -61,7 +61,8 @@ function flatten(v: unknown, out: number[] = []): number[] {
   return out;
 }
 
-const argmax = (p: readonly number[]): number => (p.length === 1 ? (p[0]! >= 0.5 ? 1 : 0) : p.reduce((best, v, i) => (v > p[best]! ? i : best), 0));
+const argmax = (p: readonly number[]): number =>
+  p.length === 1 ? (p[0]! >= 0.5 ? 1 : 0) : p.reduce((best, v, i) => (v > p[best]! ? i : best), 0);
 
 type Unary = (req: unknown, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;
 
@@ -72,8 +73,11 @@ export function grpcPredictionClient(address: string): { predict(req: unknown, r
     PROTO_FILES.map((f) => join(dir, f)),
     { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [dir] },
   );
-  const pkg = grpc.loadPackageDefinition(def) as unknown as { tensorflow: { serving: { PredictionService: grpc.ServiceClientConstructor } } };
-  const client = new pkg.tensorflow.serving.PredictionService(address, grpc.credentials.createInsecure()) as grpc.Client & Record<string, Unary>;
+  const pkg = grpc.loadPackageDefinition(def) as unknown as {
+    tensorflow: { serving: { PredictionService: grpc.ServiceClientConstructor } };
+  };
+  const client = new pkg.tensorflow.serving.PredictionService(address, grpc.credentials.createInsecure()) as grpc.Client &
+    Record<string, Unary>;
   return {
     predict: (req, requestId) =>
       new Promise((resolve, reject) => {
@@ -107,7 +111,10 @@ export async function predictOne(
     const r = await fetch(`${target.restUrl}/v2/models/${target.model}/infer`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ id, inputs: [{ name: target.sig.input.name, shape: [1, ...shape], datatype: 'FP32', data: Array.from(row) }] }),
+      body: JSON.stringify({
+        id,
+        inputs: [{ name: target.sig.input.name, shape: [1, ...shape], datatype: 'FP32', data: Array.from(row) }],
+      }),
     });
     const body = (await r.json()) as { outputs?: { name: string; data: number[] }[]; error?: string };
     const out = body.outputs?.find((o) => o.name === target.sig.output.name) ?? body.outputs?.[0];
@@ -164,7 +171,15 @@ export async function sendBurst(opts: {
         const x = opts.rows.x.subarray(row * opts.rows.rowSize, (row + 1) * opts.rows.rowSize);
         const t0 = performance.now();
         const probs = await predictOne(target, protocol, x, id);
-        out.push({ requestId: id, protocol, row, label: opts.rows.labels[row]!, predicted: argmax(probs), probs, ms: performance.now() - t0 });
+        out.push({
+          requestId: id,
+          protocol,
+          row,
+          label: opts.rows.labels[row]!,
+          predicted: argmax(probs),
+          probs,
+          ms: performance.now() - t0,
+        });
         opts.onProgress?.(out.length);
       }
     };
@@ -176,9 +191,17 @@ export async function sendBurst(opts: {
 }
 
 /** Posts ground truth for `predictions` to POST /v1/feedback (labels as the server names classes). */
-export async function sendFeedback(restUrl: string, predictions: readonly ServedPrediction[], classLabels?: readonly string[]): Promise<number> {
+export async function sendFeedback(
+  restUrl: string,
+  predictions: readonly ServedPrediction[],
+  classLabels?: readonly string[],
+): Promise<number> {
   const feedback = predictions.map((p) => ({ request_id: p.requestId, label: classLabels?.[p.label] ?? String(p.label) }));
-  const r = await fetch(`${restUrl}/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ feedback }) });
+  const r = await fetch(`${restUrl}/v1/feedback`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ feedback }),
+  });
   if (!r.ok) throw new Error(`POST /v1/feedback answered ${r.status}: ${await r.text()}`);
   return feedback.length;
 }

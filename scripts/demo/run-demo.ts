@@ -108,6 +108,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   mkdirSync(ws);
   const sh = createDemoShell({ cwd: ws, binDir: join(root, 'bin'), quiet: opts.quiet ?? false });
   const warn = (l: string): void => sh.say(paint.warn(`! ${l}`));
+  // Commands that only show something to the reader; a quiet run (the test) skips them to save time.
+  const look = async (args: readonly string[]): Promise<void> => {
+    if (!sh.quiet) await sh.slipway(args);
+  };
   let server: ServeProcess | undefined;
   let current = '';
   let phaseStart = performance.now();
@@ -120,7 +124,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   };
   const git = hasGit();
   const gitq = (...args: string[]): void => {
-    const r = spawnSync('git', ['-c', 'user.name=Slipway demo', '-c', 'user.email=demo@slipway.invalid', ...args], { cwd: ws, encoding: 'utf8' });
+    const r = spawnSync('git', ['-c', 'user.name=Slipway demo', '-c', 'user.email=demo@slipway.invalid', ...args], {
+      cwd: ws,
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${r.stderr}`);
   };
   let ok = false;
@@ -147,16 +154,16 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     phase('data', `version the raw data (${ex.dataPath})`);
     const data = await ex.provideData(ws, { dataDir: opts.dataDir, offline: opts.offline, say: (l) => sh.say(l), warn });
     await sh.slipway(['data', 'add', ex.dataPath, '--name', ex.dataset, '-m', `from ${data.source}`]);
-    await sh.slipway(['data', 'show', ex.dataset]);
+    await look(['data', 'show', ex.dataset]);
 
     phase('pipeline', 'prepare → train → evaluate, every stage a tracked run');
-    await sh.slipway(['dag']);
+    await look(['dag']);
     await sh.slipway(['repro']);
     const evalJson = JSON.parse(readFileSync(join(ws, ex.evalMetrics), 'utf8')) as unknown;
     const accuracy = findMetric(evalJson, 'accuracy');
     if (accuracy === undefined) throw new Error(`${ex.evalMetrics} has no accuracy`);
     sh.say(paint.ok(`test accuracy: ${(accuracy * 100).toFixed(2)}%`));
-    await sh.slipway(['runs', 'list']);
+    await look(['runs', 'list']);
     if (git) {
       sh.say(paint.cmd('$ git add slipway.lock metrics && git commit -m "first model"'));
       gitq('add', '-A');
@@ -168,10 +175,21 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const first = await sh.slipway(['models', 'promote', `${ex.model}@${v1}`, '--to', 'production'], { okCodes: [1] });
     const promotedFirst = first.code === 0;
     if (!promotedFirst) {
-      warn(`${ex.model}@${v1} failed its gates (table above). The demo forces it into production to go on serving — audited, with a reason:`);
-      await sh.slipway(['models', 'promote', `${ex.model}@${v1}`, '--to', 'production', '--force', '--reason', 'demo: serve the first model anyway']);
+      warn(
+        `${ex.model}@${v1} failed its gates (table above). The demo forces it into production to go on serving — audited, with a reason:`,
+      );
+      await sh.slipway([
+        'models',
+        'promote',
+        `${ex.model}@${v1}`,
+        '--to',
+        'production',
+        '--force',
+        '--reason',
+        'demo: serve the first model anyway',
+      ]);
     }
-    await sh.slipway(['models', 'show', ex.model]);
+    await look(['models', 'show', ex.model]);
 
     phase('serving', 'slipway serve: TF Serving REST, Open Inference v2 and gRPC, then feedback');
     const ports = await choosePorts(opts.ports);
@@ -201,10 +219,12 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const labelled = predictions.filter((_, i) => Math.floor((i + 1) * share) > Math.floor(i * share));
     const sent = await sendFeedback(server.restUrl, labelled, sig.classLabels);
     const expectedAccuracy = labelled.filter((p) => p.predicted === p.label).length / Math.max(1, labelled.length);
-    sh.say(`$ curl -X POST ${server.restUrl}/v1/feedback -d '{"feedback": [{"request_id": "…", "label": "…"}, …]}'   # ${sent} ground-truth labels`);
+    sh.say(
+      `$ curl -X POST ${server.restUrl}/v1/feedback -d '{"feedback": [{"request_id": "…", "label": "…"}, …]}'   # ${sent} ground-truth labels`,
+    );
 
     phase('monitoring', 'slipway monitor: quality from joined feedback, latency from live traffic');
-    await sh.slipway(['monitor', ex.model]);
+    await look(['monitor', ex.model]);
     const monitoring = await sh.json<MonitorJson>(['monitor', ex.model]);
     await server.stop();
     server = undefined;
@@ -216,20 +236,31 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       phase('second run', `${ex.secondRun.key}: ${before} → ${after} (${ex.secondRun.describe}); run cache, metrics diff, gates`);
       sh.say(paint.cmd(`$ sed -i 's/epochs: ${before}/epochs: ${after}/' params.yaml`));
       setParam(params, ex.secondRun.key, after);
-      await sh.slipway(['status']);
+      await look(['status']);
       await sh.slipway(['repro']);
       const acc2 = findMetric(JSON.parse(readFileSync(join(ws, ex.evalMetrics), 'utf8')) as unknown, 'accuracy') ?? Number.NaN;
       sh.say(paint.ok(`test accuracy: ${(accuracy * 100).toFixed(2)}% → ${(acc2 * 100).toFixed(2)}%`));
-      await sh.slipway(['metrics', 'diff', ...(git ? [] : [`${ex.model}:production`])]);
+      await look(['metrics', 'diff', ...(git ? [] : [`${ex.model}:production`])]);
       const v2 = await register(sh, ex, ws);
       const decision = await sh.slipway(['models', 'promote', `${ex.model}@${v2}`, '--to', 'production'], { okCodes: [1] });
-      sh.say(decision.code === 0 ? paint.ok(`${ex.model}@${v2} passed every gate: production → v${v2}`) : paint.warn(`${ex.model}@${v2} was refused: production stays at v${v1}`));
+      sh.say(
+        decision.code === 0
+          ? paint.ok(`${ex.model}@${v2} passed every gate: production → v${v2}`)
+          : paint.warn(`${ex.model}@${v2} was refused: production stays at v${v1}`),
+      );
       sh.say(`back to ${ex.secondRun.key}: ${before} — identical inputs, so the run cache restores the outputs instead of training again:`);
       setParam(params, ex.secondRun.key, before);
       const restore = await sh.slipway(['repro', '--json'], { capture: true });
-      const stages = (JSON.parse(restore.stdout) as { stages: { stage: string; status: string; startedAt: number; endedAt: number }[] }).stages;
-      for (const s of stages) sh.say(`  ${s.stage.padEnd(10)} ${s.status.replace(/_/g, ' ').padEnd(11)} ${((s.endedAt - s.startedAt) / 1000).toFixed(2)} s`);
-      second = { accuracy: acc2, version: v2, promoted: decision.code === 0, cacheRestored: stages.some((s) => s.stage === 'train' && s.status === 'restored') };
+      const stages = (JSON.parse(restore.stdout) as { stages: { stage: string; status: string; startedAt: number; endedAt: number }[] })
+        .stages;
+      for (const s of stages)
+        sh.say(`  ${s.stage.padEnd(10)} ${s.status.replace(/_/g, ' ').padEnd(11)} ${((s.endedAt - s.startedAt) / 1000).toFixed(2)} s`);
+      second = {
+        accuracy: acc2,
+        version: v2,
+        promoted: decision.code === 0,
+        cacheRestored: stages.some((s) => s.stage === 'train' && s.status === 'restored'),
+      };
     }
 
     phases.push({ name: current, ms: performance.now() - phaseStart });
@@ -286,7 +317,10 @@ async function register(sh: DemoShell, ex: DemoExample, ws: string): Promise<num
   }
   const r = await sh.slipway(['models', 'register', ex.model, '--from', from, '--json'], { capture: true });
   const v = JSON.parse(r.stdout) as { name: string; version: number };
-  sh.say(paint.ok(`registered ${v.name}@${v.version}`) + paint.dim(from === ex.modelDir ? ` (from ${from}/)` : ` (from training run ${from}: lineage to its data and code)`));
+  sh.say(
+    paint.ok(`registered ${v.name}@${v.version}`) +
+      paint.dim(from === ex.modelDir ? ` (from ${from}/)` : ` (from training run ${from}: lineage to its data and code)`),
+  );
   return v.version;
 }
 

@@ -6,6 +6,7 @@ import { CONFIG_FILE, initWorkspace } from '../config/index.js';
 import { isSlipwayError, SlipwayError } from '../errors/index.js';
 import { ciBaseBranch, loadPipeline, pipelineEnv, runCi, writeCiWorkflow } from '../pipeline/index.js';
 import { runCommand } from './run-command.js';
+import { stageEnvFor } from './hooks.js';
 import { printJson, style } from './output.js';
 
 /** `slipway ci` (the one command CI runs) and `slipway ci init github|gitlab`. */
@@ -34,7 +35,7 @@ export function registerCi(program: Command): void {
           ws = ctx.workspace();
         }
         const pipeline = loadPipeline(ws.root);
-        const env = pipelineEnv(ws, await ctx.db(), ctx.store());
+        const env = pipelineEnv(ws, await ctx.db(), ctx.store(), { stageEnv: stageEnvFor(ws.stateDir) });
         const log = opts.json ? process.stderr : process.stdout;
         try {
           const r = await runCi(ws, env, pipeline, {

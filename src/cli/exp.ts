@@ -10,6 +10,7 @@ import {
   type ExperimentRecord,
 } from '../pipeline/index.js';
 import { runCommand } from './run-command.js';
+import { stageEnvFor } from './hooks.js';
 import { printJson, style, table } from './output.js';
 
 const collect = (v: string, acc: string[]): string[] => [...acc, v];
@@ -45,6 +46,7 @@ export function registerExp(program: Command): void {
           name: opts.name,
           jobs: opts.jobs,
           onLog: opts.json ? undefined : logLine(opts.name ?? 'exp'),
+          stageEnv: stageEnvFor(ws.stateDir),
         });
         if (opts.json) printJson(r);
         else
@@ -64,6 +66,7 @@ export function registerExp(program: Command): void {
         const done = await runQueuedExperiments(ctx.workspace(), await ctx.db(), ctx.store(), {
           jobs: opts.jobs,
           onLog: opts.json ? undefined : logLine('exp'),
+          stageEnv: stageEnvFor(ctx.workspace().stateDir),
         });
         if (opts.json) printJson(done);
         else

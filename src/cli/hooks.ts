@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { installPostCommitHook, uninstallPostCommitHook } from '../pipeline/index.js';
 import { runCommand } from './run-command.js';
 
 /** The command line that runs this same `slipway` (works for the built bin and for tsx in development). */
-function selfCommand(): string[] {
+export function selfCommand(): string[] {
   const args: string[] = [];
   const argv = process.execArgv;
   for (let i = 0; i < argv.length; i++) {
@@ -20,6 +22,20 @@ function selfCommand(): string[] {
     }
   }
   return [process.execPath, ...args, process.argv[1]!];
+}
+
+/**
+ * Environment for stage commands: this `slipway` first on PATH (a shim in `<state>/bin`), so stages such as
+ * `slipway train …` run the same build even where no `slipway` is installed globally.
+ */
+export function stageEnvFor(stateDir: string): Record<string, string> {
+  const bin = join(stateDir, 'bin');
+  mkdirSync(bin, { recursive: true });
+  const shim = join(bin, 'slipway');
+  const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+  writeFileSync(shim, `#!/bin/sh\nexec ${selfCommand().map(q).join(' ')} "$@"\n`);
+  chmodSync(shim, 0o755);
+  return { PATH: `${bin}${delimiter}${process.env.PATH ?? ''}` };
 }
 
 /** `slipway hooks install|uninstall`: a git post-commit hook that reproduces the pipeline in the background. */

@@ -22,10 +22,24 @@ export function renderMonitoringReport(r: MonitoringReport, window: string): str
     out.push(`  quality      no feedback in the window (POST /v1/feedback {request_id, label})`);
     return out.join('\n');
   }
-  out.push(`  quality      ${q.labelled} labelled; accuracy ${q.accuracy.toFixed(4)}, macro precision ${q.macro.precision.toFixed(4)}, recall ${q.macro.recall.toFixed(4)}, F1 ${q.macro.f1.toFixed(4)}`, '');
-  out.push(table(['class', 'precision', 'recall', 'f1', 'support'], q.perClass.map((c) => [c.label, c.precision.toFixed(4), c.recall.toFixed(4), c.f1.toFixed(4), c.support])), '');
+  out.push(
+    `  quality      ${q.labelled} labelled; accuracy ${q.accuracy.toFixed(4)}, macro precision ${q.macro.precision.toFixed(4)}, recall ${q.macro.recall.toFixed(4)}, F1 ${q.macro.f1.toFixed(4)}`,
+    '',
+  );
+  out.push(
+    table(
+      ['class', 'precision', 'recall', 'f1', 'support'],
+      q.perClass.map((c) => [c.label, c.precision.toFixed(4), c.recall.toFixed(4), c.f1.toFixed(4), c.support]),
+    ),
+    '',
+  );
   out.push(style.bold('confusion matrix (rows = truth, columns = predicted)'));
-  out.push(table(['', ...q.labels], q.confusion.map((row, i) => [q.labels[i], ...row])));
+  out.push(
+    table(
+      ['', ...q.labels],
+      q.confusion.map((row, i) => [q.labels[i], ...row]),
+    ),
+  );
   return out.join('\n');
 }
 
@@ -33,7 +47,9 @@ export function renderMonitoringReport(r: MonitoringReport, window: string): str
 export function registerMonitor(program: Command): void {
   program
     .command('monitor <model>')
-    .description('report a served model over a sliding window: traffic, errors, latency p50/p95/p99, and accuracy/precision/recall/F1 from feedback')
+    .description(
+      'report a served model over a sliding window: traffic, errors, latency p50/p95/p99, and accuracy/precision/recall/F1 from feedback',
+    )
     .option('--window <duration>', 'window such as 15m, 1h, 7d (default 1h, or monitoring.window)')
     .option('--url <url>', 'ask a running server (e.g. http://127.0.0.1:8501) instead of reading the workspace database')
     .option('--json', 'print the report as JSON')
@@ -53,7 +69,11 @@ export function registerMonitor(program: Command): void {
             throw new SlipwayError('UNAVAILABLE', `could not reach ${base}: ${(e as Error).message}. Is \`slipway serve\` running there?`);
           }
           const body = (await res.json().catch(() => ({}))) as { error?: string };
-          if (!res.ok) throw new SlipwayError(res.status === 404 ? 'SERVABLE_NOT_FOUND' : 'UNAVAILABLE', `${base} answered ${res.status}: ${body.error ?? 'no message'}`);
+          if (!res.ok)
+            throw new SlipwayError(
+              res.status === 404 ? 'SERVABLE_NOT_FOUND' : 'UNAVAILABLE',
+              `${base} answered ${res.status}: ${body.error ?? 'no message'}`,
+            );
           report = body as unknown as MonitoringReport;
         } else {
           window ??= ctx.config().monitoring?.window ?? '1h';

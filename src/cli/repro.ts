@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadPipeline, pipelineEnv, repro, describeReason } from '../pipeline/index.js';
 import { SlipwayError } from '../errors/index.js';
 import { runCommand } from './run-command.js';
+import { stageEnvFor } from './hooks.js';
 import { printJson, style } from './output.js';
 
 /** `slipway repro [STAGE…]`: bring the pipeline up to date. */
@@ -26,7 +27,7 @@ export function registerRepro(program: Command): void {
           throw new SlipwayError('USAGE', '-j needs a positive whole number');
         const ws = ctx.workspace();
         const pipeline = loadPipeline(ws.root);
-        const env = pipelineEnv(ws, await ctx.db(), ctx.store());
+        const env = pipelineEnv(ws, await ctx.db(), ctx.store(), { stageEnv: stageEnvFor(ws.stateDir) });
         const controller = new AbortController();
         const onSignal = (sig: NodeJS.Signals): void => {
           process.stderr.write(`\n${sig}: stopping running stages…\n`);

@@ -10,6 +10,7 @@ import {
   type SchedulerOptions,
 } from '../pipeline/index.js';
 import { runCommand } from './run-command.js';
+import { stageEnvFor } from './hooks.js';
 import { printJson, style } from './output.js';
 
 /** `slipway schedule`: run the pipeline on cron expressions and new dataset versions (`schedules:` in slipway.yaml). */
@@ -37,7 +38,7 @@ export function registerSchedule(program: Command): void {
           statePath: join(ws.stateDir, 'schedule-state.json'),
           log,
           run: async (t, signal) => {
-            const env = pipelineEnv(ws, db, ctx.store());
+            const env = pipelineEnv(ws, db, ctx.store(), { stageEnv: stageEnvFor(ws.stateDir) });
             try {
               const r = await repro(env, loadPipeline(ws.root), {
                 targets: t.stages,

@@ -34,7 +34,11 @@ function sourcesOf(args: readonly string[], cleanups: (() => void)[]): ModelSour
     if (existsSync(a)) {
       const full = resolve(a);
       if (statSync(full).isFile()) {
-        if (!full.endsWith('.onnx')) throw new SlipwayError('USAGE', `${a} is a file but not an .onnx model; give a model folder, an .onnx file or a registry reference.`);
+        if (!full.endsWith('.onnx'))
+          throw new SlipwayError(
+            'USAGE',
+            `${a} is a file but not an .onnx model; give a model folder, an .onnx file or a registry reference.`,
+          );
         const dir = mkdtempSync(join(tmpdir(), 'slipway-serve-'));
         symlinkSync(full, join(dir, 'model.onnx'));
         cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -85,15 +89,24 @@ Examples:
         const sc = cfg?.serving;
         const mc = cfg?.monitoring;
         const args = models.length > 0 ? models : (sc?.models ?? []);
-        if (args.length === 0) throw new SlipwayError('USAGE', 'name at least one model to serve (e.g. `slipway serve mnist`), or list them under serving.models in slipway.yaml.');
+        if (args.length === 0)
+          throw new SlipwayError(
+            'USAGE',
+            'name at least one model to serve (e.g. `slipway serve mnist`), or list them under serving.models in slipway.yaml.',
+          );
         const cleanups: (() => void)[] = [];
         const sources = sourcesOf(args, cleanups);
         const needsWorkspace = sources.some((s) => s.ref !== undefined);
         const db = cfg ? await ctx.db() : undefined;
-        if (needsWorkspace && !db) throw new SlipwayError('WORKSPACE_NOT_FOUND', 'registry references need a workspace; run inside one (slipway init) or serve a model folder.');
+        if (needsWorkspace && !db)
+          throw new SlipwayError(
+            'WORKSPACE_NOT_FOUND',
+            'registry references need a workspace; run inside one (slipway init) or serve a model folder.',
+          );
         const batchingOn = flags.batching || flags.maxBatchSize !== undefined || sc?.batching !== undefined;
         const sampleRate = flags.sampleRate !== undefined ? Number(flags.sampleRate) : mc?.sample_rate;
-        if (sampleRate !== undefined && !(sampleRate >= 0 && sampleRate <= 1)) throw new SlipwayError('USAGE', `--sample-rate must be between 0 and 1 (got "${flags.sampleRate}").`);
+        if (sampleRate !== undefined && !(sampleRate >= 0 && sampleRate <= 1))
+          throw new SlipwayError('USAGE', `--sample-rate must be between 0 and 1 (got "${flags.sampleRate}").`);
         const server = await startModelServer({
           db,
           store: cfg ? ctx.store() : undefined,
@@ -109,7 +122,14 @@ Examples:
               }
             : undefined,
           pollIntervalMs: sc?.poll_interval_ms,
-          timeouts: sc?.timeouts ? { connectionMs: sc.timeouts.connection_ms, requestMs: sc.timeouts.request_ms, headersMs: sc.timeouts.headers_ms, keepAliveMs: sc.timeouts.keep_alive_ms } : undefined,
+          timeouts: sc?.timeouts
+            ? {
+                connectionMs: sc.timeouts.connection_ms,
+                requestMs: sc.timeouts.request_ms,
+                headersMs: sc.timeouts.headers_ms,
+                keepAliveMs: sc.timeouts.keep_alive_ms,
+              }
+            : undefined,
           monitoring: { sampleRate, redact: mc?.redact, logInputs: mc?.log_inputs },
           onEvent: (e) =>
             process.stderr.write(
@@ -123,13 +143,20 @@ Examples:
         const lines = [`${style.bold('Slipway model server')}`];
         for (const name of server.models.names()) {
           const d = server.models.describe(name);
-          const labels = Object.entries(d.labels).map(([l, v]) => `${l}→${v}`).join(', ');
+          const labels = Object.entries(d.labels)
+            .map(([l, v]) => `${l}→${v}`)
+            .join(', ');
           lines.push(`  model ${style.cyan(name)} versions ${d.versions.join(', ')}${labels ? ` (${labels})` : ''}`);
           lines.push(`    REST  POST http://${shown}:${server.restPort}/v1/models/${name}:predict`);
           lines.push(`    v2    POST http://${shown}:${server.restPort}/v2/models/${name}/infer`);
         }
-        if (server.grpcPort !== null) lines.push(`  gRPC  ${shown}:${server.grpcPort} (tensorflow.serving.PredictionService, ModelService, inference.GRPCInferenceService)`);
-        lines.push(`  metrics http://${shown}:${server.restPort}/metrics${db ? `   feedback POST http://${shown}:${server.restPort}/v1/feedback` : ''}`);
+        if (server.grpcPort !== null)
+          lines.push(
+            `  gRPC  ${shown}:${server.grpcPort} (tensorflow.serving.PredictionService, ModelService, inference.GRPCInferenceService)`,
+          );
+        lines.push(
+          `  metrics http://${shown}:${server.restPort}/metrics${db ? `   feedback POST http://${shown}:${server.restPort}/v1/feedback` : ''}`,
+        );
         lines.push(style.dim('Ctrl-C drains in-flight requests and stops.'));
         process.stdout.write(`${lines.join('\n')}\n`);
         await new Promise<void>((done) => {

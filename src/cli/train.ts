@@ -161,16 +161,18 @@ async function train(ctx: CliContext, o: TrainOptions): Promise<number> {
     const outWidth = model.outputShape![model.outputShape!.length - 1] ?? 1;
     if (td.classLabels && (td.classLabels.length === outWidth || (outWidth === 1 && td.classLabels.length === 2)))
       model.classLabels = td.classLabels;
-    let x = td.x;
-    const stats = spec.preprocess?.standardize ? featureStats(x.data, x.shape[0]!, x.data.length / x.shape[0]!) : undefined;
-    if (stats) x = { shape: x.shape, data: standardize(x.data, stats) };
     const fitOpts = fitOptionsFromSpec(spec);
     const epochs = o.epochs ? positive(o.epochs, '--epochs') : (fitOpts.epochs ?? 1);
     const batchSize = o.batchSize ? positive(o.batchSize, '--batch-size') : (fitOpts.batchSize ?? 32);
     const valSplit = o.valSplit !== undefined ? Number(o.valSplit) : fitOpts.validationSplit;
-    run = await openRun(ctx, o, data.input);
-    const n = x.shape[0]!;
+    const n = td.x.shape[0]!;
     const trainN = valSplit ? Math.floor(n * (1 - valSplit)) : n;
+    // Standardization statistics come from the training rows only (validation rows are held out from the end).
+    let x = td.x;
+    const cols = x.data.length / n;
+    const stats = spec.preprocess?.standardize ? featureStats(x.data.subarray(0, trainN * cols), trainN, cols) : undefined;
+    if (stats) x = { shape: x.shape, data: standardize(x.data, stats) };
+    run = await openRun(ctx, o, data.input);
     const batches = Math.ceil(trainN / (model.compiled!.optimizer.type === 'gd' ? trainN : batchSize));
     let bar: Progress | undefined;
     let epochStart = 0;

@@ -30,7 +30,12 @@ export const servingSchema = z
       .optional(),
     poll_interval_ms: z.number().int().min(0).default(1000),
     timeouts: z
-      .object({ connection_ms: positiveInt.optional(), request_ms: positiveInt.optional(), headers_ms: positiveInt.optional(), keep_alive_ms: positiveInt.optional() })
+      .object({
+        connection_ms: positiveInt.optional(),
+        request_ms: positiveInt.optional(),
+        headers_ms: positiveInt.optional(),
+        keep_alive_ms: positiveInt.optional(),
+      })
       .strict()
       .optional(),
   })
@@ -52,7 +57,10 @@ export const monitoringSchema = z
     sample_rate: z.number().min(0).max(1).default(1),
     redact: z.array(z.string().min(1)).default([]),
     log_inputs: z.boolean().default(true),
-    window: z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'a duration such as 15m, 1h or 7d').default('1h'),
+    window: z
+      .string()
+      .regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'a duration such as 15m, 1h or 7d')
+      .default('1h'),
   })
   .strict();
 

@@ -38,6 +38,8 @@ export async function addDataset(db: Db, store: ObjectStore, opts: AddDatasetOpt
     onHashProgress: opts.onHashProgress,
     onStoreProgress: opts.onStoreProgress,
   });
+  if (entries.length === 0)
+    throw new SlipwayError('DATA_EMPTY', `${opts.path} holds no files; add a folder with files in it`, { path: opts.path });
   const latest = await findDatasetVersion(db, opts.name);
   if (latest && latest.treeHash === hash) return { version: latest, created: false, hashed };
   const isDir = statSync(opts.path).isDirectory();

@@ -94,6 +94,18 @@ export function sequential(layers: readonly Layer[], opts: SequentialOptions = {
       }
     },
     checkInputs(x, y, what) {
+      for (const [t, name] of [
+        [x, 'x'],
+        [y, 'y'],
+      ] as const) {
+        if (t && !(t.data instanceof Float32Array)) {
+          throw new SlipwayError(
+            'DTYPE_INVALID',
+            `${what} ${name} holds ${(t.data as object)?.constructor?.name ?? typeof t.data}, not float32; build it with tensor(values, shape)`,
+            {},
+          );
+        }
+      }
       const want = requireBuilt();
       const first = layers[0]!.name;
       if (x.shape.length !== want.length + 1 || x.shape.slice(1).some((d, i) => d !== want[i])) {

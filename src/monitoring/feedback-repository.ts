@@ -9,16 +9,26 @@ export interface FeedbackItem {
 
 /** Validates a feedback body: `{request_id, label}`, `{feedback: [...]}` or a bare list. */
 export function parseFeedbackBody(body: unknown): FeedbackItem[] {
-  const list = Array.isArray(body) ? body : typeof body === 'object' && body !== null && Array.isArray((body as { feedback?: unknown }).feedback) ? (body as { feedback: unknown[] }).feedback : [body];
+  const list = Array.isArray(body)
+    ? body
+    : typeof body === 'object' && body !== null && Array.isArray((body as { feedback?: unknown }).feedback)
+      ? (body as { feedback: unknown[] }).feedback
+      : [body];
   if (list.length === 0) throw new SlipwayError('INPUT_MISSING', 'feedback needs at least one {request_id, label}.');
-  if (list.length > 10000) throw new SlipwayError('INPUT_INVALID', `feedback takes at most 10000 items per call (got ${list.length}); split it.`);
+  if (list.length > 10000)
+    throw new SlipwayError('INPUT_INVALID', `feedback takes at most 10000 items per call (got ${list.length}); split it.`);
   return list.map((x: unknown, i) => {
     const where = list.length === 1 ? 'feedback' : `feedback[${i}]`;
     if (typeof x !== 'object' || x === null) throw new SlipwayError('INPUT_INVALID', `${where} must be an object {request_id, label}.`);
     const o = x as { request_id?: unknown; label?: unknown };
-    if (typeof o.request_id !== 'string' || o.request_id.length === 0 || o.request_id.length > 128) throw new SlipwayError('INPUT_MISSING', `${where}.request_id must be the x-request-id of a served request.`);
+    if (typeof o.request_id !== 'string' || o.request_id.length === 0 || o.request_id.length > 128)
+      throw new SlipwayError('INPUT_MISSING', `${where}.request_id must be the x-request-id of a served request.`);
     const ok = (v: unknown): boolean => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
-    if (Array.isArray(o.label) ? !o.label.every(ok) || o.label.length === 0 : !ok(o.label)) throw new SlipwayError('INPUT_INVALID', `${where}.label must be a class label (string or number), or a list of them for multi-row requests.`);
+    if (Array.isArray(o.label) ? !o.label.every(ok) || o.label.length === 0 : !ok(o.label))
+      throw new SlipwayError(
+        'INPUT_INVALID',
+        `${where}.label must be a class label (string or number), or a list of them for multi-row requests.`,
+      );
     return { requestId: o.request_id, label: Array.isArray(o.label) ? o.label.map(String) : String(o.label) };
   });
 }

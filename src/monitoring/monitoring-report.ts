@@ -102,7 +102,12 @@ export async function monitoringReport(db: Db, model: string, opts: MonitoringOp
     errors,
     errorRate: n === 0 ? 0 : errors / n,
     serverErrorRate: n === 0 ? 0 : serverErrors / n,
-    latencyMs: { p50: percentile(lat, 50), p95: percentile(lat, 95), p99: percentile(lat, 99), mean: n === 0 ? 0 : lat.reduce((a, b) => a + b, 0) / n },
+    latencyMs: {
+      p50: percentile(lat, 50),
+      p95: percentile(lat, 95),
+      p99: percentile(lat, 99),
+      mean: n === 0 ? 0 : lat.reduce((a, b) => a + b, 0) / n,
+    },
     versions: [...byVersion].map(([version, requests]) => ({ version, requests })),
     quality,
   };

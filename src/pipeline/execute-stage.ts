@@ -85,6 +85,7 @@ export async function executeStage(
       cwd: wdir,
       env: {
         ...process.env,
+        ...env.stageEnv,
         SLIPWAY_STAGE: stage.name,
         SLIPWAY_WORKSPACE: env.workspace.root,
         ...(run ? { SLIPWAY_RUN_ID: run.id, SLIPWAY_PARENT_RUN_ID: run.id } : {}),

@@ -29,6 +29,9 @@ export interface ExperimentRecord {
   readonly error?: string;
 }
 
+/** How experiments run: repro options plus extra environment for stage commands. */
+export type ExpRunOptions = Pick<ReproOptions, 'jobs' | 'onLog' | 'signal'> & { readonly stageEnv?: Record<string, string> };
+
 /** A parsed `-S [file:]key=value` override. */
 export interface ParamOverride {
   readonly file: string;
@@ -109,7 +112,7 @@ export async function runExperiment(
   ws: Workspace,
   db: Db,
   store: ObjectStore,
-  opts: { overrides: readonly string[]; name?: string } & Pick<ReproOptions, 'jobs' | 'onLog' | 'signal'>,
+  opts: { overrides: readonly string[]; name?: string } & ExpRunOptions,
 ): Promise<ExperimentRecord> {
   const r = newRecord(ws, opts.overrides, opts.name);
   saveRecord(ws, r);
@@ -121,7 +124,7 @@ export async function runQueuedExperiments(
   ws: Workspace,
   db: Db,
   store: ObjectStore,
-  opts: { jobs?: number } & Pick<ReproOptions, 'onLog' | 'signal'> = {},
+  opts: ExpRunOptions = {},
 ): Promise<ExperimentRecord[]> {
   const queue = listExperiments(ws)
     .filter((e) => e.status === 'queued')
@@ -150,17 +153,11 @@ export async function runQueuedExperiments(
   return done;
 }
 
-async function execute(
-  ws: Workspace,
-  db: Db,
-  store: ObjectStore,
-  rec: ExperimentRecord,
-  opts: Pick<ReproOptions, 'jobs' | 'onLog' | 'signal'>,
-): Promise<ExperimentRecord> {
+async function execute(ws: Workspace, db: Db, store: ObjectStore, rec: ExperimentRecord, opts: ExpRunOptions): Promise<ExperimentRecord> {
   const copy = join(expDir(ws), rec.name);
   rmSync(copy, { recursive: true, force: true });
   saveRecord(ws, { ...rec, status: 'running' });
-  const env = pipelineEnv(ws, db, store, { root: copy, tags: { 'slipway.exp': rec.name } });
+  const env = pipelineEnv(ws, db, store, { root: copy, tags: { 'slipway.exp': rec.name }, stageEnv: opts.stageEnv });
   try {
     copyWorkspace(ws.root, copy);
     applyOverrides(copy, rec.overrides);

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
 import { SlipwayError } from '../errors/index.js';
 import { writeFileAtomic } from '../store/index.js';
@@ -38,9 +39,22 @@ export interface LockFile {
   readonly stages: Readonly<Record<string, LockStage>>;
 }
 
-/** Reads `slipway.lock`; an absent file is an empty lock. */
-export function readLock(path: string): LockFile {
+/**
+ * Reads `slipway.lock`; an absent file is an empty lock. With `cachePath`, a JSON copy keyed by the file's
+ * (inode, mtime, ctime, size) skips YAML parsing when the lock has not changed (parsing dominates a no-op `status`).
+ */
+export function readLock(path: string, cachePath?: string): LockFile {
   if (!existsSync(path)) return { schema: '1', stages: {} };
+  const st = statSync(path);
+  const stamp = `${st.ino}:${st.mtimeMs}:${st.ctimeMs}:${st.size}`;
+  if (cachePath) {
+    try {
+      const cached = JSON.parse(readFileSync(cachePath, 'utf8')) as { stamp: string; lock: LockFile };
+      if (cached.stamp === stamp) return cached.lock;
+    } catch {
+      /* no or damaged cache: parse the YAML */
+    }
+  }
   let value: unknown;
   try {
     value = parseYaml(readFileSync(path, 'utf8'));
@@ -54,7 +68,19 @@ export function readLock(path: string): LockFile {
   const v = (value ?? {}) as Partial<LockFile>;
   if (typeof v !== 'object' || (v.stages !== undefined && typeof v.stages !== 'object'))
     throw new SlipwayError('PIPELINE_INVALID', `${path} is not a Slipway lock file; delete it and run \`slipway repro\``, { path });
-  return { schema: '1', stages: v.stages ?? {} };
+  const lock: LockFile = { schema: '1', stages: v.stages ?? {} };
+  if (cachePath) {
+    try {
+      // Only a cache: temp + rename without fsync is enough (a torn cache fails to parse and is ignored).
+      mkdirSync(dirname(cachePath), { recursive: true });
+      const tmp = `${cachePath}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify({ stamp, lock }));
+      renameSync(tmp, cachePath);
+    } catch {
+      /* a read-only state folder only costs speed */
+    }
+  }
+  return lock;
 }
 
 /** Writes the lock atomically (temp file, fsync, rename): a reader sees the old or the new file, never half of one. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Workspace } from '../config/index.js';
 import type { Db } from '../meta/index.js';
-import { openStatCache, type ObjectStore, type StatCache } from '../store/index.js';
+import { openStatCache, sha256, type ObjectStore, type StatCache } from '../store/index.js';
 import { LOCK_FILE } from './lock-file.js';
 
 /** Everything a pipeline operation works with. */
@@ -17,12 +17,16 @@ export interface PipelineEnv {
   readonly dirCachePath: string;
   /** `slipway.lock` of `root`. */
   readonly lockPath: string;
+  /** Parsed copy of the lock, keyed by its stat (see `readLock`). */
+  readonly lockCachePath: string;
   /** The workspace lock taken by `repro` (one per root). */
   readonly reproLockPath: string;
   /** Tracking experiment that stage runs go to (default `pipeline`). */
   readonly experiment: string;
   /** Tags put on every stage run (e.g. the experiment name of `exp run`). */
   readonly tags: Readonly<Record<string, string>>;
+  /** Extra environment for stage commands (the CLI puts its own `slipway` first on PATH). */
+  readonly stageEnv: Readonly<Record<string, string>>;
   close(): void;
 }
 
@@ -31,7 +35,7 @@ export function pipelineEnv(
   workspace: Workspace,
   db: Db,
   store: ObjectStore,
-  opts: { root?: string; experiment?: string; tags?: Record<string, string> } = {},
+  opts: { root?: string; experiment?: string; tags?: Record<string, string>; stageEnv?: Record<string, string> } = {},
 ): PipelineEnv {
   const root = opts.root ?? workspace.root;
   const statCache = openStatCache(join(workspace.stateDir, 'stat-cache.db'));
@@ -43,9 +47,11 @@ export function pipelineEnv(
     statCache,
     dirCachePath: join(workspace.stateDir, 'pipeline', 'dir-cache.json'),
     lockPath: join(root, LOCK_FILE),
+    lockCachePath: join(workspace.stateDir, 'pipeline', `lock-${sha256(root).slice(0, 12)}.json`),
     reproLockPath: root === workspace.root ? join(workspace.stateDir, 'repro.lock') : join(root, '.repro.lock'),
     experiment: opts.experiment ?? 'pipeline',
     tags: opts.tags ?? {},
+    stageEnv: opts.stageEnv ?? {},
     close: () => statCache.close(),
   };
 }

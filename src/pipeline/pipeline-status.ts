@@ -14,7 +14,7 @@ export interface StageStatus {
 
 /** Compares every stage with `slipway.lock` (hashing through the stat cache, so unchanged files are not re-read). */
 export async function pipelineStatus(env: PipelineEnv, pipeline: Pipeline): Promise<StageStatus[]> {
-  const lock = readLock(env.lockPath);
+  const lock = readLock(env.lockPath, env.lockCachePath);
   const hasher = openPathHasher(env.root, env.statCache, env.dirCachePath);
   const read = paramsReader();
   const stale = new Set<string>();

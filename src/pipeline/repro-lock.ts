@@ -1,9 +1,8 @@
-import { linkSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SlipwayError } from '../errors/index.js';
-import { writeFileAtomic } from '../store/index.js';
 
 /** Who holds the workspace's repro lock. */
 export interface ReproLockInfo {
@@ -32,7 +31,8 @@ export async function acquireReproLock(
   const deadline = Date.now() + (opts.waitMs ?? 0);
   const info: ReproLockInfo = { pid: process.pid, host: hostname(), startedAt: Date.now(), command: opts.command ?? 'repro' };
   const tmp = join(dirname(path), `.repro-lock-${process.pid}-${randomBytes(4).toString('hex')}`);
-  writeFileAtomic(tmp, JSON.stringify(info));
+  // No fsync needed: the file only becomes the lock by link(), and an unreadable lock left by a crash counts as stale.
+  writeFileSync(tmp, JSON.stringify(info));
   try {
     for (;;) {
       try {

@@ -85,7 +85,7 @@ export async function repro(env: PipelineEnv, pipeline: Pipeline, opts: ReproOpt
   }
   const lockHandle = await acquireReproLock(env.reproLockPath, { waitMs: opts.waitMs, command: 'repro' });
   try {
-    let lock: LockFile = readLock(env.lockPath);
+    let lock: LockFile = readLock(env.lockPath, env.lockCachePath);
     const record = (stage: string, entry: LockStage): void => {
       const stages: Record<string, LockStage> = {};
       for (const [k, v] of Object.entries(lock.stages)) if (pipeline.stages.has(k)) stages[k] = v;
@@ -223,7 +223,7 @@ async function dryRun(
   opts: ReproOptions,
   log: NonNullable<ReproOptions['onLog']>,
 ): Promise<ReproResult> {
-  const lock = readLock(env.lockPath);
+  const lock = readLock(env.lockPath, env.lockCachePath);
   const results: StageResult[] = [];
   const willRun = new Set<string>();
   for (const name of selected) {

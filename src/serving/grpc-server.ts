@@ -6,18 +6,18 @@ import type { DType, Signature, TensorSpec } from '../engine/signature.js';
 import { SlipwayError, toSlipwayError } from '../errors/index.js';
 import type { VersionSelector } from './model-set.js';
 import { requestIdFrom, runPrediction, type ServingContext } from './prediction-pipeline.js';
-import { PROTO_FILES, protoDir } from './proto-files.js';
+import { PROTO_FILES, PROTO_LOADER_OPTIONS, protoDir } from './proto-files.js';
 import { decodeV2Inputs, encodeV2Outputs, v2Platform } from './rest-v2.js';
 import type { TensorData } from './runtimes/model-runtime.js';
 import { checkInputNames, checkShape, toNumbers, typedFromNumbers } from './tensor-codec.js';
 
-/** proto-loader options shared by the server and the test/example clients (snake_case fields, int64 as strings). */
-export const PROTO_LOADER_OPTIONS: protoLoader.Options = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true };
-
 /** Loads the serving protos as a gRPC package definition. */
 export function loadServingProtos(): grpc.GrpcObject {
   const dir = protoDir();
-  const def = protoLoader.loadSync(PROTO_FILES.map((f) => join(dir, f)), { ...PROTO_LOADER_OPTIONS, includeDirs: [dir] });
+  const def = protoLoader.loadSync(
+    PROTO_FILES.map((f) => join(dir, f)),
+    { ...PROTO_LOADER_OPTIONS, includeDirs: [dir] },
+  );
   return grpc.loadPackageDefinition(def);
 }
 
@@ -31,7 +31,17 @@ function signatureDefMap(): protobuf.Type {
   return (signatureDefMapType = root.lookupType('tensorflow.serving.SignatureDefMap'));
 }
 
-const TF_ENUM: Record<DType, string> = { FP32: 'DT_FLOAT', FP64: 'DT_DOUBLE', INT8: 'DT_INT8', INT16: 'DT_INT16', INT32: 'DT_INT32', INT64: 'DT_INT64', UINT8: 'DT_UINT8', BOOL: 'DT_BOOL', BYTES: 'DT_STRING' };
+const TF_ENUM: Record<DType, string> = {
+  FP32: 'DT_FLOAT',
+  FP64: 'DT_DOUBLE',
+  INT8: 'DT_INT8',
+  INT16: 'DT_INT16',
+  INT32: 'DT_INT32',
+  INT64: 'DT_INT64',
+  UINT8: 'DT_UINT8',
+  BOOL: 'DT_BOOL',
+  BYTES: 'DT_STRING',
+};
 const FROM_TF: Record<string, DType> = Object.fromEntries(Object.entries(TF_ENUM).map(([k, v]) => [v, k as DType]));
 
 interface TensorProtoIn {
@@ -49,7 +59,8 @@ const BYTES: Partial<Record<DType, number>> = { FP32: 4, FP64: 8, INT8: 1, INT16
 
 function rawValues(buf: Buffer, dtype: DType, where: string): ArrayLike<unknown> {
   const size = BYTES[dtype];
-  if (!size || buf.length % size !== 0) throw new SlipwayError('INPUT_INVALID', `${where}: ${buf.length} content bytes is not a whole number of ${dtype} elements.`);
+  if (!size || buf.length % size !== 0)
+    throw new SlipwayError('INPUT_INVALID', `${where}: ${buf.length} content bytes is not a whole number of ${dtype} elements.`);
   const copy = new Uint8Array(buf).buffer; // aligned copy
   switch (dtype) {
     case 'FP32':
@@ -74,10 +85,12 @@ export function decodeTensorProto(t: TensorProtoIn, spec: TensorSpec): TensorDat
   const where = `input "${spec.name}"`;
   const dt = FROM_TF[t.dtype];
   if (!dt) throw new SlipwayError('INPUT_INVALID', `${where}: dtype ${t.dtype} is not supported.`);
-  if (dt !== spec.dtype && !((spec.dtype === 'FP32' || spec.dtype === 'FP64') && dt !== 'BYTES')) throw new SlipwayError('INPUT_INVALID', `${where}: dtype ${t.dtype} does not fit the model's ${TF_ENUM[spec.dtype]}.`);
+  if (dt !== spec.dtype && !((spec.dtype === 'FP32' || spec.dtype === 'FP64') && dt !== 'BYTES'))
+    throw new SlipwayError('INPUT_INVALID', `${where}: dtype ${t.dtype} does not fit the model's ${TF_ENUM[spec.dtype]}.`);
   if (!t.tensor_shape || t.tensor_shape.unknown_rank) throw new SlipwayError('INPUT_INVALID', `${where}: tensor_shape is required.`);
   const shape = t.tensor_shape.dim.map((d) => Number(d.size));
-  if (!shape.every((d) => Number.isInteger(d) && d >= 0 && d < 2 ** 31)) throw new SlipwayError('INPUT_INVALID', `${where}: tensor_shape sizes must be non-negative.`);
+  if (!shape.every((d) => Number.isInteger(d) && d >= 0 && d < 2 ** 31))
+    throw new SlipwayError('INPUT_INVALID', `${where}: tensor_shape sizes must be non-negative.`);
   checkShape(shape, spec, where);
   const n = shape.reduce((a, b) => a * b, 1);
   let values: ArrayLike<unknown>;
@@ -87,7 +100,8 @@ export function decodeTensorProto(t: TensorProtoIn, spec: TensorSpec): TensorDat
   else if (dt === 'INT64') values = t.int64_val.map(Number);
   else if (dt === 'BOOL') values = t.bool_val;
   else values = t.int_val;
-  if (values.length !== n) throw new SlipwayError('INPUT_INVALID', `${where}: ${values.length} values but tensor_shape [${shape.join(', ')}] needs ${n}.`);
+  if (values.length !== n)
+    throw new SlipwayError('INPUT_INVALID', `${where}: ${values.length} values but tensor_shape [${shape.join(', ')}] needs ${n}.`);
   return { dtype: spec.dtype, shape, data: typedFromNumbers(values, spec.dtype, where) };
 }
 
@@ -118,7 +132,8 @@ interface ModelSpecIn {
 
 function selectorOf(spec: ModelSpecIn | null): { model: string; sel: VersionSelector } {
   if (!spec || !spec.name) throw new SlipwayError('INPUT_MISSING', 'model_spec.name is required.');
-  if (spec.signature_name && spec.signature_name !== 'serving_default') throw new SlipwayError('INPUT_INVALID', `signature_name "${spec.signature_name}" is not served; use "serving_default".`);
+  if (spec.signature_name && spec.signature_name !== 'serving_default')
+    throw new SlipwayError('INPUT_INVALID', `signature_name "${spec.signature_name}" is not served; use "serving_default".`);
   if (spec.version) return { model: spec.name, sel: { version: Number(spec.version.value) } };
   if (spec.version_label) return { model: spec.name, sel: { label: spec.version_label } };
   return { model: spec.name, sel: {} };
@@ -145,7 +160,8 @@ export function encodeSignatureDefMap(sig: Signature): Uint8Array {
 
 type Handler = (call: grpc.ServerUnaryCall<any, unknown>, cb: grpc.sendUnaryData<unknown>) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function unary(body: (req: any, call: grpc.ServerUnaryCall<any, unknown>) => Promise<unknown>): Handler { // eslint-disable-line @typescript-eslint/no-explicit-any
+function unary(body: (req: any, call: grpc.ServerUnaryCall<any, unknown>) => Promise<unknown>): Handler {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
   return (call, cb) => {
     body(call.request, call).then(
       (res) => cb(null, res),
@@ -160,40 +176,55 @@ function unary(body: (req: any, call: grpc.ServerUnaryCall<any, unknown>) => Pro
 }
 
 /** Starts the gRPC server (TF Serving PredictionService + ModelService, KServe GRPCInferenceService). */
-export async function startGrpcServer(ctx: ServingContext, host: string, port: number, maxMessageBytes: number): Promise<{ port: number; server: grpc.Server }> {
+export async function startGrpcServer(
+  ctx: ServingContext,
+  host: string,
+  port: number,
+  maxMessageBytes: number,
+): Promise<{ port: number; server: grpc.Server }> {
   const pkg = loadServingProtos() as unknown as {
     tensorflow: { serving: { PredictionService: grpc.ServiceClientConstructor; ModelService: grpc.ServiceClientConstructor } };
     inference: { GRPCInferenceService: grpc.ServiceClientConstructor };
   };
   const server = new grpc.Server({ 'grpc.max_receive_message_length': maxMessageBytes });
   server.addService(pkg.tensorflow.serving.PredictionService.service, {
-    Predict: unary(async (req: { model_spec: ModelSpecIn | null; inputs: Record<string, TensorProtoIn>; output_filter: string[] }, call) => {
-      const { model, sel } = selectorOf(req.model_spec);
-      const requestId = requestIdFrom(call.metadata.get('x-request-id')[0]);
-      const res = await runPrediction(ctx, {
-        model,
-        sel,
-        protocol: 'grpc-tf',
-        requestId,
-        decode: (sig) => {
-          checkInputNames(Object.keys(req.inputs), sig, 'inputs');
-          return Object.fromEntries(sig.inputs.map((s) => [s.name, decodeTensorProto(req.inputs[s.name]!, s)]));
-        },
-      });
-      call.sendMetadata(requestIdMetadata(requestId));
-      const names = res.servable.signature.outputs.map((o) => o.name).filter((n) => res.outputs[n] && (req.output_filter.length === 0 || req.output_filter.includes(n)));
-      return {
-        model_spec: { name: model, version: { value: String(res.servable.version) }, signature_name: 'serving_default' },
-        outputs: Object.fromEntries(names.map((n) => [n, encodeTensorProto(res.outputs[n]!)])),
-      };
-    }),
+    Predict: unary(
+      async (req: { model_spec: ModelSpecIn | null; inputs: Record<string, TensorProtoIn>; output_filter: string[] }, call) => {
+        const { model, sel } = selectorOf(req.model_spec);
+        const requestId = requestIdFrom(call.metadata.get('x-request-id')[0]);
+        const res = await runPrediction(ctx, {
+          model,
+          sel,
+          protocol: 'grpc-tf',
+          requestId,
+          decode: (sig) => {
+            checkInputNames(Object.keys(req.inputs), sig, 'inputs');
+            return Object.fromEntries(sig.inputs.map((s) => [s.name, decodeTensorProto(req.inputs[s.name]!, s)]));
+          },
+        });
+        call.sendMetadata(requestIdMetadata(requestId));
+        const names = res.servable.signature.outputs
+          .map((o) => o.name)
+          .filter((n) => res.outputs[n] && (req.output_filter.length === 0 || req.output_filter.includes(n)));
+        return {
+          model_spec: { name: model, version: { value: String(res.servable.version) }, signature_name: 'serving_default' },
+          outputs: Object.fromEntries(names.map((n) => [n, encodeTensorProto(res.outputs[n]!)])),
+        };
+      },
+    ),
     GetModelMetadata: unary(async (req: { model_spec: ModelSpecIn | null; metadata_field: string[] }) => {
       const { model, sel } = selectorOf(req.model_spec);
-      if (req.metadata_field.some((f) => f !== 'signature_def')) throw new SlipwayError('INPUT_INVALID', 'metadata_field may only be "signature_def".');
+      if (req.metadata_field.some((f) => f !== 'signature_def'))
+        throw new SlipwayError('INPUT_INVALID', 'metadata_field may only be "signature_def".');
       const s = ctx.models.get(model, sel);
       return {
         model_spec: { name: model, version: { value: String(s.version) }, signature_name: '' },
-        metadata: { signature_def: { type_url: 'type.googleapis.com/tensorflow.serving.SignatureDefMap', value: Buffer.from(encodeSignatureDefMap(s.signature)) } },
+        metadata: {
+          signature_def: {
+            type_url: 'type.googleapis.com/tensorflow.serving.SignatureDefMap',
+            value: Buffer.from(encodeSignatureDefMap(s.signature)),
+          },
+        },
       };
     }),
   });
@@ -202,7 +233,13 @@ export async function startGrpcServer(ctx: ServingContext, host: string, port: n
       const { model, sel } = selectorOf(req.model_spec);
       const info = ctx.models.describe(model);
       const versions = sel.version !== undefined || sel.label !== undefined ? [ctx.models.get(model, sel).version] : info.versions;
-      return { model_version_status: versions.map((v) => ({ version: String(v), state: 'AVAILABLE', status: { error_code: 'OK', error_message: '' } })) };
+      return {
+        model_version_status: versions.map((v) => ({
+          version: String(v),
+          state: 'AVAILABLE',
+          status: { error_code: 'OK', error_message: '' },
+        })),
+      };
     }),
   });
   const v2sel = (version: string): VersionSelector => {
@@ -243,12 +280,19 @@ export async function startGrpcServer(ctx: ServingContext, host: string, port: n
         model_name: req.model_name,
         model_version: String(res.servable.version),
         id: requestId,
-        outputs: outs.map((o) => ({ name: o.name, datatype: o.datatype, shape: o.shape.map(String), contents: v2Contents(o.datatype, o.data) })),
+        outputs: outs.map((o) => ({
+          name: o.name,
+          datatype: o.datatype,
+          shape: o.shape.map(String),
+          contents: v2Contents(o.datatype, o.data),
+        })),
       };
     }),
   });
   const bound = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    );
   });
   return { port: bound, server };
 }
@@ -268,12 +312,24 @@ interface V2GrpcRequest {
   raw_input_contents: Buffer[];
 }
 
-const CONTENT_FIELD: Partial<Record<DType, string>> = { FP32: 'fp32_contents', FP64: 'fp64_contents', INT8: 'int_contents', INT16: 'int_contents', INT32: 'int_contents', INT64: 'int64_contents', UINT8: 'uint_contents', BOOL: 'bool_contents' };
+const CONTENT_FIELD: Partial<Record<DType, string>> = {
+  FP32: 'fp32_contents',
+  FP64: 'fp64_contents',
+  INT8: 'int_contents',
+  INT16: 'int_contents',
+  INT32: 'int_contents',
+  INT64: 'int64_contents',
+  UINT8: 'uint_contents',
+  BOOL: 'bool_contents',
+};
 
 /** Turns gRPC v2 inputs (typed contents or raw_input_contents) into the REST shape decodeV2Inputs validates. */
 function v2GrpcInputs(req: V2GrpcRequest): { name: string; datatype: string; shape: number[]; data: unknown[] }[] {
   if (req.raw_input_contents.length > 0 && req.raw_input_contents.length !== req.inputs.length) {
-    throw new SlipwayError('INPUT_INVALID', `raw_input_contents has ${req.raw_input_contents.length} entries for ${req.inputs.length} inputs; send one per input.`);
+    throw new SlipwayError(
+      'INPUT_INVALID',
+      `raw_input_contents has ${req.raw_input_contents.length} entries for ${req.inputs.length} inputs; send one per input.`,
+    );
   }
   return req.inputs.map((t, i) => {
     const dt = t.datatype as DType;

@@ -3,6 +3,5 @@ export type { ModelSource, ModelSet, Servable, VersionSelector } from './model-s
 export type { BatchingOptions } from './batcher.js';
 export { loadModelRuntime, type LoadRuntimeOptions } from './runtimes/load-runtime.js';
 export type { ModelRuntime, TensorData } from './runtimes/model-runtime.js';
-export { loadServingProtos, PROTO_LOADER_OPTIONS } from './grpc-server.js';
-export { protoDir, PROTO_FILES } from './proto-files.js';
+export { protoDir, PROTO_FILES, PROTO_LOADER_OPTIONS } from './proto-files.js';
 export { parseRef } from './registry-source.js';

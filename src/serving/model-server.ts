@@ -3,11 +3,17 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type * as grpc from '@grpc/grpc-js';
 import { SlipwayError, toSlipwayError } from '../errors/index.js';
 import type { Db } from '../meta/index.js';
-import { createPredictionLog, monitoringReport, parseFeedbackBody, parseWindow, recordFeedback, type PredictionLog } from '../monitoring/index.js';
+import {
+  createPredictionLog,
+  monitoringReport,
+  parseFeedbackBody,
+  parseWindow,
+  recordFeedback,
+  type PredictionLog,
+} from '../monitoring/index.js';
 import type { ObjectStore } from '../store/index.js';
 import type { BatchingOptions } from './batcher.js';
 import type { LoadRuntimeOptions } from './runtimes/load-runtime.js';
-import { startGrpcServer } from './grpc-server.js';
 import { openModelSet, type ModelSet, type ModelSource } from './model-set.js';
 import { requestIdFrom, type ServingContext } from './prediction-pipeline.js';
 import { registrySource } from './registry-source.js';
@@ -34,15 +40,32 @@ export interface ModelServerOptions {
   /** Largest request body in bytes (default 16 MiB); larger ones get 413 (gRPC: RESOURCE_EXHAUSTED). */
   readonly bodyLimit?: number;
   /** Against slow clients: socket inactivity, whole request, and keep-alive idle limits (ms). */
-  readonly timeouts?: { readonly connectionMs?: number; readonly requestMs?: number; readonly keepAliveMs?: number; readonly headersMs?: number };
+  readonly timeouts?: {
+    readonly connectionMs?: number;
+    readonly requestMs?: number;
+    readonly keepAliveMs?: number;
+    readonly headersMs?: number;
+  };
   /** Prediction logging (needs `db`): sampling rate and redacted input names. Logging is on when a db is given. */
-  readonly monitoring?: { readonly sampleRate?: number; readonly redact?: readonly string[]; readonly logInputs?: boolean; readonly enabled?: boolean };
+  readonly monitoring?: {
+    readonly sampleRate?: number;
+    readonly redact?: readonly string[];
+    readonly logInputs?: boolean;
+    readonly enabled?: boolean;
+  };
   /** How often alias references are re-resolved for hot swap (default 1000 ms; 0 = never). */
   readonly pollIntervalMs?: number;
   /** Server version reported by /v2. */
   readonly version?: string;
   /** Swap and reload-failure events (the CLI prints them). */
-  readonly onEvent?: (e: { kind: 'swap' | 'load-failed'; model: string; label?: string; from?: number; to?: number; error?: string }) => void;
+  readonly onEvent?: (e: {
+    kind: 'swap' | 'load-failed';
+    model: string;
+    label?: string;
+    from?: number;
+    to?: number;
+    error?: string;
+  }) => void;
 }
 
 /** A running model server. */
@@ -59,8 +82,13 @@ export interface ModelServer {
 function fastifyErrorToSlipway(e: FastifyError): SlipwayError {
   if (e instanceof SlipwayError) return e;
   const status = e.statusCode ?? 500;
-  if (status === 413) return new SlipwayError('BODY_TOO_LARGE', `the request body is larger than the server's limit; send fewer instances per request or raise bodyLimit.`);
-  if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e instanceof SyntaxError || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return new SlipwayError('MALFORMED_JSON', `the body is not valid JSON: ${e.message}`);
+  if (status === 413)
+    return new SlipwayError(
+      'BODY_TOO_LARGE',
+      `the request body is larger than the server's limit; send fewer instances per request or raise bodyLimit.`,
+    );
+  if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e instanceof SyntaxError || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
+    return new SlipwayError('MALFORMED_JSON', `the body is not valid JSON: ${e.message}`);
   if (status >= 400 && status < 500) return new SlipwayError('BAD_REQUEST', e.message);
   return toSlipwayError(e);
 }
@@ -75,10 +103,14 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
     registry,
     batching: opts.batching,
     runtime: opts.runtime,
-    observer: (model) => ({ batch: (rows) => metrics.batchSize.observe({ model }, rows), queueDepth: (d) => metrics.queueDepth.set({ model }, d) }),
+    observer: (model) => ({
+      batch: (rows) => metrics.batchSize.observe({ model }, rows),
+      queueDepth: (d) => metrics.queueDepth.set({ model }, d),
+    }),
     onEvent: opts.onEvent,
   });
-  const log: PredictionLog | undefined = opts.db && opts.monitoring?.enabled !== false ? createPredictionLog(opts.db, opts.monitoring) : undefined;
+  const log: PredictionLog | undefined =
+    opts.db && opts.monitoring?.enabled !== false ? createPredictionLog(opts.db, opts.monitoring) : undefined;
   const ctx: ServingContext = { models, metrics, log, serverVersion: opts.version ?? '0.1.0' };
   const bodyLimit = opts.bodyLimit ?? 16 * 1024 * 1024;
   const t = opts.timeouts ?? {};
@@ -90,7 +122,12 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
     forceCloseConnections: 'idle',
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
       const s = createServer(
-        { requestTimeout: t.requestMs ?? 30_000, headersTimeout: t.headersMs ?? 10_000, keepAliveTimeout: t.keepAliveMs ?? 5_000, connectionsCheckingInterval: 1000 },
+        {
+          requestTimeout: t.requestMs ?? 30_000,
+          headersTimeout: t.headersMs ?? 10_000,
+          keepAliveTimeout: t.keepAliveMs ?? 5_000,
+          connectionsCheckingInterval: 1000,
+        },
         handler,
       );
       s.setTimeout(t.connectionMs ?? 30_000, (socket) => socket.destroy());
@@ -110,22 +147,53 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
   });
   app.setErrorHandler((e: FastifyError, req, reply) => {
     const err = fastifyErrorToSlipway(e);
-    if (!req.url.startsWith('/v1/models/') && !req.url.startsWith('/v2/models/') || err.code === 'MALFORMED_JSON' || err.code === 'BODY_TOO_LARGE' || err.code === 'BAD_REQUEST' || err.code === 'ROUTE_NOT_FOUND') {
-      metrics.requests.inc({ model: '_none', version: '', protocol: req.url.startsWith('/v2') ? 'rest-v2' : 'rest-tf', code: String(err.httpStatus) });
+    if (
+      (!req.url.startsWith('/v1/models/') && !req.url.startsWith('/v2/models/')) ||
+      err.code === 'MALFORMED_JSON' ||
+      err.code === 'BODY_TOO_LARGE' ||
+      err.code === 'BAD_REQUEST' ||
+      err.code === 'ROUTE_NOT_FOUND'
+    ) {
+      metrics.requests.inc({
+        model: '_none',
+        version: '',
+        protocol: req.url.startsWith('/v2') ? 'rest-v2' : 'rest-tf',
+        code: String(err.httpStatus),
+      });
     }
     return sendError(reply, err);
   });
-  app.setNotFoundHandler((req, reply) => sendError(reply, new SlipwayError('ROUTE_NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}; see /v1/models/NAME, /v2/models/NAME, /metrics.`)));
+  app.setNotFoundHandler((req, reply) =>
+    sendError(
+      reply,
+      new SlipwayError(
+        'ROUTE_NOT_FOUND',
+        `No route ${req.method} ${req.url.split('?')[0]}; see /v1/models/NAME, /v2/models/NAME, /metrics.`,
+      ),
+    ),
+  );
 
-  registerTfRest(app, ctx, opts.db ? async (model, req) => {
-    const q = req.query as { window?: string };
-    const windowMs = parseWindow(q.window ?? '1h');
-    return monitoringReport(opts.db!, model, { windowMs, sampleRate: opts.monitoring?.sampleRate });
-  } : undefined);
+  registerTfRest(
+    app,
+    ctx,
+    opts.db
+      ? async (model, req) => {
+          const q = req.query as { window?: string };
+          const windowMs = parseWindow(q.window ?? '1h');
+          return monitoringReport(opts.db!, model, { windowMs, sampleRate: opts.monitoring?.sampleRate });
+        }
+      : undefined,
+  );
   registerV2Rest(app, ctx);
-  app.get('/metrics', async (_req, reply) => reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get('/metrics', async (_req, reply) =>
+    reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
   app.post('/v1/feedback', async (req) => {
-    if (!opts.db) throw new SlipwayError('ROUTE_NOT_FOUND', 'feedback is off: this server runs without a workspace database (run slipway serve inside a workspace).');
+    if (!opts.db)
+      throw new SlipwayError(
+        'ROUTE_NOT_FOUND',
+        'feedback is off: this server runs without a workspace database (run slipway serve inside a workspace).',
+      );
     const items = parseFeedbackBody(req.body);
     await log?.flush();
     return { accepted: await recordFeedback(opts.db, items) };
@@ -136,6 +204,8 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
   try {
     await app.listen({ port: opts.restPort ?? 8501, host: opts.host ?? '127.0.0.1' });
     if (opts.grpcPort !== null) {
+      // @grpc/grpc-js and the protos are loaded only when gRPC is on.
+      const { startGrpcServer } = await import('./grpc-server.js');
       const g = await startGrpcServer(ctx, opts.host ?? '127.0.0.1', opts.grpcPort ?? 8500, bodyLimit);
       grpcServer = g.server;
       grpcPort = g.port;
@@ -144,7 +214,12 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
     await app.close().catch(() => undefined);
     await models.close();
     await log?.close();
-    throw new SlipwayError('UNAVAILABLE', `could not start the model server: ${(e as Error).message}. Is the port already in use? Pick others with --rest-port/--grpc-port.`, undefined, { cause: e });
+    throw new SlipwayError(
+      'UNAVAILABLE',
+      `could not start the model server: ${(e as Error).message}. Is the port already in use? Pick others with --rest-port/--grpc-port.`,
+      undefined,
+      { cause: e },
+    );
   }
   const addr = app.server.address();
   const restPort = typeof addr === 'object' && addr ? addr.port : (opts.restPort ?? 8501);

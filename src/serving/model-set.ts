@@ -55,7 +55,14 @@ export interface ModelSetOptions {
   readonly runtime?: LoadRuntimeOptions;
   readonly observer?: (model: string) => BatchObserver;
   /** Called when a label moves or a reload fails (for logs). */
-  readonly onEvent?: (e: { kind: 'swap' | 'load-failed'; model: string; label?: string; from?: number; to?: number; error?: string }) => void;
+  readonly onEvent?: (e: {
+    kind: 'swap' | 'load-failed';
+    model: string;
+    label?: string;
+    from?: number;
+    to?: number;
+    error?: string;
+  }) => void;
 }
 
 /** The models being served: versions, labels, hot swap, reference-counted retirement. */
@@ -86,13 +93,15 @@ export async function openModelSet(sources: readonly ModelSource[], opts: ModelS
   };
   const makeServable = async (name: string, version: number, dir: string): Promise<Servable> => {
     const runtime = await loadModelRuntime(dir, opts.runtime);
-    const predict = opts.batching && opts.batching.maxBatchSize > 1 && runtime.signature.inputs.every((t) => t.shape[0] === -1)
-      ? batchingPredict(runtime, opts.batching, opts.observer?.(name))
-      : (inputs: Readonly<Record<string, TensorData>>) => runtime.predict(inputs);
+    const predict =
+      opts.batching && opts.batching.maxBatchSize > 1 && runtime.signature.inputs.every((t) => t.shape[0] === -1)
+        ? batchingPredict(runtime, opts.batching, opts.observer?.(name))
+        : (inputs: Readonly<Record<string, TensorData>>) => runtime.predict(inputs);
     return { name, version, signature: runtime.signature, runtime, predict };
   };
   const loadFromRegistry = async (ref: string, name: string, version: number): Promise<Entry> => {
-    if (!opts.registry) throw new SlipwayError('MODEL_LOAD_FAILED', `Serving ${ref} needs a workspace (registry); run inside one or serve a model folder.`);
+    if (!opts.registry)
+      throw new SlipwayError('MODEL_LOAD_FAILED', `Serving ${ref} needs a workspace (registry); run inside one or serve a model folder.`);
     const dir = mkdtempSync(join(tmpdir(), `slipway-serve-${name}-${version}-`));
     const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
     try {
@@ -124,7 +133,11 @@ export async function openModelSet(sources: readonly ModelSource[], opts: ModelS
         continue;
       }
       if (!src.ref) throw new SlipwayError('MODEL_LOAD_FAILED', 'A served model needs a registry reference (ref) or a folder (dir).');
-      if (!opts.registry) throw new SlipwayError('MODEL_LOAD_FAILED', `Serving ${src.ref} needs a workspace (registry); run inside one or serve a model folder.`);
+      if (!opts.registry)
+        throw new SlipwayError(
+          'MODEL_LOAD_FAILED',
+          `Serving ${src.ref} needs a workspace (registry); run inside one or serve a model folder.`,
+        );
       const p = parseRef(src.ref);
       const name = src.name ?? p.name;
       const mv = await opts.registry.resolve(src.ref);
@@ -147,15 +160,27 @@ export async function openModelSet(sources: readonly ModelSource[], opts: ModelS
 
   const select = (name: string, sel: VersionSelector): Entry => {
     const s = models.get(name);
-    if (!s) throw new SlipwayError('SERVABLE_NOT_FOUND', `Model "${name}" is not served here; served models: ${[...models.keys()].join(', ') || 'none'}.`);
+    if (!s)
+      throw new SlipwayError(
+        'SERVABLE_NOT_FOUND',
+        `Model "${name}" is not served here; served models: ${[...models.keys()].join(', ') || 'none'}.`,
+      );
     let v: number | undefined;
     if (sel.version !== undefined) v = sel.version;
     else if (sel.label !== undefined) {
       v = s.labels.get(sel.label);
-      if (v === undefined) throw new SlipwayError('SERVABLE_NOT_FOUND', `Model "${name}" has no label "${sel.label}"; labels: ${[...s.labels.keys()].join(', ') || 'none'}.`);
+      if (v === undefined)
+        throw new SlipwayError(
+          'SERVABLE_NOT_FOUND',
+          `Model "${name}" has no label "${sel.label}"; labels: ${[...s.labels.keys()].join(', ') || 'none'}.`,
+        );
     } else v = s.labels.get('production') ?? Math.max(...s.versions.keys());
     const e = s.versions.get(v);
-    if (!e) throw new SlipwayError('SERVABLE_NOT_FOUND', `Model "${name}" version ${v} is not served; versions: ${[...s.versions.keys()].join(', ')}.`);
+    if (!e)
+      throw new SlipwayError(
+        'SERVABLE_NOT_FOUND',
+        `Model "${name}" version ${v} is not served; versions: ${[...s.versions.keys()].join(', ')}.`,
+      );
     return e;
   };
 
@@ -163,7 +188,11 @@ export async function openModelSet(sources: readonly ModelSource[], opts: ModelS
     names: () => [...models.keys()],
     describe(name) {
       const s = models.get(name);
-      if (!s) throw new SlipwayError('SERVABLE_NOT_FOUND', `Model "${name}" is not served here; served models: ${[...models.keys()].join(', ') || 'none'}.`);
+      if (!s)
+        throw new SlipwayError(
+          'SERVABLE_NOT_FOUND',
+          `Model "${name}" is not served here; served models: ${[...models.keys()].join(', ') || 'none'}.`,
+        );
       return { versions: [...s.versions.keys()].sort((a, b) => a - b), labels: Object.fromEntries(s.labels) };
     },
     get: (name, sel) => select(name, sel).servable,

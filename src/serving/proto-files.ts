@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Options } from '@grpc/proto-loader';
 
 /** The .proto files the gRPC server and clients load (relative to `protoDir()`). */
 export const PROTO_FILES = [
@@ -8,6 +9,9 @@ export const PROTO_FILES = [
   'tensorflow_serving/apis/model_service.proto',
   'kserve/grpc_predict_v2.proto',
 ] as const;
+
+/** proto-loader options shared by the server and clients (snake_case fields as in the .proto, int64 as strings, enums by name). */
+export const PROTO_LOADER_OPTIONS: Options = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true };
 
 let cached: string | undefined;
 

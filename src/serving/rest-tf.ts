@@ -47,7 +47,8 @@ export function parseTfPath(url: string): TfPath | null {
   }
   let sel: VersionSelector = {};
   if (m[2] !== undefined) {
-    if (!/^\d{1,15}$/.test(m[2])) throw new SlipwayError('SERVABLE_NOT_FOUND', `version "${m[2]}" is not a number; use /versions/N or /labels/NAME.`);
+    if (!/^\d{1,15}$/.test(m[2]))
+      throw new SlipwayError('SERVABLE_NOT_FOUND', `version "${m[2]}" is not a number; use /versions/N or /labels/NAME.`);
     sel = { version: Number(m[2]) };
   } else if (label !== undefined) sel = { label };
   const verb = m[5];
@@ -62,7 +63,11 @@ export function tfStatus(ctx: ServingContext, model: string, sel: VersionSelecto
   const info = ctx.models.describe(model);
   const versions = sel.version !== undefined || sel.label !== undefined ? [ctx.models.get(model, sel).version] : info.versions;
   return {
-    model_version_status: versions.map((v) => ({ version: String(v), state: 'AVAILABLE', status: { error_code: 'OK', error_message: '' } })),
+    model_version_status: versions.map((v) => ({
+      version: String(v),
+      state: 'AVAILABLE',
+      status: { error_code: 'OK', error_message: '' },
+    })),
   };
 }
 
@@ -107,21 +112,30 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /** Decodes a TF Serving predict body (row `instances` or columnar `inputs`) against a signature. */
 export function decodeTfPredict(body: PredictBody, sig: Signature): { inputs: Record<string, TensorData>; columnar: boolean } {
   if (body.signature_name !== undefined && body.signature_name !== 'serving_default' && body.signature_name !== '') {
-    throw new SlipwayError('INPUT_INVALID', `signature_name "${String(body.signature_name)}" is not served; the model has "serving_default".`);
+    throw new SlipwayError(
+      'INPUT_INVALID',
+      `signature_name "${String(body.signature_name)}" is not served; the model has "serving_default".`,
+    );
   }
   const hasRows = body.instances !== undefined;
   const hasCols = body.inputs !== undefined;
   if (hasRows && hasCols) throw new SlipwayError('INPUT_INVALID', 'the body has both "instances" and "inputs"; send exactly one of them.');
-  if (!hasRows && !hasCols) throw new SlipwayError('INPUT_MISSING', 'the body needs "instances" (row format) or "inputs" (columnar format).');
+  if (!hasRows && !hasCols)
+    throw new SlipwayError('INPUT_MISSING', 'the body needs "instances" (row format) or "inputs" (columnar format).');
   const out: Record<string, TensorData> = {};
   if (hasRows) {
     const inst = body.instances;
-    if (!Array.isArray(inst) || inst.length === 0) throw new SlipwayError('INPUT_INVALID', '"instances" must be a non-empty list, one element per example.');
+    if (!Array.isArray(inst) || inst.length === 0)
+      throw new SlipwayError('INPUT_INVALID', '"instances" must be a non-empty list, one element per example.');
     if (sig.inputs.length === 1 && !isObject(inst[0])) {
       out[sig.inputs[0]!.name] = decodeInstances(inst, sig.inputs[0]!, identity);
     } else {
       inst.forEach((x, i) => {
-        if (!isObject(x)) throw new SlipwayError('INPUT_INVALID', `instances[${i}] must be an object of named inputs (the model takes ${sig.inputs.map((t) => t.name).join(', ')}).`);
+        if (!isObject(x))
+          throw new SlipwayError(
+            'INPUT_INVALID',
+            `instances[${i}] must be an object of named inputs (the model takes ${sig.inputs.map((t) => t.name).join(', ')}).`,
+          );
         checkInputNames(Object.keys(x), sig, `instances[${i}]`);
       });
       for (const spec of sig.inputs) out[spec.name] = decodeInstances(inst, spec, (x) => (x as Record<string, unknown>)[spec.name]);
@@ -133,7 +147,11 @@ export function decodeTfPredict(body: PredictBody, sig: Signature): { inputs: Re
     checkInputNames(Object.keys(cols), sig, 'inputs');
     for (const spec of sig.inputs) out[spec.name] = decodeColumn(cols[spec.name], spec, `inputs.${spec.name}`);
   } else {
-    if (sig.inputs.length !== 1) throw new SlipwayError('INPUT_INVALID', `"inputs" must be an object of named inputs (the model takes ${sig.inputs.map((t) => t.name).join(', ')}).`);
+    if (sig.inputs.length !== 1)
+      throw new SlipwayError(
+        'INPUT_INVALID',
+        `"inputs" must be an object of named inputs (the model takes ${sig.inputs.map((t) => t.name).join(', ')}).`,
+      );
     out[sig.inputs[0]!.name] = decodeColumn(cols, sig.inputs[0]!, 'inputs');
   }
   const rows = new Set(Object.values(out).map((t) => t.shape[0]));
@@ -156,7 +174,8 @@ export function encodeTfPredict(sig: Signature, outputs: Record<string, TensorDa
 /** Decodes a TF Serving classify body: `examples`, each an object of feature → value (or a bare list for one-input models). */
 function decodeClassify(body: PredictBody, sig: Signature): Record<string, TensorData> {
   const ex = body.examples;
-  if (!Array.isArray(ex) || ex.length === 0) throw new SlipwayError('INPUT_MISSING', 'classify needs "examples": a non-empty list of objects mapping input names to values.');
+  if (!Array.isArray(ex) || ex.length === 0)
+    throw new SlipwayError('INPUT_MISSING', 'classify needs "examples": a non-empty list of objects mapping input names to values.');
   if (sig.inputs.length === 1) {
     const spec = sig.inputs[0]!;
     return { [spec.name]: decodeInstances(ex, spec, (x, i) => (isObject(x) ? pickOne(x, spec.name, i) : x)) };
@@ -175,17 +194,29 @@ export function sendError(reply: FastifyReply, e: SlipwayError): FastifyReply {
 }
 
 /** Registers TF Serving REST v1 under /v1/models/*. `monitoring` answers the monitoring resource. */
-export function registerTfRest(app: FastifyInstance, ctx: ServingContext, monitoring?: (model: string, req: FastifyRequest) => Promise<unknown>): void {
+export function registerTfRest(
+  app: FastifyInstance,
+  ctx: ServingContext,
+  monitoring?: (model: string, req: FastifyRequest) => Promise<unknown>,
+): void {
   const handler = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const p = parseTfPath(req.url);
-    if (!p) throw new SlipwayError('ROUTE_NOT_FOUND', `No such TF Serving resource: ${req.method} ${req.url.split('?')[0]}. Use /v1/models/NAME[/versions/N|/labels/L][/metadata|:predict|:classify].`);
+    if (!p)
+      throw new SlipwayError(
+        'ROUTE_NOT_FOUND',
+        `No such TF Serving resource: ${req.method} ${req.url.split('?')[0]}. Use /v1/models/NAME[/versions/N|/labels/L][/metadata|:predict|:classify].`,
+      );
     const isGet = req.method === 'GET';
     if (p.resource === 'status' || p.resource === 'metadata' || p.resource === 'monitoring') {
       if (!isGet) throw new SlipwayError('ROUTE_NOT_FOUND', `${p.resource} is read with GET.`);
       if (p.resource === 'status') return tfStatus(ctx, p.model, p.sel);
       if (p.resource === 'metadata') return tfMetadata(ctx, p.model, p.sel);
       ctx.models.describe(p.model);
-      if (!monitoring) throw new SlipwayError('ROUTE_NOT_FOUND', 'monitoring is off: this server runs without a workspace database (run slipway serve inside a workspace).');
+      if (!monitoring)
+        throw new SlipwayError(
+          'ROUTE_NOT_FOUND',
+          'monitoring is off: this server runs without a workspace database (run slipway serve inside a workspace).',
+        );
       return monitoring(p.model, req);
     }
     if (isGet) throw new SlipwayError('ROUTE_NOT_FOUND', `:${p.resource} takes POST.`);
@@ -209,12 +240,19 @@ export function registerTfRest(app: FastifyInstance, ctx: ServingContext, monito
     const sig = res.servable.signature;
     if (p.resource === 'classify') {
       const out = res.outputs[sig.outputs[0]!.name];
-      if (!out || out.shape.length !== 2) throw new SlipwayError('INPUT_INVALID', `model "${p.model}" is not a classifier (its output is not [batch, classes]); use :predict.`);
+      if (!out || out.shape.length !== 2)
+        throw new SlipwayError(
+          'INPUT_INVALID',
+          `model "${p.model}" is not a classifier (its output is not [batch, classes]); use :predict.`,
+        );
       const k = out.shape[1]!;
       const d = out.data as ArrayLike<number>;
       const result = Array.from({ length: res.rows }, (_, r) =>
         k === 1
-          ? [[classLabel(sig, 0), 1 - d[r]!], [classLabel(sig, 1), d[r]!]]
+          ? [
+              [classLabel(sig, 0), 1 - d[r]!],
+              [classLabel(sig, 1), d[r]!],
+            ]
           : Array.from({ length: k }, (_, j) => [classLabel(sig, j), d[r * k + j]!]),
       );
       return { result };

@@ -43,11 +43,13 @@ export interface V2Input {
 
 /** Validates v2 inputs against a signature and builds tensors; every message names the input and the problem. */
 export function decodeV2Inputs(inputs: unknown, sig: Signature): Record<string, TensorData> {
-  if (!Array.isArray(inputs) || inputs.length === 0) throw new SlipwayError('INPUT_MISSING', '"inputs" must be a non-empty list of {name, shape, datatype, data}.');
+  if (!Array.isArray(inputs) || inputs.length === 0)
+    throw new SlipwayError('INPUT_MISSING', '"inputs" must be a non-empty list of {name, shape, datatype, data}.');
   const names: string[] = [];
   const out: Record<string, TensorData> = {};
   inputs.forEach((raw: unknown, i) => {
-    if (typeof raw !== 'object' || raw === null) throw new SlipwayError('INPUT_INVALID', `inputs[${i}] must be an object {name, shape, datatype, data}.`);
+    if (typeof raw !== 'object' || raw === null)
+      throw new SlipwayError('INPUT_INVALID', `inputs[${i}] must be an object {name, shape, datatype, data}.`);
     const t = raw as V2Input;
     if (typeof t.name !== 'string') throw new SlipwayError('INPUT_INVALID', `inputs[${i}].name must be a string.`);
     names.push(t.name);
@@ -59,10 +61,14 @@ export function decodeV2Inputs(inputs: unknown, sig: Signature): Record<string, 
     const spec = sig.inputs.find((s) => s.name === name)!;
     const where = `input "${name}"`;
     if (typeof raw.datatype !== 'string' || !NUMERIC_DTYPES.includes(raw.datatype as DType)) {
-      throw new SlipwayError('INPUT_INVALID', `${where}: datatype ${JSON.stringify(raw.datatype)} is not supported; use ${NUMERIC_DTYPES.join(', ')}.`);
+      throw new SlipwayError(
+        'INPUT_INVALID',
+        `${where}: datatype ${JSON.stringify(raw.datatype)} is not supported; use ${NUMERIC_DTYPES.join(', ')}.`,
+      );
     }
     const dt = raw.datatype as DType;
-    if (!datatypeFits(dt, spec.dtype)) throw new SlipwayError('INPUT_INVALID', `${where}: datatype ${dt} does not fit the model's ${spec.dtype}.`);
+    if (!datatypeFits(dt, spec.dtype))
+      throw new SlipwayError('INPUT_INVALID', `${where}: datatype ${dt} does not fit the model's ${spec.dtype}.`);
     if (!Array.isArray(raw.shape) || !raw.shape.every((d) => Number.isInteger(d) && (d as number) >= 0 && (d as number) < 2 ** 31)) {
       throw new SlipwayError('INPUT_INVALID', `${where}: shape must be a list of non-negative integers.`);
     }
@@ -70,7 +76,8 @@ export function decodeV2Inputs(inputs: unknown, sig: Signature): Record<string, 
     checkShape(shape, spec, where);
     const { values } = flattenNested(raw.data, `${where} data`);
     const n = shape.reduce((a, b) => a * b, 1);
-    if (values.length !== n) throw new SlipwayError('INPUT_INVALID', `${where}: data has ${values.length} elements but shape [${shape.join(', ')}] needs ${n}.`);
+    if (values.length !== n)
+      throw new SlipwayError('INPUT_INVALID', `${where}: data has ${values.length} elements but shape [${shape.join(', ')}] needs ${n}.`);
     typedFromNumbers(values, dt, where); // checks the values against the declared datatype
     out[name] = { dtype: spec.dtype, shape, data: typedFromNumbers(values, spec.dtype, where) };
   });
@@ -78,7 +85,11 @@ export function decodeV2Inputs(inputs: unknown, sig: Signature): Record<string, 
 }
 
 /** v2 output tensors with flat data. */
-export function encodeV2Outputs(sig: Signature, outputs: Record<string, TensorData>, requested?: readonly string[]): { name: string; datatype: DType; shape: number[]; data: number[] }[] {
+export function encodeV2Outputs(
+  sig: Signature,
+  outputs: Record<string, TensorData>,
+  requested?: readonly string[],
+): { name: string; datatype: DType; shape: number[]; data: number[] }[] {
   const names = sig.outputs.map((t) => t.name).filter((n) => outputs[n] && (!requested || requested.includes(n)));
   return names.map((n) => {
     const t = outputs[n]!;
@@ -96,7 +107,11 @@ export function registerV2Rest(app: FastifyInstance, ctx: ServingContext): void 
   });
   const handler = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const m = PATH.exec(req.url.split('?')[0]!);
-    if (!m) throw new SlipwayError('ROUTE_NOT_FOUND', `No such v2 resource: ${req.method} ${req.url.split('?')[0]}. Use /v2/models/NAME[/versions/N][/ready|/infer].`);
+    if (!m)
+      throw new SlipwayError(
+        'ROUTE_NOT_FOUND',
+        `No such v2 resource: ${req.method} ${req.url.split('?')[0]}. Use /v2/models/NAME[/versions/N][/ready|/infer].`,
+      );
     let model: string;
     try {
       model = decodeURIComponent(m[1]!);
@@ -116,13 +131,17 @@ export function registerV2Rest(app: FastifyInstance, ctx: ServingContext): void 
     }
     if (what !== 'infer') throw new SlipwayError('ROUTE_NOT_FOUND', `POST goes to /v2/models/${model}/infer.`);
     const body = req.body as Record<string, unknown> | null;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new SlipwayError('INPUT_INVALID', 'the body must be a JSON object with "inputs".');
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw new SlipwayError('INPUT_INVALID', 'the body must be a JSON object with "inputs".');
     // A client-chosen v2 `id` becomes the request id (echoed in the body and header, and joinable by feedback).
     const requestId = typeof body.id === 'string' && body.id ? requestIdFrom(body.id) : (reply.getHeader('x-request-id') as string);
     reply.header('x-request-id', requestId);
     let requested: string[] | undefined;
     if (body.outputs !== undefined) {
-      if (!Array.isArray(body.outputs) || !body.outputs.every((o: unknown) => typeof o === 'object' && o !== null && typeof (o as { name?: unknown }).name === 'string')) {
+      if (
+        !Array.isArray(body.outputs) ||
+        !body.outputs.every((o: unknown) => typeof o === 'object' && o !== null && typeof (o as { name?: unknown }).name === 'string')
+      ) {
         throw new SlipwayError('INPUT_INVALID', '"outputs" must be a list of {name}.');
       }
       requested = (body.outputs as { name: string }[]).map((o) => o.name);
@@ -133,11 +152,19 @@ export function registerV2Rest(app: FastifyInstance, ctx: ServingContext): void 
       protocol: 'rest-v2',
       requestId,
       decode: (sig) => {
-        if (requested) for (const r of requested) if (!sig.outputs.some((o) => o.name === r)) throw new SlipwayError('INPUT_INVALID', `requested output "${r}" is not an output of the model.`);
+        if (requested)
+          for (const r of requested)
+            if (!sig.outputs.some((o) => o.name === r))
+              throw new SlipwayError('INPUT_INVALID', `requested output "${r}" is not an output of the model.`);
         return decodeV2Inputs(body.inputs, sig);
       },
     });
-    return { model_name: model, model_version: String(res.servable.version), id: requestId, outputs: encodeV2Outputs(res.servable.signature, res.outputs, requested) };
+    return {
+      model_name: model,
+      model_version: String(res.servable.version),
+      id: requestId,
+      outputs: encodeV2Outputs(res.servable.signature, res.outputs, requested),
+    };
   };
   app.get('/v2/models/*', handler);
   app.post('/v2/models/*', handler);

@@ -36,7 +36,12 @@ export function createServerMetrics(): ServerMetrics {
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
       registers: [registry],
     }),
-    queueDepth: new Gauge({ name: 'slipway_queue_depth', help: 'Requests waiting in the batching queue', labelNames: ['model'], registers: [registry] }),
+    queueDepth: new Gauge({
+      name: 'slipway_queue_depth',
+      help: 'Requests waiting in the batching queue',
+      labelNames: ['model'],
+      registers: [registry],
+    }),
     inflight: new Gauge({ name: 'slipway_inflight_requests', help: 'Requests being served now', registers: [registry] }),
   };
 }

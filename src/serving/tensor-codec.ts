@@ -51,10 +51,12 @@ export function typedFromNumbers(values: ArrayLike<unknown>, dtype: DType, where
     } else if (typeof v === 'bigint') {
       v = Number(v);
     }
-    if (typeof v !== 'number') throw new SlipwayError('INPUT_INVALID', `${where}: element ${i} is ${short(v)}, expected a number (${dtype}).`);
+    if (typeof v !== 'number')
+      throw new SlipwayError('INPUT_INVALID', `${where}: element ${i} is ${short(v)}, expected a number (${dtype}).`);
     if (!Number.isFinite(v)) throw new SlipwayError('INPUT_INVALID', `${where}: element ${i} is ${v}; NaN and Infinity are not accepted.`);
     if (range) {
-      if (!Number.isInteger(v) || v < range[0] || v > range[1]) throw new SlipwayError('INPUT_INVALID', `${where}: element ${i} is ${v}, not a ${dtype} integer in [${range[0]}, ${range[1]}].`);
+      if (!Number.isInteger(v) || v < range[0] || v > range[1])
+        throw new SlipwayError('INPUT_INVALID', `${where}: element ${i} is ${v}, not a ${dtype} integer in [${range[0]}, ${range[1]}].`);
     }
     if (out instanceof BigInt64Array) out[i] = BigInt(v);
     else out[i] = v;
@@ -63,7 +65,7 @@ export function typedFromNumbers(values: ArrayLike<unknown>, dtype: DType, where
 }
 
 function short(v: unknown): string {
-  const s = v === undefined ? 'undefined' : JSON.stringify(v) ?? String(v);
+  const s = v === undefined ? 'undefined' : (JSON.stringify(v) ?? String(v));
   return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
 
@@ -72,7 +74,8 @@ export function flattenNested(value: unknown, where: string): { shape: number[];
   const shape: number[] = [];
   let probe: unknown = value;
   while (Array.isArray(probe)) {
-    if (shape.length >= 16) throw new SlipwayError('INPUT_INVALID', `${where}: arrays nested more than 16 deep; no model here takes such a tensor.`);
+    if (shape.length >= 16)
+      throw new SlipwayError('INPUT_INVALID', `${where}: arrays nested more than 16 deep; no model here takes such a tensor.`);
     shape.push(probe.length);
     if (probe.length === 0) break;
     probe = probe[0];
@@ -80,7 +83,8 @@ export function flattenNested(value: unknown, where: string): { shape: number[];
   const values: unknown[] = [];
   const walk = (v: unknown, depth: number): void => {
     if (depth === shape.length) {
-      if (Array.isArray(v)) throw new SlipwayError('INPUT_INVALID', `${where}: ragged array (nested deeper than shape [${shape.join(', ')}]).`);
+      if (Array.isArray(v))
+        throw new SlipwayError('INPUT_INVALID', `${where}: ragged array (nested deeper than shape [${shape.join(', ')}]).`);
       values.push(v);
       return;
     }
@@ -96,7 +100,11 @@ export function flattenNested(value: unknown, where: string): { shape: number[];
 /** Checks `shape` (batch dimension first) against the signature spec; -1 matches any size. */
 export function checkShape(shape: readonly number[], spec: TensorSpec, where: string): void {
   const ok = shape.length === spec.shape.length && spec.shape.every((d, i) => d < 0 || d === shape[i]);
-  if (!ok) throw new SlipwayError('INPUT_INVALID', `${where}: shape [${shape.join(', ')}] does not match the signature's [${spec.shape.map((d) => (d < 0 ? -1 : d)).join(', ')}] for input "${spec.name}" (-1 = any).`);
+  if (!ok)
+    throw new SlipwayError(
+      'INPUT_INVALID',
+      `${where}: shape [${shape.join(', ')}] does not match the signature's [${spec.shape.map((d) => (d < 0 ? -1 : d)).join(', ')}] for input "${spec.name}" (-1 = any).`,
+    );
 }
 
 const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
@@ -116,8 +124,14 @@ export function decodeInstances(instances: readonly unknown[], spec: TensorSpec,
     const { shape, values } = flattenNested(pick(inst, i), where);
     let s = shape;
     if (shape.length === 1 && known && example.length > 1 && values.length === perExample) s = [...example];
-    checkShape([1, ...s], spec, where);
-    if (exShape && exShape.join(',') !== s.join(',')) throw new SlipwayError('INPUT_INVALID', `${where}: shape [${s.join(', ')}] differs from instances[0]'s [${exShape.join(', ')}].`);
+    if (!(s.length === example.length && example.every((d, k) => d < 0 || d === s[k]))) {
+      throw new SlipwayError(
+        'INPUT_INVALID',
+        `${where}: shape [${s.join(', ')}] does not match the [${example.join(', ')}] that input "${spec.name}" takes per instance (-1 = any).`,
+      );
+    }
+    if (exShape && exShape.join(',') !== s.join(','))
+      throw new SlipwayError('INPUT_INVALID', `${where}: shape [${s.join(', ')}] differs from instances[0]'s [${exShape.join(', ')}].`);
     exShape = s;
     for (const v of values) all.push(v);
   });
@@ -152,7 +166,9 @@ export function toNested(t: TensorData, from = 0, to = t.shape[0] ?? 1): unknown
   const nums = t.data instanceof BigInt64Array ? null : (t.data as ArrayLike<number>);
   for (let r = from; r < to; r++) {
     const start = r * per;
-    const flat = nums ? Array.prototype.slice.call(nums, start, start + per) as number[] : toNumbers(t.data.subarray(start, start + per) as Typed);
+    const flat = nums
+      ? (Array.prototype.slice.call(nums, start, start + per) as number[])
+      : toNumbers(t.data.subarray(start, start + per) as Typed);
     rows.push(inner.length === 0 ? flat[0] : nest(flat, inner));
   }
   return rows;
@@ -169,6 +185,8 @@ function nest(flat: number[], shape: readonly number[]): unknown {
 /** Checks every signature input is present and no unknown input is given. */
 export function checkInputNames(names: readonly string[], sig: Signature, where: string): void {
   const known = new Set(sig.inputs.map((t) => t.name));
-  for (const n of names) if (!known.has(n)) throw new SlipwayError('INPUT_INVALID', `${where}: unknown input "${n}"; the model takes ${[...known].join(', ')}.`);
-  for (const t of sig.inputs) if (!names.includes(t.name)) throw new SlipwayError('INPUT_MISSING', `${where}: input "${t.name}" is missing.`);
+  for (const n of names)
+    if (!known.has(n)) throw new SlipwayError('INPUT_INVALID', `${where}: unknown input "${n}"; the model takes ${[...known].join(', ')}.`);
+  for (const t of sig.inputs)
+    if (!names.includes(t.name)) throw new SlipwayError('INPUT_MISSING', `${where}: input "${t.name}" is missing.`);
 }

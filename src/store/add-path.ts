@@ -26,17 +26,6 @@ export interface AddPathResult {
   hashed: number;
 }
 
-async function pool<T>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-}
-
 /**
  * Stores every file under `path` (a file or a folder) and its tree. Files are hashed in parallel (unless the stat
  * cache knows them), then copied into the store concurrently, each atomically; the tree is written last, so an
@@ -52,7 +41,6 @@ export async function addPathToStore(store: ObjectStore, path: string, opts: Add
   const files = st.isDirectory()
     ? listFiles(path).map((rel) => ({ rel, full: resolve(path, rel) }))
     : [{ rel: posix.basename(normalize(path).split(sep).join('/')), full: resolve(path) }];
-  if (files.length === 0) throw new SlipwayError('DATA_EMPTY', `${path} holds no files; add a folder with files in it`, { path });
   const stamps: FileStamp[] = [];
   const modes: number[] = [];
   const hashes: (string | undefined)[] = [];
@@ -77,11 +65,10 @@ export async function addPathToStore(store: ObjectStore, path: string, opts: Add
       });
     hashes[fileIdx] = d.hash;
   });
-  let stored = 0;
-  await pool(files, 16, async (f, i) => {
-    await store.putFileKnownAsync(f.full, hashes[i]!);
-    opts.onStoreProgress?.(++stored, files.length);
-  });
+  await store.putFilesKnown(
+    files.map((f, i) => ({ path: f.full, hash: hashes[i]! })),
+    { onProgress: opts.onStoreProgress },
+  );
   // Record hashes only after their objects are safely in the store.
   opts.statCache?.record(
     todo.map((i) => ({ path: files[i]!.full, stamp: stamps[i]!, hash: hashes[i]! })),

@@ -291,6 +291,38 @@ for (const backend of backends) {
       }
     });
 
+    test('large element-wise calls (split across threads) match the reference', () => {
+      const rows = 4001,
+        cols = 33;
+      for (const act of ['relu', 'tanh'] as Activation[]) {
+        const x = rand(rows * cols, 80, 3);
+        const bias = rand(cols, 81);
+        const want = x.slice();
+        R.biasActivation(want, bias, rows, cols, act);
+        const got = x.slice();
+        K.biasActivation(got, bias, rows, cols, act);
+        assertClose(
+          got,
+          want,
+          abs(want).map((v) => v + 1),
+          2e-6,
+          `biasActivation ${act} ${rows}x${cols}`,
+        );
+        const dy = rand(rows * cols, 82);
+        const dWant = new Float32Array(dy.length);
+        R.activationBackward(dy, want, act, dWant);
+        const d = new Float32Array(dy.length);
+        K.activationBackward(dy, want, act, d);
+        assertClose(
+          d,
+          dWant,
+          abs(dWant).map((v) => v + 1e-3),
+          2e-6,
+          `activationBackward ${act} ${dy.length}`,
+        );
+      }
+    });
+
     test('adamStep matches the reference over several steps', () => {
       const n = 1001;
       const pWant = rand(n, 70),

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { openDb } from '../../src/meta/index.js';
 import { openObjectStore } from '../../src/store/index.js';
 import {
@@ -114,6 +114,8 @@ test('dataset versions: a new version only on change, diff of files and profile 
     await assert.rejects(addDataset(db, store, { path: join(t.dir, 'd'), name: '../evil' }), (e) =>
       isSlipwayError(e, 'DATASET_REF_INVALID'),
     );
+    mkdirSync(join(t.dir, 'empty'));
+    await assert.rejects(addDataset(db, store, { path: join(t.dir, 'empty'), name: 'toy' }), (e) => isSlipwayError(e, 'DATA_EMPTY'));
   } finally {
     await db.close();
     t.cleanup();

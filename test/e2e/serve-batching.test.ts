@@ -34,7 +34,8 @@ test('dynamic batching: concurrent requests over two models each get their own r
       assert.equal(r.status, 200);
       assert.equal(r.body.predictions.length, r.rows.length);
       r.rows.forEach((row, j) => {
-        const want = r.model === 'iris' ? tinyPredict(row) : Array.from(engineModel.predict({ shape: [1, 4], data: Float32Array.from(row) }).data);
+        const want =
+          r.model === 'iris' ? tinyPredict(row) : Array.from(engineModel.predict({ shape: [1, 4], data: Float32Array.from(row) }).data);
         want.forEach((v, k) => assert.ok(Math.abs(v - r.body.predictions[j]![k]!) < 1e-5, `${r.model} row ${JSON.stringify(row)}`));
       });
     }
@@ -43,6 +44,33 @@ test('dynamic batching: concurrent requests over two models each get their own r
     const sum = Number(/slipway_batch_size_sum\{model="iris"\} (\d+)/.exec(metrics)?.[1]);
     assert.equal(sum, 32 + 8, 'every iris row went through the batcher');
     assert.ok(count >= 1 && count <= sum);
+  } finally {
+    await server.close();
+    t.cleanup();
+  }
+});
+
+test('graceful shutdown: requests in flight when close() is called still get their answers', async () => {
+  const t = tempDir();
+  // A long queue delay keeps requests in flight long enough to close the server under them.
+  const server = await startModelServer({
+    models: [{ name: 'iris', dir: writeTinyOnnx(join(t.dir, 'onnx')) }],
+    restPort: 0,
+    grpcPort: null,
+    batching: { maxBatchSize: 1000, maxQueueDelayMs: 300 },
+  });
+  try {
+    const url = `http://127.0.0.1:${server.restPort}/v1/models/iris:predict`;
+    const pending = Array.from({ length: 5 }, () => fetch(url, { method: 'POST', body: JSON.stringify({ instances: [[1, 2, 3, 4]] }) }));
+    await new Promise((r) => setTimeout(r, 100));
+    const closed = server.close();
+    const answers = await Promise.all(pending);
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [200, 200, 200, 200, 200],
+    );
+    await closed;
+    await assert.rejects(fetch(url, { method: 'POST', body: '{}' }));
   } finally {
     await server.close();
     t.cleanup();

@@ -10,9 +10,10 @@ const MAIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 
 test('slipway serve PATH prints its endpoints, answers predictions, and stops cleanly on SIGTERM; slipway monitor reads the log', async () => {
   const { dir, cleanup } = tempWorkspace();
+  let child: ReturnType<typeof spawn> | undefined;
   try {
     writeTinyOnnx(join(dir, 'iris'));
-    const child = spawn(process.execPath, ['--import', TSX_IMPORT, MAIN, 'serve', 'iris', '--rest-port', '0', '--grpc-port', '0'], {
+    child = spawn(process.execPath, ['--import', TSX_IMPORT, MAIN, 'serve', 'iris', '--rest-port', '0', '--grpc-port', '0'], {
       cwd: dir,
       env: { ...process.env, NO_COLOR: '1' },
     });
@@ -28,10 +29,17 @@ test('slipway serve PATH prints its endpoints, answers predictions, and stops cl
       child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
     });
     assert.match(out, /gRPC\s+127\.0\.0\.1:\d+/);
-    const res = await fetch(`http://127.0.0.1:${port}/v1/models/iris:predict`, { method: 'POST', body: JSON.stringify({ instances: [[5, 0, 0, 0]] }) });
+    const res = await fetch(`http://127.0.0.1:${port}/v1/models/iris:predict`, {
+      method: 'POST',
+      body: JSON.stringify({ instances: [[5, 0, 0, 0]] }),
+    });
     assert.equal(res.status, 200);
     const id = res.headers.get('x-request-id')!;
-    const fb = await fetch(`http://127.0.0.1:${port}/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ request_id: id, label: 'setosa' }) });
+    const fb = await fetch(`http://127.0.0.1:${port}/v1/feedback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ request_id: id, label: 'setosa' }),
+    });
     assert.equal(fb.status, 200);
     const remote = cli(['monitor', 'iris', '--url', `http://127.0.0.1:${port}`, '--json'], { cwd: dir });
     assert.equal(remote.code, 0, remote.stderr);
@@ -49,6 +57,7 @@ test('slipway serve PATH prints its endpoints, answers predictions, and stops cl
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /error\[USAGE\]/);
   } finally {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
     cleanup();
   }
 });

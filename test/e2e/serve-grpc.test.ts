@@ -41,7 +41,10 @@ before(async () => {
     grpcPort: 0,
   });
   const dir = protoDir();
-  const def = protoLoader.loadSync(PROTO_FILES.map((f) => join(dir, f)), { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [dir] });
+  const def = protoLoader.loadSync(
+    PROTO_FILES.map((f) => join(dir, f)),
+    { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [dir] },
+  );
   const pkg = grpc.loadPackageDefinition(def) as any;
   const addr = `127.0.0.1:${server.grpcPort}`;
   const creds = grpc.credentials.createInsecure();
@@ -69,7 +72,10 @@ test('gRPC PredictionService.Predict with float_val and with tensor_content', as
   assert.equal(res.model_spec.version.value, '1');
   const out = res.outputs.probs;
   assert.equal(out.dtype, 'DT_FLOAT');
-  assert.deepEqual(out.tensor_shape.dim.map((d: { size: string }) => d.size), ['2', '3']);
+  assert.deepEqual(
+    out.tensor_shape.dim.map((d: { size: string }) => d.size),
+    ['2', '3'],
+  );
   assert.ok(near(out.float_val.slice(0, 3), tinyPredict([1, 2, 3, 4])));
   const raw = Buffer.from(new Float32Array([1, 2, 3, 4]).buffer);
   const r2 = await call(prediction, 'Predict', {
@@ -78,7 +84,10 @@ test('gRPC PredictionService.Predict with float_val and with tensor_content', as
   });
   assert.equal(r2.model_spec.version.value, '2');
   assert.ok(near(r2.outputs.probs.float_val, tinyPredict([2, 4, 6, 8])));
-  const r3 = await call(prediction, 'Predict', { model_spec: { name: 'iris', version_label: 'production' }, inputs: { x: { dtype: 'DT_FLOAT', tensor_shape: shape([1, 4]), float_val: [1, 2, 3, 4] } } });
+  const r3 = await call(prediction, 'Predict', {
+    model_spec: { name: 'iris', version_label: 'production' },
+    inputs: { x: { dtype: 'DT_FLOAT', tensor_shape: shape([1, 4]), float_val: [1, 2, 3, 4] } },
+  });
   assert.equal(r3.model_spec.version.value, '1');
 });
 
@@ -89,10 +98,15 @@ test('gRPC GetModelMetadata returns the SignatureDefMap in an Any', async () => 
   const root = new protobuf.Root();
   root.resolvePath = (_o, t) => (t.startsWith('google/protobuf/') ? t : join(protoDir(), t));
   root.loadSync('tensorflow_serving/apis/get_model_metadata.proto', { keepCase: true });
-  const map = root.lookupType('tensorflow.serving.SignatureDefMap').toObject(root.lookupType('tensorflow.serving.SignatureDefMap').decode(any.value), { enums: String, longs: Number }) as any;
+  const map = root
+    .lookupType('tensorflow.serving.SignatureDefMap')
+    .toObject(root.lookupType('tensorflow.serving.SignatureDefMap').decode(any.value), { enums: String, longs: Number }) as any;
   const sig = map.signature_def.serving_default;
   assert.equal(sig.inputs.x.dtype, 'DT_FLOAT');
-  assert.deepEqual(sig.inputs.x.tensor_shape.dim.map((d: { size: number }) => d.size), [-1, 4]);
+  assert.deepEqual(
+    sig.inputs.x.tensor_shape.dim.map((d: { size: number }) => d.size),
+    [-1, 4],
+  );
   assert.equal(sig.outputs.probs.name, 'probs');
 });
 
@@ -141,15 +155,32 @@ test('gRPC errors: bad input is INVALID_ARGUMENT, unknown model NOT_FOUND, and t
     { model_spec: { name: 'iris' }, inputs: { x: { dtype: 'DT_FLOAT', tensor_shape: shape([1, 4]), float_val: [1, 2, NaN, 4] } } },
     { model_spec: { name: 'iris' }, inputs: { x: { dtype: 'DT_STRING', tensor_shape: shape([1, 4]) } } },
     { model_spec: { name: 'iris' }, inputs: {} },
-    { model_spec: { name: 'iris' }, inputs: { x: { dtype: 'DT_FLOAT', tensor_shape: shape([1, 4]), tensor_content: Buffer.from([1, 2, 3]) } } },
+    {
+      model_spec: { name: 'iris' },
+      inputs: { x: { dtype: 'DT_FLOAT', tensor_shape: shape([1, 4]), tensor_content: Buffer.from([1, 2, 3]) } },
+    },
     { model_spec: { name: 'iris', signature_name: 'nope' }, inputs: {} },
   ];
   for (const req of bad) assert.equal((await callError(prediction, 'Predict', req)).code, grpc.status.INVALID_ARGUMENT);
   assert.equal((await callError(prediction, 'Predict', { model_spec: { name: 'nope' }, inputs: {} })).code, grpc.status.NOT_FOUND);
-  assert.equal((await callError(prediction, 'GetModelMetadata', { model_spec: { name: 'iris', version: { value: 9 } } })).code, grpc.status.NOT_FOUND);
+  assert.equal(
+    (await callError(prediction, 'GetModelMetadata', { model_spec: { name: 'iris', version: { value: 9 } } })).code,
+    grpc.status.NOT_FOUND,
+  );
   assert.equal((await callError(modelService, 'GetModelStatus', { model_spec: { name: 'nope' } })).code, grpc.status.NOT_FOUND);
-  assert.equal((await callError(inference, 'ModelInfer', { model_name: 'iris', inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], contents: { fp32_contents: [1] } }] })).code, grpc.status.INVALID_ARGUMENT);
+  assert.equal(
+    (
+      await callError(inference, 'ModelInfer', {
+        model_name: 'iris',
+        inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], contents: { fp32_contents: [1] } }],
+      })
+    ).code,
+    grpc.status.INVALID_ARGUMENT,
+  );
   assert.equal((await callError(inference, 'ModelReady', { name: 'nope' })).code, grpc.status.NOT_FOUND);
-  const ok = await call(prediction, 'Predict', { model_spec: { name: 'iris' }, inputs: { x: { dtype: 'DT_FLOAT', tensor_shape: shape([1, 4]), float_val: [1, 2, 3, 4] } } });
+  const ok = await call(prediction, 'Predict', {
+    model_spec: { name: 'iris' },
+    inputs: { x: { dtype: 'DT_FLOAT', tensor_shape: shape([1, 4]), float_val: [1, 2, 3, 4] } },
+  });
   assert.ok(ok.outputs.probs);
 });

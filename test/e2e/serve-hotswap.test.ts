@@ -23,7 +23,15 @@ test('hot swap: the server follows the production alias with no failed request; 
     await setAlias(db, { model: 'iris', alias: 'production', version: 1, actor: 'test', force: true });
 
     const events: string[] = [];
-    const server = await startModelServer({ db, store, models: [{ ref: 'iris' }], restPort: 0, grpcPort: null, pollIntervalMs: 50, onEvent: (e) => events.push(`${e.kind}:${e.to}`) });
+    const server = await startModelServer({
+      db,
+      store,
+      models: [{ ref: 'iris' }],
+      restPort: 0,
+      grpcPort: null,
+      pollIntervalMs: 50,
+      onEvent: (e) => events.push(`${e.kind}:${e.to}`),
+    });
     const url = `http://127.0.0.1:${server.restPort}/v2/models/iris/infer`;
     const body = JSON.stringify({ inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] });
     const seen = new Map<string, number>();

@@ -38,7 +38,12 @@ after(async () => {
   tmp.cleanup();
 });
 
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any; headers: Headers }> {
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: any; headers: Headers }> {
   const res = await fetch(base + path, {
     method,
     headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
@@ -78,7 +83,10 @@ test('TF REST: metadata carries the serving_default signature_def', async () => 
   assert.equal(r.json.model_spec.version, '1');
   const sig = r.json.metadata.signature_def.signature_def.serving_default;
   assert.equal(sig.inputs.x.dtype, 'DT_FLOAT');
-  assert.deepEqual(sig.inputs.x.tensor_shape.dim.map((d: { size: string }) => d.size), ['-1', '4']);
+  assert.deepEqual(
+    sig.inputs.x.tensor_shape.dim.map((d: { size: string }) => d.size),
+    ['-1', '4'],
+  );
   assert.equal(sig.outputs.probs.dtype, 'DT_FLOAT');
   assert.equal(sig.method_name, 'tensorflow/serving/predict');
 });
@@ -94,7 +102,10 @@ test('TF REST: predict in row (instances) and columnar (inputs) formats, default
   assert.equal(r.json.predictions.length, 2);
   assert.ok(close(r.json.predictions[0], tinyPredict(rows[0]!)));
   assert.ok(close(r.json.predictions[1], tinyPredict(rows[1]!)));
-  const named = await call('POST', '/v1/models/iris/versions/1:predict', { signature_name: 'serving_default', instances: [{ x: rows[0] }] });
+  const named = await call('POST', '/v1/models/iris/versions/1:predict', {
+    signature_name: 'serving_default',
+    instances: [{ x: rows[0] }],
+  });
   assert.equal(named.status, 200);
   assert.ok(close(named.json.predictions[0], tinyPredict(rows[0]!)));
   const col = await call('POST', '/v1/models/iris:predict', { inputs: rows });
@@ -105,7 +116,9 @@ test('TF REST: predict in row (instances) and columnar (inputs) formats, default
   const staged = await call('POST', '/v1/models/iris/labels/staging:predict', { instances: [rows[0]] });
   assert.ok(close(staged.json.predictions[0], tinyPredict(rows[0]!.map((x) => x * 2))));
   // curl -d without a content type still works, as with TF Serving.
-  const form = await call('POST', '/v1/models/iris:predict', JSON.stringify({ instances: [rows[0]] }), { 'content-type': 'application/x-www-form-urlencoded' });
+  const form = await call('POST', '/v1/models/iris:predict', JSON.stringify({ instances: [rows[0]] }), {
+    'content-type': 'application/x-www-form-urlencoded',
+  });
   assert.equal(form.status, 200);
 });
 
@@ -113,8 +126,16 @@ test('TF REST: classify answers [label, score] pairs per example', async () => {
   const r = await call('POST', '/v1/models/iris:classify', { examples: [{ x: [0, 0, 5, 0] }] });
   assert.equal(r.status, 200);
   const pairs = r.json.result[0] as [string, number][];
-  assert.deepEqual(pairs.map((p) => p[0]), ['setosa', 'versicolor', 'virginica']);
-  assert.ok(close(pairs.map((p) => p[1]), tinyPredict([0, 0, 5, 0])));
+  assert.deepEqual(
+    pairs.map((p) => p[0]),
+    ['setosa', 'versicolor', 'virginica'],
+  );
+  assert.ok(
+    close(
+      pairs.map((p) => p[1]),
+      tinyPredict([0, 0, 5, 0]),
+    ),
+  );
 });
 
 test('Open Inference v2: server, health, metadata, ready and infer', async () => {
@@ -127,7 +148,10 @@ test('Open Inference v2: server, health, metadata, ready and infer', async () =>
   assert.deepEqual(md.json.inputs, [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }]);
   assert.deepEqual((await call('GET', '/v2/models/iris/versions/2/ready')).json, { name: 'iris', ready: true });
   assert.equal((await call('GET', '/v2/models/iris/versions/9/ready')).status, 404);
-  const inf = await call('POST', '/v2/models/iris/infer', { id: 'req-42', inputs: [{ name: 'x', shape: [2, 4], datatype: 'FP32', data: [1, 2, 3, 4, 0, 0, 0, 1] }] });
+  const inf = await call('POST', '/v2/models/iris/infer', {
+    id: 'req-42',
+    inputs: [{ name: 'x', shape: [2, 4], datatype: 'FP32', data: [1, 2, 3, 4, 0, 0, 0, 1] }],
+  });
   assert.equal(inf.status, 200);
   assert.equal(inf.json.model_name, 'iris');
   assert.equal(inf.json.model_version, '1');
@@ -137,7 +161,9 @@ test('Open Inference v2: server, health, metadata, ready and infer', async () =>
   assert.deepEqual([out.name, out.datatype, out.shape], ['probs', 'FP32', [2, 3]]);
   assert.ok(close(out.data.slice(0, 3), tinyPredict([1, 2, 3, 4])));
   // Nested data and an integer datatype into the FP32 input.
-  const ints = await call('POST', '/v2/models/iris/versions/2/infer', { inputs: [{ name: 'x', shape: [1, 4], datatype: 'INT32', data: [[1, 2, 3, 4]] }] });
+  const ints = await call('POST', '/v2/models/iris/versions/2/infer', {
+    inputs: [{ name: 'x', shape: [1, 4], datatype: 'INT32', data: [[1, 2, 3, 4]] }],
+  });
   assert.equal(ints.status, 200);
   assert.ok(close(ints.json.outputs[0].data, tinyPredict([2, 4, 6, 8])));
   assert.ok(ints.json.id);
@@ -147,7 +173,18 @@ test('bad input: every case is a 4xx with {"error": …} naming the problem, and
   const cases: [string, string, unknown, number, string][] = [
     ['POST', '/v1/models/iris:predict', '{"instances": [[1,2,3,', 400, 'MALFORMED_JSON'],
     ['POST', '/v1/models/iris:predict', { instances: [[1, 2, 3]] }, 400, 'INPUT_INVALID'],
-    ['POST', '/v1/models/iris:predict', { instances: [[1, 2, 3, 4], [1, 2]] }, 400, 'INPUT_INVALID'],
+    [
+      'POST',
+      '/v1/models/iris:predict',
+      {
+        instances: [
+          [1, 2, 3, 4],
+          [1, 2],
+        ],
+      },
+      400,
+      'INPUT_INVALID',
+    ],
     ['POST', '/v1/models/iris:predict', { instances: [[1, 2, 'a', 4]] }, 400, 'INPUT_INVALID'],
     ['POST', '/v1/models/iris:predict', '{"instances": [[1, 2, 1e999, 4]]}', 400, 'INPUT_INVALID'],
     ['POST', '/v1/models/iris:predict', '{"instances": [[1, 2, NaN, 4]]}', 400, 'MALFORMED_JSON'],
@@ -163,12 +200,42 @@ test('bad input: every case is a 4xx with {"error": …} naming the problem, and
     ['POST', '/v1/models/iris/versions/x:predict', { instances: [[1, 2, 3, 4]] }, 404, 'SERVABLE_NOT_FOUND'],
     ['POST', '/v1/models/iris:predict', { instances: [new Array(20000).fill(1.2345)] }, 413, 'BODY_TOO_LARGE'],
     ['POST', '/v2/models/iris/infer', { inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3] }] }, 400, 'INPUT_INVALID'],
-    ['POST', '/v2/models/iris/infer', { inputs: [{ name: 'x', shape: [1, 5], datatype: 'FP32', data: [1, 2, 3, 4, 5] }] }, 400, 'INPUT_INVALID'],
-    ['POST', '/v2/models/iris/infer', { inputs: [{ name: 'x', shape: [1, 4], datatype: 'BYTES', data: ['a', 'b', 'c', 'd'] }] }, 400, 'INPUT_INVALID'],
-    ['POST', '/v2/models/iris/infer', { inputs: [{ name: 'x', shape: [1, 4], datatype: 'INT8', data: [1, 2, 3, 400] }] }, 400, 'INPUT_INVALID'],
-    ['POST', '/v2/models/iris/infer', { inputs: [{ name: 'z', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] }, 400, 'INPUT_INVALID'],
+    [
+      'POST',
+      '/v2/models/iris/infer',
+      { inputs: [{ name: 'x', shape: [1, 5], datatype: 'FP32', data: [1, 2, 3, 4, 5] }] },
+      400,
+      'INPUT_INVALID',
+    ],
+    [
+      'POST',
+      '/v2/models/iris/infer',
+      { inputs: [{ name: 'x', shape: [1, 4], datatype: 'BYTES', data: ['a', 'b', 'c', 'd'] }] },
+      400,
+      'INPUT_INVALID',
+    ],
+    [
+      'POST',
+      '/v2/models/iris/infer',
+      { inputs: [{ name: 'x', shape: [1, 4], datatype: 'INT8', data: [1, 2, 3, 400] }] },
+      400,
+      'INPUT_INVALID',
+    ],
+    [
+      'POST',
+      '/v2/models/iris/infer',
+      { inputs: [{ name: 'z', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] },
+      400,
+      'INPUT_INVALID',
+    ],
     ['POST', '/v2/models/iris/infer', { inputs: [] }, 400, 'INPUT_MISSING'],
-    ['POST', '/v2/models/nope/infer', { inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] }, 404, 'SERVABLE_NOT_FOUND'],
+    [
+      'POST',
+      '/v2/models/nope/infer',
+      { inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] },
+      404,
+      'SERVABLE_NOT_FOUND',
+    ],
     ['GET', '/v1/nothing', undefined, 404, 'ROUTE_NOT_FOUND'],
   ];
   for (const [method, path, body, status, code] of cases) {
@@ -240,9 +307,11 @@ test('feedback joins predictions by request id; monitoring reports accuracy, rec
   // The same numbers straight from the database; inputs were redacted as configured.
   const rep = await monitoringReport(db, 'iris', { windowMs: 3_600_000 });
   assert.equal(rep.quality?.accuracy, 0.75);
-  const row = await db.get<{ input_json: string; output_json: string; predicted: string }>('SELECT input_json, output_json, predicted FROM predictions WHERE request_id = ?', [sent[1]!.id]);
+  const row = await db.get<{ input_json: string; output_json: string; predicted: string }>(
+    'SELECT input_json, output_json, predicted FROM predictions WHERE request_id = ?',
+    [sent[1]!.id],
+  );
   assert.deepEqual(JSON.parse(row!.input_json), { x: '[redacted]' });
   assert.equal(JSON.parse(row!.output_json).probs.length, 1);
   assert.equal(row!.predicted, 'versicolor');
 });
-

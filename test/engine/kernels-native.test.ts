@@ -95,6 +95,10 @@ test('wrong buffer lengths and bad arguments throw instead of touching memory', 
   );
   const pool: Conv2dGeometry = { ...g, outC: 1, kH: 2, kW: 2, strideH: 2, strideW: 2, outH: 3, outW: 2 };
   assert.throws(() => k.maxPool2dForward(pool, new Float32Array(16), new Float32Array(6), new Int32Array(6)), RangeError);
+  assert.throws(
+    () => k.maxPool2dForward({ ...pool, kH: 0, outH: 2 }, new Float32Array(16), new Float32Array(4), new Int32Array(4)),
+    RangeError,
+  );
   assert.throws(() => k.maxPool2dBackward(new Float32Array(2), Int32Array.of(0, 99), new Float32Array(16)), RangeError);
   assert.throws(
     () => k.adamStep(new Float32Array(4), new Float32Array(3), new Float32Array(4), new Float32Array(4), 0.1, 0.9, 0.999, 1e-7),

@@ -195,6 +195,14 @@ describe('bad input gets clear error codes', () => {
     assert.throws(() => sequential([conv2d({ filters: 2, kernelSize: 3, inputShape: [10] })]), codeOf('SHAPE_MISMATCH'));
     assert.throws(() => tensor([1, 2, 3], [2, 2]), codeOf('SHAPE_MISMATCH'));
   });
+  it('DTYPE_INVALID for data that is not float32', async () => {
+    const bad = { shape: [2, 4], data: [1, 2, 3, 4, 5, 6, 7, 8] as unknown as Float32Array };
+    assert.throws(() => m().predict(bad), codeOf('DTYPE_INVALID'));
+    await assert.rejects(
+      m().fit(tensor(new Float32Array(8), [2, 4]), { shape: [2], data: new Int32Array(2) as unknown as Float32Array }),
+      codeOf('DTYPE_INVALID'),
+    );
+  });
   it('DATA_EMPTY for no samples', async () => {
     await assert.rejects(m().fit(tensor(new Float32Array(0), [0, 4]), tensor(new Float32Array(0), [0])), codeOf('DATA_EMPTY'));
   });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { cli } from '../helpers/cli.js';
 import { nodeCmd, pipelineFixture } from './pipeline-fixture.js';
 
-test('CLI: repro streams prefixed logs, status explains staleness, dag renders, failures exit 1, bad config exits 2', async () => {
+test('CLI: repro streams prefixed logs, status --json explains staleness, a failing stage exits 1', async () => {
   const f = await pipelineFixture(
     {
       stages: {
@@ -30,16 +30,10 @@ test('CLI: repro streams prefixed logs, status explains staleness, dag renders, 
       ],
     );
     assert.match(st.stages[0]!.reasons[0]!.message, /param n \(params.yaml\) changed: 1 -> 2/);
-    r = cli(['dag', '--dot'], { cwd: f.dir });
-    assert.match(r.stdout, /"prep" -> "fit";/);
     f.setConfig({ stages: { bad: { cmd: nodeCmd('process.exit(2)'), outs: ['never.txt'] } } });
     r = cli(['repro'], { cwd: f.dir });
     assert.equal(r.code, 1);
     assert.match(r.stdout + r.stderr, /STAGE_FAILED/);
-    f.write({ 'slipway.yaml': 'stages:\n  a:\n    cmd: echo\n    outz: [x]\n' });
-    r = cli(['status'], { cwd: f.dir });
-    assert.equal(r.code, 2);
-    assert.match(r.stderr, /error\[CONFIG_INVALID\]: .*slipway.yaml:4: stages\.a\.outz: unknown key/);
   } finally {
     await f.close();
   }

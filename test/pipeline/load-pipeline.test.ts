@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
 import { isSlipwayError } from '../../src/errors/index.js';
-import { loadPipeline } from '../../src/pipeline/index.js';
+import { dagDot, dagMermaid, dagText, loadPipeline } from '../../src/pipeline/index.js';
 import { tempDir } from '../helpers/temp-workspace.js';
 
 function load(config: unknown, files: Record<string, string> = {}, raw?: string) {
@@ -137,4 +137,11 @@ test('a missing dependency no stage produces, and unknown params, are refused', 
     { file: 'params.yaml', keys: ['train.epochs'] },
     { file: 'other.yaml', keys: ['k'] },
   ]);
+});
+
+test('the DAG renders as text, DOT and Mermaid', () => {
+  const p = load({ stages: { prep: { cmd: 'x', outs: ['d'] }, fit: { cmd: 'y', deps: ['d'], outs: ['m'] } } });
+  assert.match(dagText(p), /^fit {2}<- prep$/m);
+  assert.match(dagDot(p), /"prep" -> "fit";/);
+  assert.match(dagMermaid(p), /s0 --> s1/);
 });

@@ -16,7 +16,6 @@ import {
 } from '../../src/pipeline/index.js';
 import { isSlipwayError } from '../../src/errors/index.js';
 import { registerModel, setAlias } from '../../src/registry/index.js';
-import { cli } from '../helpers/cli.js';
 import { writeDenseModel } from '../registry/fixtures.js';
 import { pipelineFixture } from './pipeline-fixture.js';
 
@@ -61,10 +60,6 @@ test('metrics and params diff against a git revision and against a model alias',
     assert.match(diffMarkdown(rows, 'HEAD'), /\| metrics.json \| accuracy \| 0.9000 \| 0.9500 \| \+0.05000 \|/);
     const prow = diffValues(base.params, currentParams(f.dir, p)).find((r) => r.key === 'train.lr')!;
     assert.deepEqual([prow.old, prow.new], [0.1, 0.05]);
-
-    const cliDiff = cli(['metrics', 'diff', 'HEAD', '--json'], { cwd: f.dir });
-    assert.equal(cliDiff.code, 0, cliDiff.stderr);
-    assert.equal((JSON.parse(cliDiff.stdout) as { rows: unknown[] }).rows.length, 2);
 
     // a model alias as BASE: its stored metrics
     const modelDir = writeDenseModel(

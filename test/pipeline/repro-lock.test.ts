@@ -11,12 +11,17 @@ import { nodeCmd, pipelineFixture } from './pipeline-fixture.js';
 
 const quick = { stages: { a: { cmd: nodeCmd(`require('fs').writeFileSync('a.txt','x')`), outs: ['a.txt'] } } };
 
+/** Whether `pid` runs; a zombie (dead, waiting for init to reap it after its shell parent died) counts as dead. */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
   }
 }
 
@@ -47,7 +52,8 @@ test('a second repro is refused while one holds the lock, or waits for it; a sta
 
 test('a reader in another process never sees a half-written slipway.lock while stages finish in parallel', async () => {
   const stages: Record<string, unknown> = {};
-  for (let i = 0; i < 16; i++) stages[`s${i}`] = { cmd: nodeCmd(`require('fs').writeFileSync('o${i}.txt', 'x'.repeat(${i * 1000}))`), outs: [`o${i}.txt`] };
+  for (let i = 0; i < 16; i++)
+    stages[`s${i}`] = { cmd: nodeCmd(`require('fs').writeFileSync('o${i}.txt', 'x'.repeat(${i * 1000}))`), outs: [`o${i}.txt`] };
   const f = await pipelineFixture({ stages });
   try {
     const yamlUrl = import.meta.resolve('yaml');

@@ -26,16 +26,26 @@ const req = (a: number, rows = 1): Record<string, TensorData> => ({
 test('concurrent requests are merged into batches and each gets its own rows back', async () => {
   const calls: number[] = [];
   const sizes: number[] = [];
-  const predict = batchingPredict(doubler(calls), { maxBatchSize: 8, maxQueueDelayMs: 20 }, { batch: (n) => sizes.push(n), queueDepth: () => undefined });
+  const predict = batchingPredict(
+    doubler(calls),
+    { maxBatchSize: 8, maxQueueDelayMs: 20 },
+    { batch: (n) => sizes.push(n), queueDepth: () => undefined },
+  );
   const outs = await Promise.all(Array.from({ length: 20 }, (_, i) => predict(req(i * 10, 1 + (i % 2)))));
   outs.forEach((o, i) => {
     const rows = 1 + (i % 2);
     assert.deepEqual(o.y!.shape, [rows, 2]);
-    assert.deepEqual(Array.from(o.y!.data as Float32Array), Array.from({ length: rows * 2 }, (_, k) => (i * 10 + k) * 2));
+    assert.deepEqual(
+      Array.from(o.y!.data as Float32Array),
+      Array.from({ length: rows * 2 }, (_, k) => (i * 10 + k) * 2),
+    );
   });
   assert.ok(calls.length < 20, `expected fewer runtime calls than requests, got ${calls.length}`);
   assert.ok(calls.every((c) => c <= 8));
-  assert.equal(sizes.reduce((a, b) => a + b, 0), 30);
+  assert.equal(
+    sizes.reduce((a, b) => a + b, 0),
+    30,
+  );
 });
 
 test('a bad request in a batch fails alone; the others still get answers', async () => {

@@ -34,7 +34,10 @@ test('a corrupt model, a signature naming inputs the graph lacks, or an empty fo
     await assert.rejects(loadModelRuntime(join(t.dir, 'empty')), (e) => isSlipwayError(e, 'RUNTIME_UNSUPPORTED'));
     await assert.rejects(loadModelRuntime(join(t.dir, 'badjson')), (e) => isSlipwayError(e, 'MODEL_LOAD_FAILED'));
     const dir = writeTinyOnnx(join(t.dir, 'mismatch'));
-    writeFileSync(join(dir, 'signature.json'), JSON.stringify({ ...TINY_SIGNATURE, inputs: [{ name: 'pixels', dtype: 'FP32', shape: [-1, 4] }] }));
+    writeFileSync(
+      join(dir, 'signature.json'),
+      JSON.stringify({ ...TINY_SIGNATURE, inputs: [{ name: 'pixels', dtype: 'FP32', shape: [-1, 4] }] }),
+    );
     await assert.rejects(loadModelRuntime(dir), (e) => isSlipwayError(e, 'MODEL_LOAD_FAILED'));
   } finally {
     t.cleanup();
@@ -82,4 +85,3 @@ test('engine runtime: inline (tiny model) and worker thread (CNN) both match mod
     t.cleanup();
   }
 });
-

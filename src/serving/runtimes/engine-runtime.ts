@@ -36,7 +36,9 @@ function workerEntry(): URL {
 }
 
 /** Runs predictions of one engine model in a worker thread (works under tsx and from dist). */
-async function startWorker(dir: string): Promise<{ predict(shape: number[], data: Float32Array): Promise<{ shape: number[]; data: Float32Array }>; close(): Promise<void> }> {
+async function startWorker(
+  dir: string,
+): Promise<{ predict(shape: number[], data: Float32Array): Promise<{ shape: number[]; data: Float32Array }>; close(): Promise<void> }> {
   const worker = new Worker(workerEntry(), { workerData: { dir } });
   const pending = new Map<number, Pending>();
   let nextId = 1;
@@ -58,7 +60,8 @@ async function startWorker(dir: string): Promise<{ predict(shape: number[], data
     if (!p) return;
     pending.delete(m.id);
     if (pending.size === 0) worker.unref();
-    if (m.error !== undefined || !m.data || !m.shape) p.reject(new SlipwayError('INPUT_INVALID', `prediction failed: ${m.error ?? 'no output'}`));
+    if (m.error !== undefined || !m.data || !m.shape)
+      p.reject(new SlipwayError('INPUT_INVALID', `prediction failed: ${m.error ?? 'no output'}`));
     else p.resolve({ shape: m.shape, data: m.data });
   });
   const failAll = (e: Error): void => {
@@ -92,7 +95,12 @@ export async function loadEngineRuntime(dir: string, opts: EngineRuntimeOptions 
   try {
     file = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as ModelFile;
   } catch (e) {
-    throw new SlipwayError('MODEL_LOAD_FAILED', `Could not read ${join(dir, 'model.json')}: ${(e as Error).message}. Re-save the model with saveModel().`, undefined, { cause: e });
+    throw new SlipwayError(
+      'MODEL_LOAD_FAILED',
+      `Could not read ${join(dir, 'model.json')}: ${(e as Error).message}. Re-save the model with saveModel().`,
+      undefined,
+      { cause: e },
+    );
   }
   let signature: Signature = file.signature;
   try {
@@ -129,7 +137,9 @@ export async function loadEngineRuntime(dir: string, opts: EngineRuntimeOptions 
     }
   } catch (e) {
     if (e instanceof SlipwayError) throw e;
-    throw new SlipwayError('MODEL_LOAD_FAILED', `Could not load the engine model in ${dir}: ${(e as Error).message}.`, undefined, { cause: e });
+    throw new SlipwayError('MODEL_LOAD_FAILED', `Could not load the engine model in ${dir}: ${(e as Error).message}.`, undefined, {
+      cause: e,
+    });
   }
   return {
     format: 'slipway',

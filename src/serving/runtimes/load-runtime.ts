@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { SlipwayError } from '../../errors/index.js';
 import { loadEngineRuntime, type EngineRuntimeOptions } from './engine-runtime.js';
 import type { ModelRuntime } from './model-runtime.js';
-import { loadOnnxRuntime } from './onnx-runtime.js';
 
 /** Options for loading a runtime. */
 export type LoadRuntimeOptions = EngineRuntimeOptions;
@@ -13,7 +12,11 @@ export type LoadRuntimeOptions = EngineRuntimeOptions;
  * (predictions in a worker thread unless the model is tiny). Throws MODEL_LOAD_FAILED / RUNTIME_UNSUPPORTED.
  */
 export async function loadModelRuntime(dir: string, opts: LoadRuntimeOptions = {}): Promise<ModelRuntime> {
-  if (existsSync(join(dir, 'model.onnx'))) return loadOnnxRuntime(dir);
+  // onnxruntime-node (~10 MB resident) is loaded only when an ONNX model is served.
+  if (existsSync(join(dir, 'model.onnx'))) return (await import('./onnx-runtime.js')).loadOnnxRuntime(dir);
   if (existsSync(join(dir, 'model.json'))) return loadEngineRuntime(dir, opts);
-  throw new SlipwayError('RUNTIME_UNSUPPORTED', `No model.onnx or model.json in ${dir}; a served model folder needs one of them (save with saveModel() or export ONNX).`);
+  throw new SlipwayError(
+    'RUNTIME_UNSUPPORTED',
+    `No model.onnx or model.json in ${dir}; a served model folder needs one of them (save with saveModel() or export ONNX).`,
+  );
 }

@@ -29,7 +29,11 @@ const DTYPE_TO_ORT: Partial<Record<DType, ort.Tensor.Type>> = {
 /** Signature from the ONNX graph's own input/output metadata (symbolic dims become -1). */
 function signatureFromSession(session: ort.InferenceSession): Signature {
   const spec = (m: ort.InferenceSession.ValueMetadata): TensorSpec => {
-    if (!m.isTensor) throw new SlipwayError('RUNTIME_UNSUPPORTED', `ONNX value "${m.name}" is not a tensor; only tensor inputs and outputs can be served.`);
+    if (!m.isTensor)
+      throw new SlipwayError(
+        'RUNTIME_UNSUPPORTED',
+        `ONNX value "${m.name}" is not a tensor; only tensor inputs and outputs can be served.`,
+      );
     const dtype = ORT_TO_DTYPE[m.type];
     if (!dtype) throw new SlipwayError('RUNTIME_UNSUPPORTED', `ONNX value "${m.name}" has type ${m.type}, which the server cannot serve.`);
     return { name: m.name, dtype, shape: m.shape.map((d) => (typeof d === 'number' && d > 0 ? d : -1)) };
@@ -45,7 +49,12 @@ export async function loadOnnxRuntime(dir: string): Promise<ModelRuntime> {
     // One intra-op thread per session: the server runs many requests concurrently, so parallelism comes from requests.
     session = await ort.InferenceSession.create(file, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
   } catch (e) {
-    throw new SlipwayError('MODEL_LOAD_FAILED', `Could not load ONNX model ${file}: ${(e as Error).message}. Check the file is a valid ONNX model (opset ≤ 21).`, undefined, { cause: e });
+    throw new SlipwayError(
+      'MODEL_LOAD_FAILED',
+      `Could not load ONNX model ${file}: ${(e as Error).message}. Check the file is a valid ONNX model (opset ≤ 21).`,
+      undefined,
+      { cause: e },
+    );
   }
   const graphSig = signatureFromSession(session);
   let signature = graphSig;
@@ -56,7 +65,10 @@ export async function loadOnnxRuntime(dir: string): Promise<ModelRuntime> {
     const missing = signature.inputs.filter((t) => !names.has(t.name));
     if (missing.length > 0) {
       await session.release();
-      throw new SlipwayError('MODEL_LOAD_FAILED', `signature.json names input(s) ${missing.map((t) => t.name).join(', ')} that the ONNX graph in ${dir} does not have (graph inputs: ${[...names].join(', ')}). Fix signature.json or re-export the model.`);
+      throw new SlipwayError(
+        'MODEL_LOAD_FAILED',
+        `signature.json names input(s) ${missing.map((t) => t.name).join(', ')} that the ONNX graph in ${dir} does not have (graph inputs: ${[...names].join(', ')}). Fix signature.json or re-export the model.`,
+      );
     }
   }
   const outputNames = signature.outputs.map((t) => t.name);
