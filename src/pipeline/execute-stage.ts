@@ -78,6 +78,7 @@ export async function executeStage(
   const declared = (name: string): boolean => OWN_FILES.has(name) || name.startsWith('.tmp-') || name.startsWith('.repro-lock');
   const before = new Set(safeList(wdir));
   for (const r of opts.reasons) opts.log(`running: ${describeReason(r)}`, 'info');
+  let exitCode: number | null = null;
   try {
     prepareOutputs(env.root, stage);
     const exit = await runStageProcess({
@@ -94,6 +95,7 @@ export async function executeStage(
       logFile,
       signal: opts.signal,
     });
+    exitCode = exit.exitCode;
     if (exit.killed) {
       await finish(run, logFile, 'KILLED');
       return { status: 'killed', runId: run?.id, error: { code: 'INTERRUPTED', message: `stage "${stage.name}" was interrupted` } };
@@ -131,11 +133,11 @@ export async function executeStage(
     }
     const entry: LockStage = { cmd: stage.cmd, key: fp.key, deps: fp.deps, params: fp.params, outs, ...(run ? { run_id: run.id } : {}) };
     if (outs.every((o) => o.cache)) await saveRunCache(env.db, fp.key, stage.name, outs, run?.id ?? null);
-    await finish(run, logFile, 'FINISHED');
+    await finish(run, logFile, 'FINISHED', { code: exitCode });
     return { status: 'ran', runId: run?.id, lockEntry: entry, ...(warnings.length ? { warnings } : {}) };
   } catch (e) {
     const err = toSlipwayError(e);
-    await finish(run, logFile, 'FAILED');
+    await finish(run, logFile, 'FAILED', { code: exitCode, error: err.code });
     opts.log(`error[${err.code}]: ${err.message}`, 'info');
     return { status: 'failed', runId: run?.id, error: { code: err.code, message: err.message } };
   }
@@ -147,10 +149,19 @@ function coveredBy(wdir: string, name: string, declared: readonly string[]): boo
   return declared.some((p) => isInside(rel, p) || isInside(p, rel));
 }
 
-async function finish(run: Run | undefined, logFile: string, status: 'FINISHED' | 'FAILED' | 'KILLED'): Promise<void> {
+async function finish(
+  run: Run | undefined,
+  logFile: string,
+  status: 'FINISHED' | 'FAILED' | 'KILLED',
+  exit?: { code: number | null; error?: string },
+): Promise<void> {
   if (!run) return;
   try {
     await run.logArtifact(logFile, 'stage.log');
+    const tags: Record<string, string> = {};
+    if (exit?.code !== undefined && exit.code !== null) tags['slipway.exit_code'] = String(exit.code);
+    if (exit?.error) tags['slipway.error'] = exit.error;
+    if (Object.keys(tags).length > 0) await run.setTags(tags);
   } catch {
     /* a missing log must not hide the stage's own outcome */
   }

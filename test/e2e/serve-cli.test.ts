@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { cli, TSX_IMPORT } from '../helpers/cli.js';
 import { tempWorkspace } from '../helpers/temp-workspace.js';
@@ -10,13 +10,14 @@ const MAIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 
 test('slipway serve PATH prints its endpoints, answers predictions, and stops cleanly on SIGTERM; slipway monitor reads the log', async () => {
   const { dir, cleanup } = tempWorkspace();
-  let child: ReturnType<typeof spawn> | undefined;
+  let spawned: ChildProcessWithoutNullStreams | undefined;
   try {
     writeTinyOnnx(join(dir, 'iris'));
-    child = spawn(process.execPath, ['--import', TSX_IMPORT, MAIN, 'serve', 'iris', '--rest-port', '0', '--grpc-port', '0'], {
+    const child = spawn(process.execPath, ['--import', TSX_IMPORT, MAIN, 'serve', 'iris', '--rest-port', '0', '--grpc-port', '0'], {
       cwd: dir,
       env: { ...process.env, NO_COLOR: '1' },
     });
+    spawned = child;
     let out = '';
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -57,7 +58,7 @@ test('slipway serve PATH prints its endpoints, answers predictions, and stops cl
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /error\[USAGE\]/);
   } finally {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    if (spawned && spawned.exitCode === null) spawned.kill('SIGKILL');
     cleanup();
   }
 });

@@ -53,6 +53,8 @@ test('repro runs in order, skips when unchanged, re-runs on dep/param/cmd change
     assert.equal(run.params['train.lr'], '0.1');
     assert.ok(Math.abs(run.metrics.accuracy! - (0.5 + 'prepare:\n  n: 1\ntrain:\n  lr: 0.1\n'.length / 1000)) < 1e-9);
     assert.ok(run.artifacts.some((a) => a.path === 'stage.log'));
+    assert.equal(run.tags['slipway.exit_code'], '0');
+    assert.ok(run.endTime! >= run.startTime);
 
     r = await repro(f.env, f.load());
     assert.deepEqual([statusOf(r, 'prepare'), statusOf(r, 'train')], ['up_to_date', 'up_to_date']);
@@ -159,6 +161,8 @@ test('a failing stage stops its dependents and lets independent stages finish; m
     assert.equal(r.ok, false);
     assert.equal(statusOf(r, 'bad'), 'failed');
     assert.equal(r.stages.find((s) => s.stage === 'bad')?.error?.code, 'STAGE_FAILED');
+    const badRun = await getRun(f.db, r.stages.find((s) => s.stage === 'bad')!.runId!);
+    assert.deepEqual([badRun.status, badRun.tags['slipway.exit_code']], ['FAILED', '3']);
     assert.equal(statusOf(r, 'after'), 'skipped');
     assert.equal(statusOf(r, 'good'), 'ran');
     assert.equal(r.stages.find((s) => s.stage === 'lazy')?.error?.code, 'OUTPUT_MISSING');

@@ -4,7 +4,14 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { installPostCommitHook, runCi, scheduleTick, uninstallPostCommitHook, writeCiWorkflow } from '../../src/pipeline/index.js';
+import {
+  installPostCommitHook,
+  runCi,
+  scheduleTick,
+  startScheduler,
+  uninstallPostCommitHook,
+  writeCiWorkflow,
+} from '../../src/pipeline/index.js';
 import { SHARED_DATA } from '../helpers/temp-workspace.js';
 import { TSX_IMPORT } from '../helpers/cli.js';
 import { writeDenseModel } from '../registry/fixtures.js';
@@ -141,6 +148,45 @@ test('schedule --once: a new dataset version triggers its stages; cron entries f
       ['cron "*/5 * * * *"'],
     );
     assert.deepEqual(ran, ['new dataset version mnist@2', 'cron "*/5 * * * *"']);
+  } finally {
+    await f.close();
+  }
+});
+
+test('the long-running scheduler polls for dataset versions and stops cleanly, aborting a running pipeline', async () => {
+  const f = await pipelineFixture({});
+  try {
+    await f.db.run('INSERT INTO datasets (name, created_at) VALUES (?, ?)', ['iris', 0]);
+    await f.db.run('INSERT INTO dataset_versions (name, version, tree_hash, files, bytes, created_at) VALUES (?, 1, ?, 0, 0, 0)', [
+      'iris',
+      'b'.repeat(64),
+    ]);
+    const seen: string[] = [];
+    let aborted = false;
+    const s = startScheduler({
+      entries: [{ on_dataset: 'iris' }],
+      db: f.db,
+      statePath: join(f.ws.stateDir, 'schedule-state.json'),
+      pollMs: 50,
+      run: (t, signal) =>
+        new Promise<boolean>((resolve) => {
+          seen.push(t.reason);
+          signal.addEventListener('abort', () => {
+            aborted = true;
+            resolve(false);
+          });
+        }),
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(seen, [], 'versions that existed at start do not trigger');
+    await f.db.run('INSERT INTO dataset_versions (name, version, tree_hash, files, bytes, created_at) VALUES (?, 2, ?, 0, 0, 0)', [
+      'iris',
+      'c'.repeat(64),
+    ]);
+    await until(() => seen.length === 1, 'the new version to trigger a run', 10_000);
+    assert.deepEqual(seen, ['new dataset version iris@2']);
+    await s.stop();
+    assert.ok(aborted, 'stop() aborts the running pipeline and waits for it');
   } finally {
     await f.close();
   }
