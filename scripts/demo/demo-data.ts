@@ -36,7 +36,8 @@ export async function provideMnist(opts: {
       opts.say(`MNIST from the ${d.source === 'cache' ? 'download cache' : 'canonical mirrors (now cached)'}: ${d.dir}`);
       return { source: d.source === 'cache' ? 'cache' : 'download', from: d.dir };
     } catch (e) {
-      opts.warn(`MNIST could not be downloaded (${(e as Error).message.split('\n')[0]}).`);
+      const why = (e as Error).message.split('\n')[0]!;
+      opts.warn(`MNIST could not be downloaded: ${why.length > 200 ? `${why.slice(0, 200)}…` : why}`);
     }
   }
   opts.warn(

@@ -220,8 +220,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const sent = await sendFeedback(server.restUrl, labelled, sig.classLabels);
     const expectedAccuracy = labelled.filter((p) => p.predicted === p.label).length / Math.max(1, labelled.length);
     sh.say(
-      `$ curl -X POST ${server.restUrl}/v1/feedback -d '{"feedback": [{"request_id": "…", "label": "…"}, …]}'   # ${sent} ground-truth labels`,
+      `ground truth for ${sent} of the ${predictions.length} requests (their x-request-id and true label), as a labelling system would send it:\n` +
+        paint.cmd(`  POST ${server.restUrl}/v1/feedback  {"feedback": [{"request_id": "${labelled[0]?.requestId ?? '…'}", "label": "${sig.classLabels?.[labelled[0]?.label ?? 0] ?? labelled[0]?.label}"}, …]}`),
     );
+    sh.say(`the client's own count of right answers among them: ${(expectedAccuracy * 100).toFixed(2)}% — monitoring must report the same`);
 
     phase('monitoring', 'slipway monitor: quality from joined feedback, latency from live traffic');
     await look(['monitor', ex.model]);
@@ -319,7 +321,7 @@ async function register(sh: DemoShell, ex: DemoExample, ws: string): Promise<num
   const v = JSON.parse(r.stdout) as { name: string; version: number };
   sh.say(
     paint.ok(`registered ${v.name}@${v.version}`) +
-      paint.dim(from === ex.modelDir ? ` (from ${from}/)` : ` (from training run ${from}: lineage to its data and code)`),
+      paint.dim(from === ex.modelDir ? ` (from ${from}/)` : ` (from training run ${from}: its params, metrics, code version and model artifact)`),
   );
   return v.version;
 }

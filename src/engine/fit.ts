@@ -98,7 +98,7 @@ export async function fitModel(model: Model, internals: ModelInternals, x: Tenso
         );
       }
       if (withAcc) correct += countCorrect(compiled.loss, pred, yv, bs * rowsPer, k) / rowsPer;
-      internals.backward(g, bs, fused, rng);
+      internals.backward(g, bs, fused);
       optimizer.step(params);
       lossSum += loss * bs;
       seen += bs;

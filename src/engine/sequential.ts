@@ -9,6 +9,7 @@ import { createRng, randomSeed, type Rng } from './random.js';
 import { renderSummary } from './summary.js';
 import { assertFinite, shapeString, sizeOf, sliceRows, type Tensor } from './tensor.js';
 import { fitModel } from './fit.js';
+import { createTape } from './tape.js';
 
 /** Options of `sequential`. */
 export interface SequentialOptions {
@@ -23,8 +24,8 @@ export interface SequentialOptions {
 export interface ModelInternals {
   readonly rng: Rng;
   forward(x: Float32Array, batch: number, training: boolean, rng: Rng): Float32Array;
-  /** Backpropagates ∂L/∂output (or ∂L/∂pre-activation when `fused`) through every layer. */
-  backward(grad: Float32Array, batch: number, fused: boolean, rng: Rng): void;
+  /** Backpropagates ∂L/∂output (or ∂L/∂pre-activation when `fused`) through the tape the last training forward recorded. */
+  backward(grad: Float32Array, batch: number, fused: boolean): void;
   checkInputs(x: Tensor, y: Tensor | null, what: string): void;
 }
 
@@ -61,6 +62,8 @@ export function sequential(layers: readonly Layer[], opts: SequentialOptions = {
   let inputShape: readonly number[] | undefined;
   let compiled: CompiledConfig | undefined;
   let firstTrainable = -1;
+  const tape = createTape();
+  let fusedOutput = false;
 
   const requireBuilt = (): readonly number[] => {
     if (!inputShape) {
@@ -82,16 +85,20 @@ export function sequential(layers: readonly Layer[], opts: SequentialOptions = {
     rng,
     forward(x, batch, training, r) {
       const ctx = ctxOf(training, r);
+      if (training) tape.clear();
       let h = x;
-      for (const l of layers) h = l.forward(h, batch, ctx);
+      layers.forEach((l, i) => {
+        h = l.forward(h, batch, ctx);
+        if (training) {
+          // Layers before the first one with weights need no input gradient: the first conv skips its biggest pass.
+          tape.record((g) => l.backward(g, batch, ctx, i > firstTrainable, fusedOutput && i === layers.length - 1));
+        }
+      });
       return h;
     },
-    backward(grad, batch, fused, r) {
-      const ctx = ctxOf(true, r);
-      let g: Float32Array | null = grad;
-      for (let i = layers.length - 1; i >= 0 && g; i--) {
-        g = layers[i]!.backward(g, batch, ctx, i > firstTrainable, fused && i === layers.length - 1);
-      }
+    backward(grad, _batch, fused) {
+      fusedOutput = fused;
+      tape.backward(grad);
     },
     checkInputs(x, y, what) {
       for (const [t, name] of [

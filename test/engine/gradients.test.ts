@@ -8,7 +8,8 @@ import { dropout } from '../../src/engine/layers/dropout.js';
 import { flatten } from '../../src/engine/layers/flatten.js';
 import type { Layer, StepContext } from '../../src/engine/layers/layer.js';
 import { averagePooling2d, maxPooling2d } from '../../src/engine/layers/pooling.js';
-import { computeLoss, resolveLoss, type LossSpec } from '../../src/engine/losses.js';
+import { computeLoss, fusesWith, resolveLoss, type LossSpec } from '../../src/engine/losses.js';
+import { sequential } from '../../src/engine/sequential.js';
 import { referenceKernels } from '../../src/engine/kernels/reference-kernels.js';
 import { createRng } from '../../src/engine/random.js';
 import { sizeOf } from '../../src/engine/tensor.js';
@@ -140,4 +141,56 @@ describe('loss gradients match finite differences', () => {
     const dot = dp[0]! * p[0]! + dp[1]! * p[1]! + dp[2]! * p[2]!;
     for (let i = 0; i < 3; i++) close(fused[i]!, p[i]! * (dp[i]! - dot), `fused[${i}]`);
   });
+});
+
+describe('whole-model gradients through the tape', () => {
+  for (const [loss, act] of [
+    ['sparseCategoricalCrossentropy', 'softmax'],
+    ['binaryCrossentropy', 'sigmoid'],
+    ['mse', 'tanh'],
+  ] as const) {
+    it(`${loss} with a ${act} output (fused where it applies) matches finite differences`, () => {
+      const k = loss === 'sparseCategoricalCrossentropy' ? 3 : 2;
+      const model = sequential(
+        [
+          conv2d({ filters: 2, kernelSize: 2, activation: 'tanh', inputShape: [3, 3, 1] }),
+          flatten(),
+          batchNormalization(),
+          dense({ units: k, activation: act }),
+        ],
+        { seed: 3, kernels: referenceKernels },
+      );
+      model.compile({ optimizer: 'sgd', loss });
+      const batch = 4;
+      const x = randn(batch * 9, 5);
+      const y =
+        loss === 'sparseCategoricalCrossentropy'
+          ? Float32Array.from([0, 2, 1, 2])
+          : Float32Array.from({ length: batch * k }, (_, i) => (loss === 'mse' ? Math.sin(i) : i % 3 === 0 ? 1 : 0));
+      const spec = model.compiled!.loss;
+      const fused = fusesWith(spec, act);
+      const lossAt = (): number => {
+        const out = model.internals.forward(x, batch, true, createRng(1));
+        return computeLoss(spec, out, y, batch, k, null);
+      };
+      const out = model.internals.forward(x, batch, true, createRng(1));
+      const g = new Float32Array(out.length);
+      computeLoss(spec, out, y, batch, k, g, fused);
+      model.internals.backward(g, batch, fused);
+      for (const layer of model.layers) {
+        for (const p of layer.params.filter((q) => q.trainable)) {
+          const analytic = Float32Array.from(p.grad);
+          for (let i = 0; i < p.value.length; i += Math.max(1, Math.floor(p.value.length / 6))) {
+            const v = p.value[i]!;
+            p.value[i] = v + H;
+            const lp = lossAt();
+            p.value[i] = v - H;
+            const lm = lossAt();
+            p.value[i] = v;
+            close(analytic[i]!, (lp - lm) / (2 * H), `${layer.name}.${p.name}[${i}]`);
+          }
+        }
+      }
+    });
+  }
 });
