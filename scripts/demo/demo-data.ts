@@ -45,7 +45,7 @@ export async function provideMnist(opts: {
       'The pipeline, gates and server are the real ones; the accuracy is on these digits, not MNIST. Pass --data DIR for real MNIST.',
   );
   writeDigitsIdx(opts.dest, { trainCount: 8000, testCount: 2000, seed: 7 });
-  return { source: 'synthetic', from: 'generateDigits(seed 7)' };
+  return { source: 'synthetic', from: 'generated digits, the offline fallback — not MNIST' };
 }
 
 function copyIdx(from: string, dest: string): void {

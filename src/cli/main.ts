@@ -1,68 +1,74 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { registerInit } from './init.js';
-import { registerTrain } from './train.js';
-import { registerEvaluate } from './evaluate.js';
-import { registerModels } from './models.js';
-import { registerGates } from './gates.js';
-import { registerLineage } from './lineage.js';
-import { registerData } from './data.js';
-import { registerFsck } from './fsck.js';
-import { registerGc } from './gc.js';
-import { registerRemote } from './remote.js';
-import { registerExport } from './export.js';
-import { registerRepro } from './repro.js';
-import { registerStatus } from './status.js';
-import { registerDag } from './dag.js';
-import { registerExp } from './exp.js';
-import { registerMetrics } from './metrics.js';
-import { registerParams } from './params.js';
-import { registerPlots } from './plots.js';
-import { registerCi } from './ci.js';
-import { registerHooks } from './hooks.js';
-import { registerSchedule } from './schedule.js';
-import { registerRuns } from './runs.js';
-import { registerServer } from './server.js';
-import { registerServe } from './serve.js';
-import { registerMonitor } from './monitor.js';
 
-/** Builds the `slipway` command tree. Each noun registers itself from its own file. */
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Every top-level command and the module that registers it. Modules load lazily: a command only imports its own
+ * capability (serving pulls in gRPC and Fastify; training the engine), so `slipway data add` starts fast.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  init: async () => (await import('./init.js')).registerInit,
+  data: async () => (await import('./data.js')).registerData,
+  remote: async () => (await import('./remote.js')).registerRemote,
+  fsck: async () => (await import('./fsck.js')).registerFsck,
+  gc: async () => (await import('./gc.js')).registerGc,
+  train: async () => (await import('./train.js')).registerTrain,
+  evaluate: async () => (await import('./evaluate.js')).registerEvaluate,
+  export: async () => (await import('./export.js')).registerExport,
+  runs: async () => (await import('./runs.js')).registerRuns,
+  repro: async () => (await import('./repro.js')).registerRepro,
+  status: async () => (await import('./status.js')).registerStatus,
+  dag: async () => (await import('./dag.js')).registerDag,
+  exp: async () => (await import('./exp.js')).registerExp,
+  metrics: async () => (await import('./metrics.js')).registerMetrics,
+  params: async () => (await import('./params.js')).registerParams,
+  plots: async () => (await import('./plots.js')).registerPlots,
+  ci: async () => (await import('./ci.js')).registerCi,
+  hooks: async () => (await import('./hooks.js')).registerHooks,
+  schedule: async () => (await import('./schedule.js')).registerSchedule,
+  models: async () => (await import('./models.js')).registerModels,
+  gates: async () => (await import('./gates.js')).registerGates,
+  lineage: async () => (await import('./lineage.js')).registerLineage,
+  serve: async () => (await import('./serve.js')).registerServe,
+  monitor: async () => (await import('./monitor.js')).registerMonitor,
+  server: async () => (await import('./server.js')).registerServer,
+};
+
+/** Builds the `slipway` command tree with the given commands (all of them by default). */
+export async function buildProgram(names: readonly string[] = Object.keys(COMMANDS)): Promise<Command> {
   const program = new Command('slipway')
     .description('DevOps for AI systems: version data and models, train, gate, serve and watch them')
     .option('--verbose', 'print stack traces on errors')
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ outputError: (s, write) => write(s) });
+    .configureOutput({ outputError: (s, write) => write(s) })
+    .addHelpText(
+      'after',
+      `
+The loop:
+  slipway init                                  create a workspace
+  slipway data add data/ --name mnist           version a dataset
+  slipway repro                                 run the pipeline in slipway.yaml (tracked, cached)
+  slipway models register mnist --from RUN_ID   register the trained model
+  slipway models promote mnist@1 --to production  gates first, then the alias moves
+  slipway serve mnist                           TF Serving REST :8501, gRPC :8500, Open Inference v2
+  slipway monitor mnist                         accuracy, F1, latency from live traffic
+
+Run \`slipway <command> --help\` for a command's options and examples.`,
+    );
   program.exitOverride((err) => {
     // commander's own usage errors exit 2, as the convention says; --help/--version exit 0.
     process.exit(err.exitCode === 0 ? 0 : 2);
   });
-  registerInit(program);
-  registerTrain(program);
-  registerEvaluate(program);
-  registerModels(program);
-  registerGates(program);
-  registerLineage(program);
-  registerData(program);
-  registerFsck(program);
-  registerGc(program);
-  registerRemote(program);
-  registerExport(program);
-  registerRepro(program);
-  registerStatus(program);
-  registerDag(program);
-  registerExp(program);
-  registerMetrics(program);
-  registerParams(program);
-  registerPlots(program);
-  registerCi(program);
-  registerHooks(program);
-  registerSchedule(program);
-  registerRuns(program);
-  registerServer(program);
-  registerServe(program);
-  registerMonitor(program);
+  for (const name of names) (await COMMANDS[name]!())(program);
   return program;
 }
 
-await buildProgram().parseAsync(process.argv);
+/** The command named on the command line, when it is a known one (then only its module is loaded). */
+function requestedCommand(argv: readonly string[]): string | undefined {
+  const first = argv.slice(2).find((a) => !a.startsWith('-'));
+  return first !== undefined && first in COMMANDS ? first : undefined;
+}
+
+const only = requestedCommand(process.argv);
+await (await buildProgram(only ? [only] : undefined)).parseAsync(process.argv);

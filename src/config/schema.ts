@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { stagesSchema } from './pipeline-schema.js';
+import { stagesSchema, ciSchema } from './pipeline-schema.js';
 import { gatesSchema } from './gates-schema.js';
 import { servingSchema, monitoringSchema } from './serving-schema.js';
 
@@ -10,6 +10,7 @@ export const slipwayConfigSchema = z
     gates: gatesSchema.default({}),
     serving: servingSchema.optional(),
     monitoring: monitoringSchema.optional(),
+    ci: ciSchema.optional(),
     remotes: z.record(z.string(), z.object({ url: z.string() })).default({}),
     vars: z.array(z.union([z.string(), z.record(z.string(), z.unknown())])).optional(),
     schedules: z

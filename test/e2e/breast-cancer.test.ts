@@ -71,7 +71,6 @@ test('breast-cancer scenario: the malignant-recall gate measures what the model 
   const shown = cli(['models', 'show', `breast-cancer@${r.servedVersion}`, '--json'], { cwd: r.workspace });
   assert.equal(shown.code, 0, shown.stderr);
   const v = JSON.parse(shown.stdout) as {
-    aliases: string[] | { alias: string }[];
     gateReport: { passed: boolean; results: { gate: string; value: number; passed: boolean }[] } | null;
     signature: { classLabels?: string[] };
   };
