@@ -11,6 +11,7 @@
       "sources": [
         "native/addon.cc",
         "native/gemm.cc",
+        "native/micro-kernels.cc",
         "native/conv.cc",
         "native/elementwise.cc",
         "native/thread-pool.cc"

@@ -47,14 +47,12 @@ function printSummary(r: DemoResult): void {
   if (r.kept) {
     out(`workspace kept: ${r.workspace}`);
     out('try next:');
+    out(`  alias slipway="node ${fileURLToPath(new URL('../bin/slipway.js', import.meta.url))}"   # or \`npm link\` in the repository`);
     out(`  cd ${r.workspace}`);
-    out(`  slipway lineage ${r.model}@${r.servedVersion}           # data → run → model → aliases`);
-    out(`  slipway models history ${r.model}              # every alias move, with its gate report`);
+    out(`  slipway lineage ${r.model}@${r.servedVersion}            # data → run → model → aliases`);
+    out(`  slipway models history ${r.model}          # every alias move, with its gate report`);
     out(`  slipway exp run -S train.epochs=3 && slipway exp show`);
-    out(`  slipway serve ${r.model} & curl localhost:8501/v1/models/${r.model}`);
-    out(
-      `  (first: alias slipway="node ${fileURLToPath(new URL('../bin/slipway.js', import.meta.url))}", or \`npm link\` in the repository)`,
-    );
+    out(`  slipway serve ${r.model} &  curl localhost:8501/v1/models/${r.model}`);
   } else {
     out('the workspace was removed; run with --keep to explore it (slipway lineage, models history, exp run, serve).');
   }

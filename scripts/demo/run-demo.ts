@@ -193,7 +193,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
 
     phase('serving', 'slipway serve: TF Serving REST, Open Inference v2 and gRPC, then feedback');
     const ports = await choosePorts(opts.ports);
-    if (ports.moved) warn(`ports 8501/8500 are taken; serving on ${ports.rest} (REST) and ${ports.grpc} (gRPC) instead`);
+    if (ports.moved) warn(`port 8501 or 8500 is taken (another server?); serving on ${ports.rest} (REST) and ${ports.grpc} (gRPC) instead`);
     server = await startServe(sh, ['serve', ex.model], ports, { echo: (l) => sh.say(paint.dim(`  [serve] ${l}`)) });
     const shown = await sh.json<{ signature?: { classLabels?: string[] } }>(['models', 'show', `${ex.model}@${v1}`]);
     const sig = await servedSignature(server.restUrl, ex.model, shown.signature?.classLabels);
@@ -221,13 +221,22 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const expectedAccuracy = labelled.filter((p) => p.predicted === p.label).length / Math.max(1, labelled.length);
     sh.say(
       `ground truth for ${sent} of the ${predictions.length} requests (their x-request-id and true label), as a labelling system would send it:\n` +
-        paint.cmd(`  POST ${server.restUrl}/v1/feedback  {"feedback": [{"request_id": "${labelled[0]?.requestId ?? '…'}", "label": "${sig.classLabels?.[labelled[0]?.label ?? 0] ?? labelled[0]?.label}"}, …]}`),
+        paint.cmd(
+          `  POST ${server.restUrl}/v1/feedback  {"feedback": [{"request_id": "${labelled[0]?.requestId ?? '…'}", "label": "${sig.classLabels?.[labelled[0]?.label ?? 0] ?? labelled[0]?.label}"}, …]}`,
+        ),
     );
     sh.say(`the client's own count of right answers among them: ${(expectedAccuracy * 100).toFixed(2)}% — monitoring must report the same`);
 
     phase('monitoring', 'slipway monitor: quality from joined feedback, latency from live traffic');
     await look(['monitor', ex.model]);
     const monitoring = await sh.json<MonitorJson>(['monitor', ex.model]);
+    const live = monitoring.quality;
+    if (live && live.labelled === sent && Math.abs(live.accuracy - expectedAccuracy) < 1e-9)
+      sh.say(paint.ok(`monitoring joined all ${sent} labels and agrees with the client: accuracy ${(live.accuracy * 100).toFixed(2)}%`));
+    else
+      warn(
+        `monitoring disagrees with the client: ${live ? `${live.labelled} labelled, accuracy ${live.accuracy}` : 'no quality section'} vs ${sent} sent, ${expectedAccuracy}`,
+      );
     await server.stop();
     server = undefined;
 
@@ -321,7 +330,9 @@ async function register(sh: DemoShell, ex: DemoExample, ws: string): Promise<num
   const v = JSON.parse(r.stdout) as { name: string; version: number };
   sh.say(
     paint.ok(`registered ${v.name}@${v.version}`) +
-      paint.dim(from === ex.modelDir ? ` (from ${from}/)` : ` (from training run ${from}: its params, metrics, code version and model artifact)`),
+      paint.dim(
+        from === ex.modelDir ? ` (from ${from}/)` : ` (from training run ${from}: its params, metrics, code version and model artifact)`,
+      ),
   );
   return v.version;
 }

@@ -2,13 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { CONFIG_FILE, parseYamlWith, slipwayConfigSchema } from '../config/index.js';
-import { ciSchema } from '../config/pipeline-schema.js';
 import { SlipwayError } from '../errors/index.js';
 import { getDotted, paramsReader, DEFAULT_PARAMS_FILE } from './params-file.js';
 import { expandStages, isInside, type Stage } from './stage-model.js';
 
-/** `slipway.yaml` as the pipeline reads it: the whole config plus the `ci:` section. */
-export const pipelineConfigSchema = slipwayConfigSchema.extend({ ci: ciSchema.optional() });
+/** `slipway.yaml` as the pipeline reads it (the whole config; `ci:` is part of it). */
+export const pipelineConfigSchema = slipwayConfigSchema;
 export type PipelineConfig = z.output<typeof pipelineConfigSchema>;
 
 /** A validated pipeline: expanded stages, their dependency edges and a topological order. */

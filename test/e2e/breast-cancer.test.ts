@@ -62,7 +62,9 @@ test('breast-cancer scenario: the malignant-recall gate measures what the model 
     recall = caught / malignant;
     // Served answers equal the engine's for the same rows (the traffic cycles over the test rows in order).
     for (const p of r.predictions.slice(0, 6))
-      p.probs.forEach((v, j) => assert.ok(Math.abs(v - enginePreds[p.row * k + j]!) < 1e-4, `${p.protocol}: served ${v} vs engine ${enginePreds[p.row * k + j]}`));
+      p.probs.forEach((v, j) =>
+        assert.ok(Math.abs(v - enginePreds[p.row * k + j]!) < 1e-4, `${p.protocol}: served ${v} vs engine ${enginePreds[p.row * k + j]}`),
+      );
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await db.close();
