@@ -20,7 +20,15 @@ export { startRun, getRun, listRuns, metricHistory } from './tracking/index.js';
 export type { Run, RunRecord, StartRunOptions, RunStatus, ParamValue, MetricPoint, DatasetInput } from './tracking/index.js';
 
 export { SlipwayError, isSlipwayError, type ErrorCode } from './errors/index.js';
-export { initWorkspace, findWorkspace, loadConfig, loadSettings, type Workspace, type SlipwayConfig, type Settings } from './config/index.js';
+export {
+  initWorkspace,
+  findWorkspace,
+  loadConfig,
+  loadSettings,
+  type Workspace,
+  type SlipwayConfig,
+  type Settings,
+} from './config/index.js';
 export { openDb, type Db } from './meta/index.js';
 export { openObjectStore, type ObjectStore } from './store/index.js';
 
