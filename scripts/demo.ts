@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runDemo, type DemoOptions, type DemoResult } from './demo/run-demo.js';
 import { paint } from './demo/demo-shell.js';
+import { stopAllServers } from './demo/demo-server.js';
 
 export { runDemo, type DemoOptions, type DemoResult };
 
@@ -14,7 +15,7 @@ const USAGE = `usage: npm run demo -- [options]
   --data DIR        local data: an MNIST IDX folder (t10k-* and/or train-*), or a folder with breast_cancer.csv
                     (in this repository: --data ../shared/data/mnist)
   --example NAME    mnist (default) or breast-cancer
-  --epochs N        training epochs of the first run (the second run adds one)
+  --epochs N        training epochs of the first run (the second run trains more: mnist +1, breast-cancer ×2)
   --requests N      predictions in the serving burst (default 300)
   --offline         do not try to download MNIST; without --data, use the generated digits
   --keep            keep the workspace afterwards (its path is printed)
@@ -52,6 +53,7 @@ function printSummary(r: DemoResult): void {
     out(`  slipway lineage ${r.model}@${r.servedVersion}            # data → run → model → aliases`);
     out(`  slipway models history ${r.model}          # every alias move, with its gate report`);
     out(`  slipway exp run -S train.epochs=3 && slipway exp show`);
+    out(`  slipway ci run                     # what a CI job runs: repro, register, gates, slipway-report.md`);
     out(`  slipway serve ${r.model} &  curl localhost:8501/v1/models/${r.model}`);
   } else {
     out('the workspace was removed; run with --keep to explore it (slipway lineage, models history, exp run, serve).');
@@ -97,6 +99,12 @@ async function main(): Promise<void> {
 
 const invoked = process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
 if (invoked) {
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(sig, () => {
+      stopAllServers();
+      process.stderr.write(`\n${sig}: demo stopped; its workspace (printed at the top) is kept\n`);
+      process.exit(130);
+    });
   main().catch((e: unknown) => {
     process.stderr.write(`\n${paint.warn('demo failed:')} ${(e as Error).message}\n`);
     process.exit(1);

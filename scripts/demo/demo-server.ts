@@ -33,6 +33,14 @@ export async function pickPort(wanted: number, avoid: readonly number[] = []): P
   }
 }
 
+/** Servers still running, so an interrupted demo (Ctrl-C, SIGTERM) can stop them instead of leaving them behind. */
+const running = new Set<ChildProcess>();
+
+/** Sends SIGTERM to every `slipway serve` the demo started and has not stopped yet. */
+export function stopAllServers(): void {
+  for (const c of running) c.kill('SIGTERM');
+}
+
 /** A `slipway serve` process the demo started. */
 export interface ServeProcess {
   readonly restUrl: string;
@@ -61,10 +69,12 @@ export async function startServe(
     output.push(line);
     opts.echo?.(line);
   });
+  running.add(child);
   let exited: number | null | undefined;
   const exit = new Promise<void>((resolve) =>
     child.once('exit', (code) => {
       exited = code;
+      running.delete(child);
       resolve();
     }),
   );
