@@ -326,7 +326,8 @@ async function register(sh: DemoShell, ex: DemoExample, ws: string): Promise<num
   } catch {
     // no tracked training run: register the folder
   }
-  const r = await sh.slipway(['models', 'register', ex.model, '--from', from, '--json'], { capture: true });
+  // The version's metrics are the held-out evaluation's, not training's, so diffs and reports compare like with like.
+  const r = await sh.slipway(['models', 'register', ex.model, '--from', from, '--metrics', ex.evalMetrics, '--json'], { capture: true });
   const v = JSON.parse(r.stdout) as { name: string; version: number };
   sh.say(
     paint.ok(`registered ${v.name}@${v.version}`) +

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { SlipwayError, isSlipwayError } from '../errors/index.js';
@@ -60,12 +60,13 @@ export function registerModels(program: Command): void {
     .requiredOption('--from <run-or-path>', 'a run id, or a path to a model folder (model.json + weights.bin) or an .onnx file')
     .option('--format <format>', 'slipway or onnx (detected when omitted)')
     .option('--description <text>', 'a description of this version')
+    .option('--metrics <file>', 'a metrics JSON file (e.g. from `slipway evaluate`) whose numbers become the version’s metrics')
     .option('--json', 'print the version as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  slipway models register mnist --from 01JD5V3Q9X…\n  slipway models register resnet --from ./resnet18.onnx',
+      '\nExamples:\n  slipway models register mnist --from 01JD5V3Q9X… --metrics metrics.json\n  slipway models register resnet --from ./resnet18.onnx',
     )
-    .action((name: string, opts: { from: string; format?: string; description?: string; json?: boolean }) =>
+    .action((name: string, opts: { from: string; format?: string; description?: string; metrics?: string; json?: boolean }) =>
       runCommand(async (ctx: CliContext) => {
         if (opts.format !== undefined && opts.format !== 'slipway' && opts.format !== 'onnx')
           throw new SlipwayError('USAGE', `--format must be slipway or onnx (got "${opts.format}")`);
@@ -76,6 +77,7 @@ export function registerModels(program: Command): void {
           from,
           format: opts.format as ModelFormat | undefined,
           description: opts.description,
+          metrics: opts.metrics === undefined ? undefined : readMetricsJson(resolve(ctx.cwd, opts.metrics)),
         });
         if (opts.json) printJson(v);
         else process.stdout.write(`Registered ${style.bold(`${v.name}@${v.version}`)} (${v.format}, ${sig(v)})\n`);
@@ -302,4 +304,22 @@ export function registerModels(program: Command): void {
           }
         }),
     );
+}
+
+/** Reads a metrics JSON file and keeps its top-level numbers plus nested ones as dotted keys (`macro.f1`). */
+function readMetricsJson(path: string): Record<string, number> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new SlipwayError('USAGE', `--metrics ${path} is not a readable JSON file: ${(e as Error).message}`, { path });
+  }
+  const out: Record<string, number> = {};
+  const walk = (v: unknown, prefix: string, depth: number): void => {
+    if (typeof v === 'number' && Number.isFinite(v) && prefix) out[prefix] = v;
+    else if (v && typeof v === 'object' && !Array.isArray(v) && depth < 3)
+      for (const [k, x] of Object.entries(v)) walk(x, prefix ? `${prefix}.${k}` : k, depth + 1);
+  };
+  walk(parsed, '', 0);
+  return out;
 }
