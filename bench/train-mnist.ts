@@ -84,7 +84,11 @@ const torchOk =
   existsSync(anchor) &&
   spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 if (!torchOk) {
-  console.log('\nPyTorch anchor skipped (needs /usr/bin/python3 with torch: apt-get install python3-torch)');
+  console.log(
+    process.argv.includes('--no-torch')
+      ? '\nPyTorch anchor skipped (--no-torch)'
+      : '\nPyTorch anchor skipped (needs /usr/bin/python3 with torch: apt-get install python3-torch)',
+  );
 } else {
   const out = execFileSync('/usr/bin/python3', [anchor, mnistDir, String(info.threads), String(epochs)], { encoding: 'utf8' });
   const rates = [...out.matchAll(/\((\d+) samples\/s\), test acc ([\d.]+)/g)];
