@@ -70,5 +70,11 @@ function requestedCommand(argv: readonly string[]): string | undefined {
   return first !== undefined && first in COMMANDS ? first : undefined;
 }
 
+// `slipway runs list | head` closes stdout early; that is the reader's choice, not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 const only = requestedCommand(process.argv);
 await (await buildProgram(only ? [only] : undefined)).parseAsync(process.argv);

@@ -46,10 +46,21 @@ export function selectKernels(sel: KernelSelection): Kernels {
       'SLIPWAY_KERNELS=native but the native kernels are not built (build/Release/slipway_native.node); run `npm rebuild slipway` or `node scripts/build-native.mjs` with a C++ compiler installed, or unset SLIPWAY_KERNELS.',
     );
   }
+  // Training on the reference kernels is ~100x slower; say so once rather than leave a user wondering.
+  if (!warnedFallback && sel.force === undefined) {
+    warnedFallback = true;
+    process.emitWarning(
+      'native kernels not available; training uses the slower TypeScript reference kernels (run `node scripts/build-native.mjs`)',
+      {
+        code: 'SLIPWAY_REFERENCE_KERNELS',
+      },
+    );
+  }
   return referenceKernels;
 }
 
 let chosen: Kernels | undefined;
+let warnedFallback = false;
 
 /** The process's kernel backend (chosen on first call from the environment). */
 export function getKernels(): Kernels {
