@@ -1,11 +1,12 @@
 // Exports the DESIGN.md MNIST CNN to ONNX and compares prediction speed: the engine's predict vs onnxruntime-node
 // (the anchor) on the same weights and inputs, single-sample latency and batch-64 throughput.
 // Run: node --import tsx bench/onnx-predict.ts
+import { mnistCnn } from './mnist-cnn.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { conv2d, dense, flatten, maxPooling2d, saveModel, sequential } from '../src/engine/index.js';
+import { saveModel } from '../src/engine/index.js';
 import { exportOnnx } from '../src/engine/onnx/export-onnx.js';
 import { generateDigits } from '../src/data/datasets/synthetic-digits.js';
 
@@ -27,17 +28,7 @@ async function time(reps: number, f: () => unknown | Promise<unknown>): Promise<
 
 const dir = mkdtempSync(join(tmpdir(), 'slipway-bench-onnx-'));
 try {
-  const model = sequential(
-    [
-      conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
-      maxPooling2d({ poolSize: 2 }),
-      conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
-      maxPooling2d({ poolSize: 2 }),
-      flatten(),
-      dense({ units: 10, activation: 'softmax' }),
-    ],
-    { seed: 1 },
-  );
+  const model = mnistCnn(1);
   await saveModel(model, dir);
   const t0 = performance.now();
   const bytes = await exportOnnx(dir);

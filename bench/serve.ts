@@ -3,11 +3,12 @@
 // Also: batching on vs off at 64 connections, the worker-thread hop vs inline prediction, idle RSS and an RSS soak.
 // Needs: apt-get install -y python3-torch python3-fastapi python3-uvicorn wrk
 // Run: node --import tsx bench/serve.ts [--seconds 15] [--soak-seconds 60]
+import { mnistCnn } from './mnist-cnn.js';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sequential, conv2d, maxPooling2d, flatten, dense, saveModel } from '../src/engine/index.js';
+import { saveModel } from '../src/engine/index.js';
 import { loadModelRuntime } from '../src/serving/index.js';
 
 const arg = (name: string, def: number): number => {
@@ -112,17 +113,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'slipway-bench-serve-'));
 const children: ChildProcess[] = [];
 try {
   const modelDir = join(tmp, 'mnist');
-  const model = sequential(
-    [
-      conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
-      maxPooling2d({ poolSize: 2 }),
-      conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
-      maxPooling2d({ poolSize: 2 }),
-      flatten(),
-      dense({ units: 10, activation: 'softmax' }),
-    ],
-    { seed: 1 },
-  );
+  const model = mnistCnn(1);
   await saveModel(model, modelDir);
   cliMain = compiledCli(tmp);
   console.log(`server: node ${cliMain.startsWith(repo) ? cliMain.slice(repo.length + 1) : 'dist (compiled for this run)'} serve mnist/`);

@@ -4,10 +4,11 @@
 // python3 has torch, runs ../shared/anchors/torch_mnist_cnn.py with the same thread count in the same run and
 // prints the ratios. Threads: SLIPWAY_THREADS (default: the native pool's default), used for PyTorch too.
 // Run: node --import tsx bench/train-mnist.ts [--epochs 3] [--no-torch]
+import { mnistCnn } from './mnist-cnn.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { adam, conv2d, datasets, dense, flatten, maxPooling2d, sequential } from '../src/engine/index.js';
+import { adam, datasets } from '../src/engine/index.js';
 import { kernelsInfo } from '../src/engine/kernels/select-kernels.js';
 import { sliceRows } from '../src/engine/tensor.js';
 
@@ -30,17 +31,7 @@ const yTrain = sliceRows(test.y, 0, 8000);
 const xTest = sliceRows(test.x, 8000, 10000);
 const yTest = sliceRows(test.y, 8000, 10000);
 
-const model = sequential(
-  [
-    conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
-    maxPooling2d({ poolSize: 2 }),
-    conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
-    maxPooling2d({ poolSize: 2 }),
-    flatten(),
-    dense({ units: 10, activation: 'softmax' }),
-  ],
-  { seed: 0 },
-);
+const model = mnistCnn(0);
 model.compile({ optimizer: adam({ learningRate: 1e-3 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
 
 let trainMs = 0;

@@ -25,3 +25,16 @@ export function sameSignature(a: Signature, b: Signature): boolean {
     x.every((t, i) => t.name === y[i]!.name && t.dtype === y[i]!.dtype && t.shape.join(',') === y[i]!.shape.join(','));
   return eq(a.inputs, b.inputs) && eq(a.outputs, b.outputs);
 }
+
+/** onnxruntime's tensor type names → signature dtypes (ONNX files registered or served carry these). */
+export const DTYPE_OF_ORT_TYPE: Readonly<Record<string, DType>> = {
+  float32: 'FP32',
+  float64: 'FP64',
+  int8: 'INT8',
+  int16: 'INT16',
+  int32: 'INT32',
+  int64: 'INT64',
+  uint8: 'UINT8',
+  bool: 'BOOL',
+  string: 'BYTES',
+};

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SlipwayError } from '../errors/index.js';
-import type { DType, Signature, TensorSpec } from '../engine/signature.js';
+import { DTYPE_OF_ORT_TYPE, type DType, type Signature, type TensorSpec } from '../engine/signature.js';
 
 const DTYPES: readonly DType[] = ['FP32', 'FP64', 'INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'BOOL', 'BYTES'];
 
@@ -47,17 +47,7 @@ export function readFolderSignature(dir: string): Signature {
   });
 }
 
-const ORT_TYPES: Readonly<Record<string, DType>> = {
-  float32: 'FP32',
-  float64: 'FP64',
-  int8: 'INT8',
-  int16: 'INT16',
-  int32: 'INT32',
-  int64: 'INT64',
-  uint8: 'UINT8',
-  bool: 'BOOL',
-  string: 'BYTES',
-};
+const ORT_TYPES = DTYPE_OF_ORT_TYPE;
 
 interface OrtMeta {
   readonly name: string;

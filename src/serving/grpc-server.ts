@@ -10,6 +10,7 @@ import { PROTO_FILES, PROTO_LOADER_OPTIONS, protoDir } from './proto-files.js';
 import { decodeV2Inputs, encodeV2Outputs, v2Platform } from './rest-v2.js';
 import type { TensorData } from './runtimes/model-runtime.js';
 import { checkInputNames, checkShape, toNumbers, typedFromNumbers } from './tensor-codec.js';
+import { TF_DTYPE } from './rest-tf.js';
 
 /** Loads the serving protos as a gRPC package definition. */
 export function loadServingProtos(): grpc.GrpcObject {
@@ -31,17 +32,7 @@ function signatureDefMap(): protobuf.Type {
   return (signatureDefMapType = root.lookupType('tensorflow.serving.SignatureDefMap'));
 }
 
-const TF_ENUM: Record<DType, string> = {
-  FP32: 'DT_FLOAT',
-  FP64: 'DT_DOUBLE',
-  INT8: 'DT_INT8',
-  INT16: 'DT_INT16',
-  INT32: 'DT_INT32',
-  INT64: 'DT_INT64',
-  UINT8: 'DT_UINT8',
-  BOOL: 'DT_BOOL',
-  BYTES: 'DT_STRING',
-};
+const TF_ENUM = TF_DTYPE;
 const FROM_TF: Record<string, DType> = Object.fromEntries(Object.entries(TF_ENUM).map(([k, v]) => [v, k as DType]));
 
 interface TensorProtoIn {

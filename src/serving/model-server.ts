@@ -14,7 +14,7 @@ import {
 import type { ObjectStore } from '../store/index.js';
 import type { BatchingOptions } from './batcher.js';
 import type { LoadRuntimeOptions } from './runtimes/load-runtime.js';
-import { openModelSet, type ModelSet, type ModelSource } from './model-set.js';
+import { openModelSet, type ModelSet, type ModelSource, type ServingEvent } from './model-set.js';
 import { requestIdFrom, type ServingContext } from './prediction-pipeline.js';
 import { registrySource } from './registry-source.js';
 import { registerTfRest, sendError } from './rest-tf.js';
@@ -58,14 +58,7 @@ export interface ModelServerOptions {
   /** Server version reported by /v2. */
   readonly version?: string;
   /** Swap and reload-failure events (the CLI prints them). */
-  readonly onEvent?: (e: {
-    kind: 'swap' | 'load-failed';
-    model: string;
-    label?: string;
-    from?: number;
-    to?: number;
-    error?: string;
-  }) => void;
+  readonly onEvent?: (e: ServingEvent) => void;
 }
 
 /** A running model server. */

@@ -55,14 +55,17 @@ export interface ModelSetOptions {
   readonly runtime?: LoadRuntimeOptions;
   readonly observer?: (model: string) => BatchObserver;
   /** Called when a label moves or a reload fails (for logs). */
-  readonly onEvent?: (e: {
-    kind: 'swap' | 'load-failed';
-    model: string;
-    label?: string;
-    from?: number;
-    to?: number;
-    error?: string;
-  }) => void;
+  readonly onEvent?: (e: ServingEvent) => void;
+}
+
+/** A label moved to another version, or a new version failed to load (and the old one stays served). */
+export interface ServingEvent {
+  readonly kind: 'swap' | 'load-failed';
+  readonly model: string;
+  readonly label?: string;
+  readonly from?: number;
+  readonly to?: number;
+  readonly error?: string;
 }
 
 /** The models being served: versions, labels, hot swap, reference-counted retirement. */

@@ -6,7 +6,8 @@ import { classLabel, runPrediction, type ServingContext } from './prediction-pip
 import type { TensorData } from './runtimes/model-runtime.js';
 import { checkInputNames, decodeColumn, decodeInstances, identity, toNested } from './tensor-codec.js';
 
-const TF_DTYPE: Record<DType, string> = {
+/** Signature dtypes → TF Serving's DataType enum names (REST metadata and gRPC TensorProto). */
+export const TF_DTYPE: Readonly<Record<DType, string>> = {
   FP32: 'DT_FLOAT',
   FP64: 'DT_DOUBLE',
   INT8: 'DT_INT8',

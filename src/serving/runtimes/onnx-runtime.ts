@@ -1,21 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { DType, Signature, TensorSpec } from '../../engine/signature.js';
+import { DTYPE_OF_ORT_TYPE, type DType, type Signature, type TensorSpec } from '../../engine/signature.js';
 import { SlipwayError } from '../../errors/index.js';
 import type { ModelRuntime, TensorData } from './model-runtime.js';
 
-const ORT_TO_DTYPE: Record<string, DType> = {
-  float32: 'FP32',
-  float64: 'FP64',
-  int8: 'INT8',
-  int16: 'INT16',
-  int32: 'INT32',
-  int64: 'INT64',
-  uint8: 'UINT8',
-  bool: 'BOOL',
-  string: 'BYTES',
-};
+const ORT_TO_DTYPE = DTYPE_OF_ORT_TYPE;
 const DTYPE_TO_ORT: Partial<Record<DType, ort.Tensor.Type>> = {
   FP32: 'float32',
   FP64: 'float64',
