@@ -1,7 +1,19 @@
 import type { Command } from 'commander';
 import { SlipwayError } from '../errors/index.js';
-import { monitoringReport, parseWindow, type MonitoringReport } from '../monitoring/index.js';
+import { spawn } from 'node:child_process';
+import {
+  evaluateAlerts,
+  monitoringReport,
+  parseWindow,
+  sendAlertWebhook,
+  type AlertResult,
+  type DriftReport,
+  type DriftSettings,
+  type MonitoringReport,
+} from '../monitoring/index.js';
+import type { MonitoringConfig } from '../config/serving-schema.js';
 import { runCommand } from './run-command.js';
+import { selfCommand } from './hooks.js';
 import { printJson, style, table } from './output.js';
 
 function ms(n: number): string {
@@ -17,6 +29,7 @@ export function renderMonitoringReport(r: MonitoringReport, window: string): str
     `  latency      p50 ${ms(r.latencyMs.p50)}  p95 ${ms(r.latencyMs.p95)}  p99 ${ms(r.latencyMs.p99)}`,
     `  versions     ${r.versions.map((v) => `${v.version ?? '?'}: ${v.requests}`).join(', ') || 'none'}`,
   ];
+  if (r.drift) out.push(...renderDrift(r.drift));
   const q = r.quality;
   if (!q) {
     out.push(`  quality      no feedback in the window (POST /v1/feedback {request_id, label})`);
@@ -43,6 +56,65 @@ export function renderMonitoringReport(r: MonitoringReport, window: string): str
   return out.join('\n');
 }
 
+function renderDrift(d: DriftReport): string[] {
+  const tag = (s: string): string => (s === 'alert' ? style.bold(s.toUpperCase()) : s);
+  const out = [
+    `  drift        ${tag(d.status)} vs reference ${new Date(d.reference.from).toISOString()} → ${new Date(d.reference.to).toISOString()} (${d.reference.requests} logged)`,
+  ];
+  const p = d.prediction;
+  out.push(
+    p
+      ? `    predicted classes  ${tag(p.status)}: PSI ${p.psi.toFixed(4)}, chi² ${p.chi2.toFixed(2)} (df ${p.df}, p ${p.pValue.toPrecision(3)})`
+      : `    predicted classes  no predictions in one of the windows`,
+  );
+  const f = d.features;
+  if (!f) out.push(`    input features     no numeric inputs logged`);
+  else {
+    out.push(
+      `    input features     ${tag(f.status)}: ${f.drifted} of ${f.tested} tested drifted (width ${f.width}, ${f.varying} varying; max PSI ${f.maxPsi.toFixed(4)}, min KS p ${f.minPValue.toPrecision(3)})`,
+    );
+    for (const x of f.top.slice(0, 5))
+      out.push(`      ${x.feature.padEnd(14)} ${x.status.padEnd(5)} PSI ${x.psi.toFixed(4)}  KS ${x.ks.toFixed(4)} (p ${x.pValue.toPrecision(3)})`);
+  }
+  return out;
+}
+
+function driftSettings(m: MonitoringConfig | undefined, reference: string | undefined): DriftSettings {
+  const d = m?.drift;
+  const ref = reference ?? d?.reference;
+  return {
+    referenceMs: ref === undefined ? undefined : parseWindow(ref),
+    pValue: d?.p_value,
+    psiWarn: d?.psi_warn,
+    psiAlert: d?.psi_alert,
+    maxFeatures: d?.max_features,
+    bins: d?.bins,
+    maxRows: d?.max_rows,
+  };
+}
+
+/** Renders evaluated alert rules, one line each. */
+export function renderAlerts(alerts: readonly AlertResult[]): string {
+  if (alerts.length === 0) return 'no alert rules (monitoring.alerts in slipway.yaml)';
+  return alerts
+    .map((a) => {
+      const state = a.fired ? style.bold('FIRING') : a.skipped ? 'skipped' : 'ok';
+      const v = a.value === null ? '—' : Number.isInteger(a.value) ? String(a.value) : a.value.toPrecision(4);
+      return `${state.padEnd(7)} ${a.name}: ${a.rule} (value ${v})${a.skipped ? ` — ${a.skipped}` : ''}`;
+    })
+    .join('\n');
+}
+
+function runRepro(cwd: string, stages: readonly string[]): Promise<number> {
+  const [cmd, ...args] = selfCommand();
+  return new Promise((resolve) => {
+    // Its output goes to stderr so `--json` stays parseable.
+    const child = spawn(cmd!, [...args, 'repro', ...stages], { cwd, stdio: ['ignore', 2, 2] });
+    child.on('error', () => resolve(2));
+    child.on('exit', (code) => resolve(code ?? 2));
+  });
+}
+
 /** `slipway monitor MODEL`: request rate, errors, latency and online accuracy/recall/F1 over a window. */
 export function registerMonitor(program: Command): void {
   program
@@ -52,19 +124,27 @@ export function registerMonitor(program: Command): void {
     )
     .option('--window <duration>', 'window such as 15m, 1h, 7d (default 1h, or monitoring.window)')
     .option('--url <url>', 'ask a running server (e.g. http://127.0.0.1:8501) instead of reading the workspace database')
+    .option('--reference <duration>', 'drift reference: the preceding duration such as 7d (default: the window just before, as long)')
+    .option('--check', 'evaluate monitoring.alerts, post firing alerts to monitoring.webhook, exit 1 when any fires')
+    .option('--retrain', 'with --check: when an alert fires, run `slipway repro` (monitoring.retrain.stages) to retrain')
     .option('--json', 'print the report as JSON')
-    .addHelpText('after', '\nExamples:\n  slipway monitor mnist --window 15m\n  slipway monitor mnist --url http://127.0.0.1:8501 --json')
-    .action((model: string, opts: { window?: string; url?: string; json?: boolean }) =>
+    .addHelpText(
+      'after',
+      '\nExamples:\n  slipway monitor mnist --window 15m\n  slipway monitor mnist --window 1d --reference 7d\n  slipway monitor mnist --check --retrain\n  slipway monitor mnist --url http://127.0.0.1:8501 --json',
+    )
+    .action((model: string, opts: { window?: string; url?: string; json?: boolean; reference?: string; check?: boolean; retrain?: boolean }) =>
       runCommand(async (ctx) => {
         let window = opts.window;
         let report: MonitoringReport;
         if (opts.url) {
           window ??= '1h';
           parseWindow(window);
+          if (opts.reference) parseWindow(opts.reference);
           const base = opts.url.replace(/\/+$/, '');
+          const ref = opts.reference ? `&reference=${encodeURIComponent(opts.reference)}` : '';
           let res: Response;
           try {
-            res = await fetch(`${base}/v1/models/${encodeURIComponent(model)}/monitoring?window=${encodeURIComponent(window)}`);
+            res = await fetch(`${base}/v1/models/${encodeURIComponent(model)}/monitoring?window=${encodeURIComponent(window)}${ref}`);
           } catch (e) {
             throw new SlipwayError('UNAVAILABLE', `could not reach ${base}: ${(e as Error).message}. Is \`slipway serve\` running there?`);
           }
@@ -78,11 +158,40 @@ export function registerMonitor(program: Command): void {
         } else {
           window ??= ctx.config().monitoring?.window ?? '1h';
           const db = await ctx.db();
-          report = await monitoringReport(db, model, { windowMs: parseWindow(window), sampleRate: ctx.config().monitoring?.sample_rate });
+          const m = ctx.config().monitoring;
+          report = await monitoringReport(db, model, {
+            windowMs: parseWindow(window),
+            sampleRate: m?.sample_rate,
+            drift: driftSettings(m, opts.reference),
+          });
         }
-        if (opts.json) printJson(report);
-        else process.stdout.write(`${renderMonitoringReport(report, window)}\n`);
-        return 0;
+        if (!opts.check && !opts.retrain) {
+          if (opts.json) printJson(report);
+          else process.stdout.write(`${renderMonitoringReport(report, window)}\n`);
+          return 0;
+        }
+        const m = ctx.config().monitoring;
+        if (!report.drift) throw new SlipwayError('UNAVAILABLE', 'the server sent a report without drift; upgrade it or check without --url.');
+        const alerts = evaluateAlerts(report, m?.alerts ?? []);
+        const fired = alerts.filter((a) => a.fired);
+        const delivery = fired.length > 0 && m?.webhook ? await sendAlertWebhook(await ctx.db(), m.webhook, report, alerts) : null;
+        if (opts.json) printJson({ model, window, fired: fired.length, alerts, webhook: delivery, drift: report.drift });
+        else {
+          process.stdout.write(`${renderAlerts(alerts)}\n`);
+          if (delivery) process.stdout.write(`webhook ${delivery.url}: ${delivery.ok ? `delivered (${delivery.status})` : `failed (${delivery.error})`}\n`);
+        }
+        if (fired.length === 0) return 0;
+        if (opts.retrain) {
+          const stages = m?.retrain?.stages ?? [];
+          process.stderr.write(`${fired.length} alert(s) fired; retraining: slipway repro ${stages.join(' ')}\n`);
+          const code = await runRepro(ctx.workspace().root, stages);
+          if (code !== 0) {
+            process.stderr.write(`retrain failed: slipway repro exited ${code}\n`);
+            return Math.max(code, 2);
+          }
+          process.stderr.write('retrain finished; gates and promotion ran as the pipeline defines\n');
+        }
+        return 1;
       }),
     );
 }

@@ -41,6 +41,46 @@ export const servingSchema = z
   })
   .strict();
 
+const duration = z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'a duration such as 15m, 1h or 7d');
+
+/** Metrics an alert rule can bound (from `slipway monitor`'s report). */
+export const ALERT_METRICS = [
+  'accuracy',
+  'precision',
+  'recall',
+  'f1',
+  'error_rate',
+  'server_error_rate',
+  'request_rate',
+  'requests',
+  'latency_p50_ms',
+  'latency_p95_ms',
+  'latency_p99_ms',
+  'latency_mean_ms',
+] as const;
+
+const alertRuleSchema = z.union([
+  z
+    .object({
+      name: z.string().min(1),
+      metric: z.enum(ALERT_METRICS),
+      min: z.number().optional(),
+      max: z.number().optional(),
+      min_labelled: z.number().int().min(0).optional(),
+    })
+    .strict()
+    .refine((r) => r.min !== undefined || r.max !== undefined, 'give min, max or both'),
+  z
+    .object({
+      name: z.string().min(1),
+      drift: z.enum(['prediction', 'features']),
+      psi_max: z.number().min(0).optional(),
+      p_min: z.number().gt(0).lt(1).optional(),
+    })
+    .strict()
+    .refine((r) => r.psi_max !== undefined || r.p_min !== undefined, 'give psi_max, p_min or both'),
+]);
+
 /**
  * Monitoring section (owned by monitoring/): the prediction log and report defaults.
  * ```yaml
@@ -50,7 +90,16 @@ export const servingSchema = z
  *   log_inputs: true
  *   window: 1h              # default window of `slipway monitor`
  * ```
- * Drift (KS/PSI) and alerts are configured here too once they exist.
+ * Drift thresholds and alert rules (`slipway monitor MODEL --check [--retrain]`):
+ * ```yaml
+ *   drift: { reference: 7d, p_value: 0.05, psi_warn: 0.1, psi_alert: 0.25, max_features: 32, bins: 10, max_rows: 5000 }
+ *   alerts:
+ *     - { name: low-accuracy, metric: accuracy, min: 0.9, min_labelled: 50 }
+ *     - { name: drift, drift: prediction, psi_max: 0.25 }      # or drift: features; p_min: 0.01
+ *     - { name: latency, metric: latency_p95_ms, max: 50 }
+ *   webhook: { url: https://hooks.example.com/slipway, secret: s3cret }
+ *   retrain: { stages: [train] }      # what --retrain reproduces (default: the whole pipeline)
+ * ```
  */
 export const monitoringSchema = z
   .object({
@@ -61,6 +110,24 @@ export const monitoringSchema = z
       .string()
       .regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'a duration such as 15m, 1h or 7d')
       .default('1h'),
+    drift: z
+      .object({
+        reference: duration.optional(),
+        p_value: z.number().gt(0).lt(1).default(0.05),
+        psi_warn: z.number().min(0).default(0.1),
+        psi_alert: z.number().min(0).default(0.25),
+        max_features: positiveInt.max(100_000).default(32),
+        bins: z.number().int().min(2).max(1000).default(10),
+        max_rows: positiveInt.default(5000),
+      })
+      .strict()
+      .default({ p_value: 0.05, psi_warn: 0.1, psi_alert: 0.25, max_features: 32, bins: 10, max_rows: 5000 }),
+    alerts: z.array(alertRuleSchema).default([]),
+    webhook: z.object({ url: z.string().url(), secret: z.string().min(1).optional() }).strict().optional(),
+    retrain: z
+      .object({ stages: z.array(z.string().min(1)).optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -68,3 +135,5 @@ export const monitoringSchema = z
 export type ServingConfig = z.output<typeof servingSchema>;
 /** The parsed monitoring section. */
 export type MonitoringConfig = z.output<typeof monitoringSchema>;
+/** One parsed `monitoring.alerts` rule. */
+export type AlertRuleConfig = z.output<typeof alertRuleSchema>;

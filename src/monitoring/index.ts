@@ -2,3 +2,18 @@ export { monitoringReport, percentile, type MonitoringReport, type MonitoringOpt
 export { createPredictionLog, type PredictionLog, type PredictionLogOptions, type PredictionRecord } from './prediction-log.js';
 export { parseFeedbackBody, recordFeedback, type FeedbackItem } from './feedback-repository.js';
 export { parseWindow } from './parse-window.js';
+export { driftReport, type DriftReport, type DriftSettings, type DriftStatus, type FeatureDrift } from './drift-report.js';
+export { featureRows, type FeatureRows } from './drift-features.js';
+export {
+  ksTest,
+  psi,
+  categoricalPsi,
+  chiSquaredTest,
+  chiSquaredSurvival,
+  kolmogorovQ,
+  regularizedGammaQ,
+  type KsResult,
+  type ChiSquaredResult,
+} from './drift-stats.js';
+export { evaluateAlerts, type AlertRule, type AlertResult } from './alert-rules.js';
+export { sendAlertWebhook, type AlertWebhook } from './alert-webhook.js';

@@ -1,5 +1,6 @@
 import type { Db } from '../meta/index.js';
 import { reportFromConfusion, type ClassificationReport } from '../engine/metrics/classification.js';
+import { driftReport, type DriftReport, type DriftSettings } from './drift-report.js';
 
 /** Options of a monitoring report. */
 export interface MonitoringOptions {
@@ -8,6 +9,8 @@ export interface MonitoringOptions {
   readonly now?: number;
   /** The prediction log's sampling rate, to scale counts back to traffic (default 1). */
   readonly sampleRate?: number;
+  /** Drift thresholds, caps and the reference window (default: the window just before, as long). */
+  readonly drift?: DriftSettings;
 }
 
 /** What a served model did over a window: traffic, errors, latency and, from joined feedback, its quality. */
@@ -27,6 +30,8 @@ export interface MonitoringReport {
   readonly versions: readonly { readonly version: number | null; readonly requests: number }[];
   /** Rows with both a prediction and a ground-truth label; null when no feedback arrived in the window. */
   readonly quality: (ClassificationReport & { readonly labelled: number }) | null;
+  /** Prediction and input drift against the reference window. */
+  readonly drift: DriftReport;
 }
 
 /** Nearest-rank percentile of sorted values (0 when empty). */
@@ -36,7 +41,8 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[i]!;
 }
 
-function labelsOf(v: string): string[] {
+/** The class labels of a logged `predicted` value: one label, or each row's of a multi-row request (a JSON array). */
+export function labelsOf(v: string): string[] {
   if (v.startsWith('[')) {
     try {
       const a = JSON.parse(v) as unknown;
@@ -110,5 +116,6 @@ export async function monitoringReport(db: Db, model: string, opts: MonitoringOp
     },
     versions: [...byVersion].map(([version, requests]) => ({ version, requests })),
     quality,
+    drift: await driftReport(db, model, from, to, opts.drift),
   };
 }
