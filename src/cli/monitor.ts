@@ -8,7 +8,7 @@ import {
   sendAlertWebhook,
   type AlertResult,
   type DriftReport,
-  type DriftSettings,
+  driftSettings,
   type MonitoringReport,
 } from '../monitoring/index.js';
 import type { MonitoringConfig } from '../config/serving-schema.js';
@@ -74,23 +74,11 @@ function renderDrift(d: DriftReport): string[] {
       `    input features     ${tag(f.status)}: ${f.drifted} of ${f.tested} tested drifted (width ${f.width}, ${f.varying} varying; max PSI ${f.maxPsi.toFixed(4)}, min KS p ${f.minPValue.toPrecision(3)})`,
     );
     for (const x of f.top.slice(0, 5))
-      out.push(`      ${x.feature.padEnd(14)} ${x.status.padEnd(5)} PSI ${x.psi.toFixed(4)}  KS ${x.ks.toFixed(4)} (p ${x.pValue.toPrecision(3)})`);
+      out.push(
+        `      ${x.feature.padEnd(14)} ${x.status.padEnd(5)} PSI ${x.psi.toFixed(4)}  KS ${x.ks.toFixed(4)} (p ${x.pValue.toPrecision(3)})`,
+      );
   }
   return out;
-}
-
-function driftSettings(m: MonitoringConfig | undefined, reference: string | undefined): DriftSettings {
-  const d = m?.drift;
-  const ref = reference ?? d?.reference;
-  return {
-    referenceMs: ref === undefined ? undefined : parseWindow(ref),
-    pValue: d?.p_value,
-    psiWarn: d?.psi_warn,
-    psiAlert: d?.psi_alert,
-    maxFeatures: d?.max_features,
-    bins: d?.bins,
-    maxRows: d?.max_rows,
-  };
 }
 
 /** Renders evaluated alert rules, one line each. */
@@ -132,66 +120,77 @@ export function registerMonitor(program: Command): void {
       'after',
       '\nExamples:\n  slipway monitor mnist --window 15m\n  slipway monitor mnist --window 1d --reference 7d\n  slipway monitor mnist --check --retrain\n  slipway monitor mnist --url http://127.0.0.1:8501 --json',
     )
-    .action((model: string, opts: { window?: string; url?: string; json?: boolean; reference?: string; check?: boolean; retrain?: boolean }) =>
-      runCommand(async (ctx) => {
-        let window = opts.window;
-        let report: MonitoringReport;
-        if (opts.url) {
-          window ??= '1h';
-          parseWindow(window);
-          if (opts.reference) parseWindow(opts.reference);
-          const base = opts.url.replace(/\/+$/, '');
-          const ref = opts.reference ? `&reference=${encodeURIComponent(opts.reference)}` : '';
-          let res: Response;
-          try {
-            res = await fetch(`${base}/v1/models/${encodeURIComponent(model)}/monitoring?window=${encodeURIComponent(window)}${ref}`);
-          } catch (e) {
-            throw new SlipwayError('UNAVAILABLE', `could not reach ${base}: ${(e as Error).message}. Is \`slipway serve\` running there?`);
+    .action(
+      (model: string, opts: { window?: string; url?: string; json?: boolean; reference?: string; check?: boolean; retrain?: boolean }) =>
+        runCommand(async (ctx) => {
+          let window = opts.window;
+          let report: MonitoringReport;
+          if (opts.url) {
+            window ??= '1h';
+            parseWindow(window);
+            if (opts.reference) parseWindow(opts.reference);
+            const base = opts.url.replace(/\/+$/, '');
+            const ref = opts.reference ? `&reference=${encodeURIComponent(opts.reference)}` : '';
+            let res: Response;
+            try {
+              res = await fetch(`${base}/v1/models/${encodeURIComponent(model)}/monitoring?window=${encodeURIComponent(window)}${ref}`);
+            } catch (e) {
+              throw new SlipwayError(
+                'UNAVAILABLE',
+                `could not reach ${base}: ${(e as Error).message}. Is \`slipway serve\` running there?`,
+              );
+            }
+            const body = (await res.json().catch(() => ({}))) as { error?: string };
+            if (!res.ok)
+              throw new SlipwayError(
+                res.status === 404 ? 'SERVABLE_NOT_FOUND' : 'UNAVAILABLE',
+                `${base} answered ${res.status}: ${body.error ?? 'no message'}`,
+              );
+            report = body as unknown as MonitoringReport;
+            const d = report.drift as DriftReport | undefined;
+            if (opts.reference && d && d.reference.to - d.reference.from !== parseWindow(opts.reference))
+              process.stderr.write(`note: ${base} ignored --reference; its drift uses the window just before\n`);
+          } else {
+            window ??= ctx.config().monitoring?.window ?? '1h';
+            const db = await ctx.db();
+            const m = ctx.config().monitoring;
+            report = await monitoringReport(db, model, {
+              windowMs: parseWindow(window),
+              sampleRate: m?.sample_rate,
+              drift: driftSettings(m, opts.reference),
+            });
           }
-          const body = (await res.json().catch(() => ({}))) as { error?: string };
-          if (!res.ok)
-            throw new SlipwayError(
-              res.status === 404 ? 'SERVABLE_NOT_FOUND' : 'UNAVAILABLE',
-              `${base} answered ${res.status}: ${body.error ?? 'no message'}`,
-            );
-          report = body as unknown as MonitoringReport;
-        } else {
-          window ??= ctx.config().monitoring?.window ?? '1h';
-          const db = await ctx.db();
+          if (!opts.check && !opts.retrain) {
+            if (opts.json) printJson(report);
+            else process.stdout.write(`${renderMonitoringReport(report, window)}\n`);
+            return 0;
+          }
           const m = ctx.config().monitoring;
-          report = await monitoringReport(db, model, {
-            windowMs: parseWindow(window),
-            sampleRate: m?.sample_rate,
-            drift: driftSettings(m, opts.reference),
-          });
-        }
-        if (!opts.check && !opts.retrain) {
-          if (opts.json) printJson(report);
-          else process.stdout.write(`${renderMonitoringReport(report, window)}\n`);
-          return 0;
-        }
-        const m = ctx.config().monitoring;
-        if (!report.drift) throw new SlipwayError('UNAVAILABLE', 'the server sent a report without drift; upgrade it or check without --url.');
-        const alerts = evaluateAlerts(report, m?.alerts ?? []);
-        const fired = alerts.filter((a) => a.fired);
-        const delivery = fired.length > 0 && m?.webhook ? await sendAlertWebhook(await ctx.db(), m.webhook, report, alerts) : null;
-        if (opts.json) printJson({ model, window, fired: fired.length, alerts, webhook: delivery, drift: report.drift });
-        else {
-          process.stdout.write(`${renderAlerts(alerts)}\n`);
-          if (delivery) process.stdout.write(`webhook ${delivery.url}: ${delivery.ok ? `delivered (${delivery.status})` : `failed (${delivery.error})`}\n`);
-        }
-        if (fired.length === 0) return 0;
-        if (opts.retrain) {
-          const stages = m?.retrain?.stages ?? [];
-          process.stderr.write(`${fired.length} alert(s) fired; retraining: slipway repro ${stages.join(' ')}\n`);
-          const code = await runRepro(ctx.workspace().root, stages);
-          if (code !== 0) {
-            process.stderr.write(`retrain failed: slipway repro exited ${code}\n`);
-            return Math.max(code, 2);
+          if (!report.drift)
+            throw new SlipwayError('UNAVAILABLE', 'the server sent a report without drift; upgrade it or check without --url.');
+          const alerts = evaluateAlerts(report, m?.alerts ?? []);
+          const fired = alerts.filter((a) => a.fired);
+          const delivery = fired.length > 0 && m?.webhook ? await sendAlertWebhook(await ctx.db(), m.webhook, report, alerts) : null;
+          if (opts.json) printJson({ model, window, fired: fired.length, alerts, webhook: delivery, drift: report.drift });
+          else {
+            process.stdout.write(`${renderAlerts(alerts)}\n`);
+            if (delivery)
+              process.stdout.write(
+                `webhook ${delivery.url}: ${delivery.ok ? `delivered (${delivery.status})` : `failed (${delivery.error})`}\n`,
+              );
           }
-          process.stderr.write('retrain finished; gates and promotion ran as the pipeline defines\n');
-        }
-        return 1;
-      }),
+          if (fired.length === 0) return 0;
+          if (opts.retrain) {
+            const stages = m?.retrain?.stages ?? [];
+            process.stderr.write(`${fired.length} alert(s) fired; retraining: slipway repro ${stages.join(' ')}\n`);
+            const code = await runRepro(ctx.workspace().root, stages);
+            if (code !== 0) {
+              process.stderr.write(`retrain failed: slipway repro exited ${code}\n`);
+              return Math.max(code, 2);
+            }
+            process.stderr.write('retrain finished; gates and promotion ran as the pipeline defines\n');
+          }
+          return 1;
+        }),
     );
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { isSlipwayError, SlipwayError } from '../errors/index.js';
 import { startModelServer, type ModelSource } from '../serving/index.js';
+import { driftSettings } from '../monitoring/index.js';
 import { runCommand } from './run-command.js';
 import { style } from './output.js';
 import type { CliContext } from './context.js';
@@ -130,7 +131,7 @@ Examples:
                 keepAliveMs: sc.timeouts.keep_alive_ms,
               }
             : undefined,
-          monitoring: { sampleRate, redact: mc?.redact, logInputs: mc?.log_inputs },
+          monitoring: { sampleRate, redact: mc?.redact, logInputs: mc?.log_inputs, drift: driftSettings(mc) },
           onEvent: (e) =>
             process.stderr.write(
               e.kind === 'swap'

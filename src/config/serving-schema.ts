@@ -123,7 +123,10 @@ export const monitoringSchema = z
       .strict()
       .default({ p_value: 0.05, psi_warn: 0.1, psi_alert: 0.25, max_features: 32, bins: 10, max_rows: 5000 }),
     alerts: z.array(alertRuleSchema).default([]),
-    webhook: z.object({ url: z.string().url(), secret: z.string().min(1).optional() }).strict().optional(),
+    webhook: z
+      .object({ url: z.string().url(), secret: z.string().min(1).optional() })
+      .strict()
+      .optional(),
     retrain: z
       .object({ stages: z.array(z.string().min(1)).optional() })
       .strict()

@@ -1,3 +1,5 @@
+import type { MonitoringConfig } from '../config/serving-schema.js';
+import { parseWindow } from './parse-window.js';
 import type { Db } from '../meta/index.js';
 import { categoricalPsi, chiSquaredTest, ksTest, psi } from './drift-stats.js';
 import { labelsOf } from './monitoring-report.js';
@@ -87,8 +89,24 @@ function countLabels(rows: readonly Row[]): Map<string, number> {
 
 /**
  * Compares the window [from, to] with the reference window just before it. Wide inputs are capped: only features
- * with variance are screened (|Δmean|/pooled sd + |ln sd ratio|), and the `maxFeatures` highest get KS and PSI.
+ * with variance are screened (|Δmean|/pooled sd + |ln sd ratio|), and the `maxFeatures` highest get KS and PSI;
+ * a feature's KS p-value warns below `pValue / varying features` (Bonferroni).
  */
+/** Drift settings from the `monitoring:` section of slipway.yaml, with an optional reference-window override. */
+export function driftSettings(m: MonitoringConfig | undefined, reference?: string): DriftSettings {
+  const d = m?.drift;
+  const ref = reference ?? d?.reference;
+  return {
+    referenceMs: ref === undefined ? undefined : parseWindow(ref),
+    pValue: d?.p_value,
+    psiWarn: d?.psi_warn,
+    psiAlert: d?.psi_alert,
+    maxFeatures: d?.max_features,
+    bins: d?.bins,
+    maxRows: d?.max_rows,
+  };
+}
+
 export async function driftReport(db: Db, model: string, from: number, to: number, s: DriftSettings = {}): Promise<DriftReport> {
   const refMs = s.referenceMs ?? to - from;
   const maxRows = s.maxRows ?? 5000;
@@ -152,12 +170,14 @@ function featureDrift(ref: readonly Row[], cur: readonly Row[], t: DriftReport['
     screened.push({ j, score: Math.abs(b.mean - a.mean) / pooled + Math.abs(sdRatio) });
   }
   screened.sort((x, y) => y.score - x.score);
+  // Bonferroni over every varying feature: the screen picks the most different ones, so raw p-values would warn on noise.
+  const ft = { ...t, pValue: t.pValue / Math.max(1, screened.length) };
   const tested = screened.slice(0, s.maxFeatures ?? 32).map(({ j }): FeatureDrift => {
     const a = column(r.rows, j);
     const b = column(c.rows, j);
     const ks = ksTest(a, b);
     const p = psi(a, b, s.bins ?? 10);
-    return { feature: r.names[j]!, ks: ks.statistic, pValue: ks.pValue, psi: p, status: classify(p, ks.pValue, t) };
+    return { feature: r.names[j]!, ks: ks.statistic, pValue: ks.pValue, psi: p, status: classify(p, ks.pValue, ft) };
   });
   tested.sort((x, y) => y.psi - x.psi || x.pValue - y.pValue);
   return {

@@ -118,9 +118,7 @@ function sum(xs: Iterable<number>): number {
 
 /** Chi-squared test of homogeneity on the 2×k table of two categorical count tables (df = k − 1). */
 export function chiSquaredTest(reference: ReadonlyMap<string, number>, current: ReadonlyMap<string, number>): ChiSquaredResult {
-  const keys = [...new Set([...reference.keys(), ...current.keys()])].filter(
-    (k) => (reference.get(k) ?? 0) + (current.get(k) ?? 0) > 0,
-  );
+  const keys = [...new Set([...reference.keys(), ...current.keys()])].filter((k) => (reference.get(k) ?? 0) + (current.get(k) ?? 0) > 0);
   const rt = sum(keys.map((k) => reference.get(k) ?? 0));
   const ct = sum(keys.map((k) => current.get(k) ?? 0));
   const n = rt + ct;
@@ -149,8 +147,8 @@ export function chiSquaredSurvival(x: number, df: number): number {
 /** ln Γ(x) for x > 0 (Lanczos, g = 7, nine coefficients; ~15 significant digits). */
 export function lnGamma(x: number): number {
   const c = [
-    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
+    -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
   ];
   if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - lnGamma(1 - x);
   const z = x - 1;

@@ -9,6 +9,7 @@ import {
   parseFeedbackBody,
   parseWindow,
   recordFeedback,
+  type DriftSettings,
   type PredictionLog,
 } from '../monitoring/index.js';
 import type { ObjectStore } from '../store/index.js';
@@ -52,6 +53,8 @@ export interface ModelServerOptions {
     readonly redact?: readonly string[];
     readonly logInputs?: boolean;
     readonly enabled?: boolean;
+    /** Drift thresholds and reference window of the monitoring report (`monitoring.drift`). */
+    readonly drift?: DriftSettings;
   };
   /** How often alias references are re-resolved for hot swap (default 1000 ms; 0 = never). */
   readonly pollIntervalMs?: number;
@@ -171,9 +174,11 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
     ctx,
     opts.db
       ? async (model, req) => {
-          const q = req.query as { window?: string };
+          const q = req.query as { window?: string; reference?: string };
           const windowMs = parseWindow(q.window ?? '1h');
-          return monitoringReport(opts.db!, model, { windowMs, sampleRate: opts.monitoring?.sampleRate });
+          const base = opts.monitoring?.drift;
+          const drift = q.reference === undefined ? base : { ...base, referenceMs: parseWindow(q.reference) };
+          return monitoringReport(opts.db!, model, { windowMs, sampleRate: opts.monitoring?.sampleRate, drift });
         }
       : undefined,
   );

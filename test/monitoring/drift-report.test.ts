@@ -117,7 +117,10 @@ test('drift: wide inputs (784 pixels) are capped to the screened features with v
     assert.equal(f.varying, 40, 'blank border pixels are skipped');
     assert.equal(f.tested, 8);
     assert.equal(f.top.length, 3);
-    assert.ok(f.top.every((x) => /^image\[3[0-3]\d\]$/.test(x.feature)), JSON.stringify(f.top));
+    assert.ok(
+      f.top.every((x) => /^image\[3[0-3]\d\]$/.test(x.feature)),
+      JSON.stringify(f.top),
+    );
     assert.equal(f.status, 'alert');
     // A single class in both windows: nothing to test, p 1.
     assert.equal(d.prediction!.pValue, 1);

@@ -54,11 +54,28 @@ test('chi-squared test of homogeneity on a hand-computed 2×2 table', () => {
   close(r.statistic, 20 / 3, 1e-12, 'statistic');
   assert.equal(r.df, 1);
   close(r.pValue, 0.009823274507519247, 1e-10, 'p');
-  const same = chiSquaredTest(new Map([['a', 5], ['b', 7]]), new Map([['a', 10], ['b', 14]]));
+  const same = chiSquaredTest(
+    new Map([
+      ['a', 5],
+      ['b', 7],
+    ]),
+    new Map([
+      ['a', 10],
+      ['b', 14],
+    ]),
+  );
   close(same.statistic, 0, 1e-12, 'proportional tables');
   close(same.pValue, 1, 1e-12, 'p of proportional tables');
   // A class only in the current window still counts (and a single class has nothing to test).
-  assert.ok(chiSquaredTest(new Map([['a', 50]]), new Map([['a', 25], ['b', 25]])).pValue < 1e-6);
+  assert.ok(
+    chiSquaredTest(
+      new Map([['a', 50]]),
+      new Map([
+        ['a', 25],
+        ['b', 25],
+      ]),
+    ).pValue < 1e-6,
+  );
   assert.equal(chiSquaredTest(new Map([['a', 5]]), new Map([['a', 9]])).pValue, 1);
 });
 
@@ -103,7 +120,13 @@ test('PSI: hand-computed shares, identical samples 0, clear shift ≥ 0.25, empt
   ]);
   assert.equal(categoricalPsi(cats, cats), 0);
   close(
-    categoricalPsi(cats, new Map([['0', 25], ['1', 75]])),
+    categoricalPsi(
+      cats,
+      new Map([
+        ['0', 25],
+        ['1', 75],
+      ]),
+    ),
     0.25 * (Math.log(2) + Math.log(1.5)),
     1e-12,
     'categorical',
