@@ -267,7 +267,7 @@ export function registerData(program: Command): void {
     .action((refs: string[], opts: { remote?: string; jobs: string; json?: boolean }) =>
       runCommand(async (ctx) => {
         const target = pickRemote(ctx.config().remotes, opts.remote);
-        const remote = openRemote(target.url, ctx.workspace().root);
+        const remote = openRemote(target.url, ctx.workspace().root, { s3: ctx.settings.s3 });
         const versions = await versionsFor(ctx, refs);
         const hashes = closureOf(
           ctx.store(),
@@ -296,7 +296,7 @@ export function registerData(program: Command): void {
     .action((refs: string[], opts: { remote?: string; jobs: string; json?: boolean }) =>
       runCommand(async (ctx) => {
         const target = pickRemote(ctx.config().remotes, opts.remote);
-        const remote = openRemote(target.url, ctx.workspace().root);
+        const remote = openRemote(target.url, ctx.workspace().root, { s3: ctx.settings.s3 });
         const versions = await versionsFor(ctx, refs);
         const bar = progress('pulling', 0);
         const r = await pullClosure(

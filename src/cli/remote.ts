@@ -5,14 +5,14 @@ import { runCommand } from './run-command.js';
 
 /** `slipway remote add|list|remove`: where `data push` and `data pull` send and fetch objects. */
 export function registerRemote(program: Command): void {
-  const remote = program.command('remote').description('manage object remotes (a filesystem path or file:// URL; S3 comes later)');
+  const remote = program.command('remote').description('manage object remotes (a filesystem path, file:// URL or s3://BUCKET/PREFIX)');
   remote
     .command('add <name> <url>')
     .description('add a remote to slipway.yaml (comments in the file are kept)')
     .option('--force', 'replace a remote of the same name')
     .addHelpText(
       'after',
-      '\nExamples:\n  slipway remote add origin /mnt/shared/slipway-store\n  slipway remote add backup file:///srv/slipway',
+      '\nExamples:\n  slipway remote add origin /mnt/shared/slipway-store\n  slipway remote add backup file:///srv/slipway\n  slipway remote add team s3://ml-artifacts/slipway   # S3_ENDPOINT, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION',
     )
     .action((name: string, url: string, opts: { force?: boolean }) =>
       runCommand(async (ctx) => {

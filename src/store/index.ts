@@ -20,7 +20,8 @@ export { walkReachable, addRoot, type RootRefs, type Reachability } from './reac
 export { collectRoots, type CollectRootsOptions } from './roots.js';
 export { fsckStore, type FsckReport, type FsckProblem } from './fsck.js';
 export { gcStore, type GcReport } from './gc.js';
-export { openRemote, type Remote } from './remote.js';
+export { openRemote, type Remote, type OpenRemoteOptions } from './remote.js';
+export { openS3Remote, parseS3Url, type S3Settings } from './s3-remote.js';
 export { openFsRemote } from './fs-remote.js';
 export { receiveObject } from './receive-object.js';
 export { pushObjects, pullObjects, pullClosure, closureOf, type TransferReport, type TransferOptions } from './transfer.js';

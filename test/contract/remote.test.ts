@@ -1,19 +1,23 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { openRemote, sha256, type Remote } from '../../src/store/index.js';
 import { isSlipwayError } from '../../src/errors/index.js';
 import { tempDir } from '../helpers/temp-workspace.js';
+import { s3FromEnv, s3TestPrefix } from '../helpers/s3-test-prefix.js';
 
 /** A backend under test: how to open a fresh, empty remote of its kind, and how to dispose of it. */
 interface RemoteBackend {
   name: string;
-  open(): { remote: Remote; cleanup: () => void };
+  open(): { remote: Remote; cleanup: () => void | Promise<void> };
 }
 
-// Every Remote backend is listed here and must pass the same suite (S3 joins in a later issue).
+const s3 = s3FromEnv();
+
+// Every Remote backend is listed here and must pass the same suite; S3 only where a server is configured.
 const backends: RemoteBackend[] = [
   {
     name: 'filesystem path',
@@ -30,6 +34,15 @@ const backends: RemoteBackend[] = [
     },
   },
 ];
+if ('settings' in s3)
+  backends.push({
+    name: 's3:// (fresh random prefix)',
+    open() {
+      const p = s3TestPrefix(s3.settings, s3.bucket);
+      return { remote: openRemote(p.url, process.cwd(), { s3: s3.settings }), cleanup: p.cleanup };
+    },
+  });
+else test('Remote contract: s3://', { skip: s3.skip }, () => undefined);
 
 async function readAll(s: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -55,7 +68,7 @@ for (const backend of backends) {
         await remote.put(sha256('hello'), Readable.from([Buffer.from('hello')]));
         assert.equal((await remote.list()).size, 3);
       } finally {
-        cleanup();
+        await cleanup();
       }
     });
 
@@ -65,9 +78,18 @@ for (const backend of backends) {
         const h = sha256('the real thing');
         await assert.rejects(remote.put(h, Readable.from([Buffer.from('an impostor')])), (e) => isSlipwayError(e, 'OBJECT_CORRUPT'));
         assert.equal(await remote.has(h), false);
+        // The same from a file stream (how push sends local objects), which backends may read by path.
+        const t = tempDir({ impostor: 'an impostor' });
+        try {
+          const file = createReadStream(join(t.dir, 'impostor'));
+          await assert.rejects(remote.put(h, file), (e) => isSlipwayError(e, 'OBJECT_CORRUPT'));
+        } finally {
+          t.cleanup();
+        }
+        assert.equal(await remote.has(h), false);
         assert.equal((await remote.list()).size, 0);
       } finally {
-        cleanup();
+        await cleanup();
       }
     });
 
@@ -87,7 +109,7 @@ for (const backend of backends) {
         await remote.put(h, Readable.from([body]));
         assert.ok((await readAll(await remote.get(h))).equals(body));
       } finally {
-        cleanup();
+        await cleanup();
       }
     });
 
@@ -98,7 +120,7 @@ for (const backend of backends) {
         assert.equal(await remote.has(sha256('absent')), false);
         await assert.rejects(remote.get('../../etc/passwd'), (e) => isSlipwayError(e));
       } finally {
-        cleanup();
+        await cleanup();
       }
     });
   });
@@ -106,7 +128,28 @@ for (const backend of backends) {
 
 test('unsupported remote schemes are refused with REMOTE_UNSUPPORTED', () => {
   assert.throws(
-    () => openRemote('s3://bucket/prefix'),
+    () => openRemote('ftp://host/prefix'),
     (e) => isSlipwayError(e, 'REMOTE_UNSUPPORTED'),
   );
+});
+
+test('s3:// remotes: a malformed URL is a usage error; missing credentials are CONFIG_INVALID on first use', async () => {
+  assert.throws(
+    () => openRemote('s3://Bad_Bucket/x'),
+    (e) => isSlipwayError(e, 'USAGE'),
+  );
+  const r = openRemote('s3://bucket/prefix', '/', { s3: { endpoint: 'http://127.0.0.1:9' } });
+  assert.equal(r.url, 's3://bucket/prefix');
+  await assert.rejects(r.list(), (e) => isSlipwayError(e, 'CONFIG_INVALID'));
+  await assert.rejects(r.has(sha256('x')), (e) => isSlipwayError(e, 'CONFIG_INVALID'));
+});
+
+describe('s3:// remote errors', { skip: 'skip' in s3 ? s3.skip : false }, () => {
+  test('a wrong secret and a missing bucket fail with REMOTE_FAILED carrying the S3 error code', async () => {
+    if (!('settings' in s3)) return;
+    const wrong = openRemote(`s3://${s3.bucket}/x`, '/', { s3: { ...s3.settings, secretAccessKey: 'not-the-secret' } });
+    await assert.rejects(wrong.list(), (e) => isSlipwayError(e, 'REMOTE_FAILED') && e.details?.s3Code === 'SignatureDoesNotMatch');
+    const nobucket = openRemote('s3://slipway-no-such-bucket/x', '/', { s3: s3.settings });
+    await assert.rejects(nobucket.list(), (e) => isSlipwayError(e, 'REMOTE_FAILED') && e.details?.s3Code === 'NoSuchBucket');
+  });
 });
