@@ -74,19 +74,11 @@ export async function pushObjects(
     throw remoteFailed(remote, e);
   }
   const todo = [...new Set(hashes)].filter((h) => !have.has(h));
-  const report: TransferReport = { transferred: 0, skipped: hashes.length - todo.length, bytes: 0 };
-  await pool(todo, opts.concurrency ?? 8, async (h) => {
-    try {
-      const p = store.pathOf(h);
-      await remote.put(h, createReadStream(p, { highWaterMark: 1 << 20 }));
-      report.bytes += statSync(p).size;
-    } catch (e) {
-      throw remoteFailed(remote, e);
-    }
-    report.transferred++;
-    opts.onProgress?.(report.transferred, todo.length, report.bytes);
+  return transferEach(remote, todo, hashes.length, opts, async (h) => {
+    const p = store.pathOf(h);
+    await remote.put(h, createReadStream(p, { highWaterMark: 1 << 20 }));
+    return statSync(p).size;
   });
-  return report;
 }
 
 /** Fetches the given objects the local store lacks, in parallel, each verified and written atomically. */
@@ -97,15 +89,27 @@ export async function pullObjects(
   opts: TransferOptions = {},
 ): Promise<TransferReport> {
   const todo = [...new Set(hashes)].filter((h) => !store.has(h));
-  const report: TransferReport = { transferred: 0, skipped: hashes.length - todo.length, bytes: 0 };
+  return transferEach(remote, todo, hashes.length, opts, async (h) => receiveObject(store.pathOf(h), h, await remote.get(h)));
+}
+
+/** Moves each object of `todo` with `move` (returning its bytes), in parallel, counting and reporting progress. */
+async function transferEach(
+  remote: Remote,
+  todo: readonly string[],
+  asked: number,
+  opts: TransferOptions,
+  move: (hash: string) => Promise<number>,
+): Promise<TransferReport> {
+  const report: TransferReport = { transferred: 0, skipped: asked - todo.length, bytes: 0 };
   await pool(todo, opts.concurrency ?? 8, async (h) => {
+    let n: number;
     try {
       // Awaited into a local first: `report.bytes += await …` would read the total before the await and lose updates.
-      const n = await receiveObject(store.pathOf(h), h, await remote.get(h));
-      report.bytes += n;
+      n = await move(h);
     } catch (e) {
       throw remoteFailed(remote, e);
     }
+    report.bytes += n;
     report.transferred++;
     opts.onProgress?.(report.transferred, todo.length, report.bytes);
   });

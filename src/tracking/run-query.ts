@@ -41,16 +41,7 @@ export function parseWhere(where: string): Condition[] {
   return parts.map((p) => {
     const m = COND.exec(p);
     if (!m) throw filterInvalid(where, `cannot read "${p.trim()}"`);
-    const rawScope = (m[1] ?? 'attributes').toLowerCase();
-    const scope = rawScope.startsWith('metric')
-      ? 'metrics'
-      : rawScope.startsWith('param')
-        ? 'params'
-        : rawScope.startsWith('tag')
-          ? 'tags'
-          : 'attributes';
-    let key = m[2]!;
-    if (/^["`]/.test(key)) key = key.slice(1, -1);
+    const { scope, key } = scopedKey(m[1], m[2]!);
     const opRaw = m[3]!.toLowerCase();
     const op = (opRaw === '<>' ? '!=' : opRaw === '==' ? '=' : opRaw) as Condition['op'];
     const rawVal = m[4]!;
@@ -111,16 +102,7 @@ export function parseOrderBy(orderBy: string): Order {
       orderBy,
     );
   if (!m) throw filterInvalid(orderBy, 'sort by "<key> [asc|desc]", e.g. "metrics.accuracy desc"');
-  const rawScope = (m[1] ?? 'attributes').toLowerCase();
-  const scope = rawScope.startsWith('metric')
-    ? 'metrics'
-    : rawScope.startsWith('param')
-      ? 'params'
-      : rawScope.startsWith('tag')
-        ? 'tags'
-        : 'attributes';
-  let key = m[2]!;
-  if (/^["`]/.test(key)) key = key.slice(1, -1);
+  const { scope, key } = scopedKey(m[1], m[2]!);
   if (scope === 'attributes' && !(key.toLowerCase() in ATTRIBUTES)) throw filterInvalid(orderBy, `unknown attribute "${key}"`);
   return { scope, key: scope === 'attributes' ? key.toLowerCase() : key, desc: (m[3] ?? 'asc').toLowerCase() === 'desc' };
 }
@@ -187,4 +169,11 @@ export async function listRuns(db: Db, query: RunQuery = {}): Promise<RunRecord[
   const sql = `SELECT r.id FROM runs r JOIN experiments e ON e.id = r.experiment_id${join}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${limit}`;
   const ids = (await db.all<{ id: string }>(sql, args)).map((r) => r.id);
   return hydrateRuns(db, ids);
+}
+
+/** The scope (`metrics.`, `params.`, `tags.`, or a run attribute) and the unquoted key of a filter or sort term. */
+function scopedKey(rawScope: string | undefined, rawKey: string): { scope: 'metrics' | 'params' | 'tags' | 'attributes'; key: string } {
+  const s = (rawScope ?? 'attributes').toLowerCase();
+  const scope = s.startsWith('metric') ? 'metrics' : s.startsWith('param') ? 'params' : s.startsWith('tag') ? 'tags' : 'attributes';
+  return { scope, key: /^["`]/.test(rawKey) ? rawKey.slice(1, -1) : rawKey };
 }
