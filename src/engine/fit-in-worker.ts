@@ -68,8 +68,19 @@ export async function fitInWorker(model: Model, x: Tensor, y: Tensor, opts: FitI
       chain = chain.then(async () => {
         if (e.type === 'epochBegin') await cb.onEpochBegin?.(e.epoch);
         else if (e.type === 'batch') await cb.onBatchEnd?.(e.batch, e.logs);
-        else if (e.type === 'epoch') await cb.onEpochEnd?.(e.epoch, e.logs);
+        else if (e.type === 'epoch') {
+          await cb.onEpochEnd?.(e.epoch, e.logs);
+          worker.postMessage({ type: 'epochAck', stop: model.stopTraining });
+          return;
+        }
         if (model.stopTraining) worker.postMessage({ type: 'stop' });
+      });
+      // A throwing callback ends training (as in fit); the worker, possibly waiting for an epoch ack, is stopped.
+      chain.catch((err: unknown) => {
+        if (settled) return;
+        settled = true;
+        void worker.terminate();
+        reject(err);
       });
       if (e.type === 'done') {
         settled = true;

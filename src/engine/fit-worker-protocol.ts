@@ -14,7 +14,10 @@ export interface FitJob {
   readonly batchEvents: boolean;
 }
 
-/** Messages from the worker; `stop` goes the other way (Keras' stop_training from a callback). */
+/**
+ * Messages from the worker. The other way go `stop` (Keras' stop_training from a batch callback) and `epochAck`
+ * (`{ stop }`), the main thread's answer to each `epoch` event, which the worker waits for before the next epoch.
+ */
 export type FitEvent =
   | { readonly type: 'epochBegin'; readonly epoch: number }
   | { readonly type: 'batch'; readonly batch: number; readonly logs: Logs }

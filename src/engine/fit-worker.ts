@@ -12,17 +12,25 @@ const post = (e: FitEvent, transfer: ArrayBuffer[] = []): void => port.postMessa
 
 try {
   const model = modelFromFile(job.file, job.weights, job.kernels === 'reference' ? { kernels: referenceKernels } : {});
-  port.on('message', (m: { type?: string }) => {
+  // The main thread answers every epoch end (after its own onEpochEnd ran), so a callback that sets stopTraining
+  // stops training right after that epoch, as in Keras, however busy the main thread is.
+  let epochAck: ((stop: boolean) => void) | undefined;
+  port.on('message', (m: { type?: string; stop?: boolean }) => {
     if (m?.type === 'stop') model.stopTraining = true;
+    else if (m?.type === 'epochAck') epochAck?.(Boolean(m.stop));
   });
   let last: Logs = {};
   const history = await model.fit(job.x, job.y, {
     ...job.opts,
     callbacks: {
       onEpochBegin: (epoch) => post({ type: 'epochBegin', epoch }),
-      onEpochEnd: (epoch, logs) => {
+      onEpochEnd: async (epoch, logs) => {
         last = logs;
-        post({ type: 'epoch', epoch, logs });
+        const stop = await new Promise<boolean>((resolve) => {
+          epochAck = resolve;
+          post({ type: 'epoch', epoch, logs });
+        });
+        if (stop) model.stopTraining = true;
       },
       ...(job.batchEvents ? { onBatchEnd: (batch: number, logs: Logs) => post({ type: 'batch', batch, logs }) } : {}),
     },

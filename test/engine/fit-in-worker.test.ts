@@ -78,6 +78,25 @@ describe('fitInWorker', () => {
         },
       },
     });
-    assert.ok(h.epoch.length < 40, `ran ${h.epoch.length} epochs`);
+    // The worker waits for the main thread's answer to each epoch end, so the stop lands right after epoch 1.
+    assert.equal(h.epoch.length, 2, `ran ${h.epoch.length} epochs`);
+  });
+
+  it('a callback that throws ends training with its error (the worker is stopped, nothing hangs)', async () => {
+    const { x, y } = data(200);
+    const m = model();
+    const boom = new Error('callback failed');
+    await assert.rejects(
+      fitInWorker(m, x, y, {
+        epochs: 5,
+        batchSize: 16,
+        callbacks: {
+          onEpochEnd: () => {
+            throw boom;
+          },
+        },
+      }),
+      (e) => e === boom,
+    );
   });
 });
