@@ -48,7 +48,13 @@ describe('fitInWorker', () => {
     assert.ok(h.history.accuracy![5]! > 0.8, `accuracy ${h.history.accuracy![5]}`);
     const b = model();
     await b.fit(x, y, { epochs: 6, batchSize: 8, seed: 11 });
-    assert.deepEqual(a.predict(x).data, b.predict(x).data);
+    // Same seed, same weights (within float noise: see the determinism note in model.test.ts).
+    const pa = a.predict(x).data;
+    const pb = b.predict(x).data;
+    assert.ok(
+      pa.every((v, i) => Math.abs(v - pb[i]!) <= 1e-5),
+      'predictions of the worker-trained and main-thread-trained models differ',
+    );
   });
 
   it('reports training errors with their code', async () => {
