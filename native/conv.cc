@@ -137,6 +137,10 @@ inline float act1(float v, Act a) {
 
 }  // namespace
 
+// No FMA contraction in the auto-vectorised loops below: GCC peels unaligned leading elements into scalar code, and a
+// contracted scalar path rounds differently from the vector one, so results would depend on array placement (see
+// elementwise.cc). The GEMM micro-kernels use explicit FMA intrinsics and are unaffected.
+#pragma GCC optimize("fp-contract=off")
 #define SLIPWAY_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 
 SLIPWAY_CLONES void bias_activation_rows(float* x, const float* bias, long r0, long r1, int cols, Act act) {

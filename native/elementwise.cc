@@ -1,5 +1,10 @@
 #include "elementwise.h"
 
+// No FMA contraction here: GCC peels unaligned leading elements into scalar code, and a contracted scalar path rounds
+// differently from the vector path, so results depended on where V8 placed the arrays (seen as 1-ULP run-to-run
+// differences in Adam updates). Elementwise ops gain nothing from FMA; bit-for-bit determinism matters more.
+#pragma GCC optimize("fp-contract=off")
+
 #include <cmath>
 #include <vector>
 
