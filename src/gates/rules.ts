@@ -15,6 +15,7 @@ import { predictAll, predictBatch, type PredictClock, type Predictions } from '.
 import type { EvalData } from './eval-data.js';
 import { formatValue } from './report-markdown.js';
 import type { GateResult } from './types.js';
+import { createRng } from '../engine/random.js';
 
 /** Everything the rules read: one set of predictions on the evaluation data, shared by every metric rule. */
 export interface RuleContext {
@@ -240,16 +241,8 @@ async function latency(l: { p95_ms: number; batch: number; samples: number }, ct
   };
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The engine's seeded PRNG (mulberry32), as a plain function. */
+const mulberry32 = (seed: number): (() => number) => createRng(seed).next;
 
 async function robustness(
   r: { noise_std: number; max_flip_rate: number; samples?: number | undefined; seed: number },

@@ -4,18 +4,10 @@ import { join } from 'node:path';
 import { startModelServer } from '../../src/serving/index.js';
 import { tempDir } from '../helpers/temp-workspace.js';
 import { writeTinyOnnx } from '../serving/tiny-onnx.js';
+import { createRng } from '../../src/engine/random.js';
 
-/** Small seeded PRNG (mulberry32) so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The engine's seeded PRNG (mulberry32), as a plain function. */
+const rng = (seed: number): (() => number) => createRng(seed).next;
 
 test('fuzz: thousands of malformed requests each get a clean 4xx and the server survives', async () => {
   const t = tempDir();

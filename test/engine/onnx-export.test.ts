@@ -9,6 +9,7 @@ import { readIdx } from '../../src/data/index.js';
 import { isSlipwayError } from '../../src/errors/index.js';
 import type { LayerFile, ModelFile } from '../../src/engine/model-format.js';
 import { SHARED_DATA, tempDir } from '../helpers/temp-workspace.js';
+import { createRng } from '../../src/engine/random.js';
 
 // Hand-written model folders (model.json + weights.bin) with seeded random weights, run through onnxruntime and
 // through an independent NHWC forward pass written here, so the exporter is checked against the Keras semantics
@@ -17,16 +18,8 @@ import { SHARED_DATA, tempDir } from '../helpers/temp-workspace.js';
 type Spec = { type: string; config?: Record<string, unknown>; name?: string };
 type Tensor = { shape: number[]; data: Float32Array };
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The engine's seeded PRNG (mulberry32), as a plain function. */
+const rng = (seed: number): (() => number) => createRng(seed).next;
 
 function pairOf(v: unknown, d: number): [number, number] {
   return typeof v === 'number' ? [v, v] : Array.isArray(v) ? [v[0] as number, v[1] as number] : [d, d];

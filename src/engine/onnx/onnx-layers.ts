@@ -1,6 +1,7 @@
 import { SlipwayError } from '../../errors/index.js';
 import type { LayerFile } from '../model-format.js';
 import type { OnnxGraph } from './onnx-graph.js';
+import { LAYER_TYPES } from '../layers/layer-from-config.js';
 
 /**
  * The value flowing between layers. `shape` is the Keras shape without the batch dimension (NHWC for images);
@@ -13,17 +14,8 @@ export interface FlowValue {
   readonly layout: 'nhwc' | 'nchw';
 }
 
-/** Layer types the exporter converts. */
-export const SUPPORTED_LAYERS = [
-  'dense',
-  'conv2d',
-  'maxPooling2d',
-  'averagePooling2d',
-  'flatten',
-  'dropout',
-  'batchNormalization',
-  'activation',
-];
+/** Layer types the exporter converts: every layer type the engine has. */
+export const SUPPORTED_LAYERS: readonly string[] = LAYER_TYPES;
 
 /** Converts one layer, reading its weights from `weights`; returns the layer's output value. */
 export function convertLayer(g: OnnxGraph, layer: LayerFile, x: FlowValue, weights: Float32Array): FlowValue {
