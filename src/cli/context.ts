@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { findWorkspace, loadConfig, loadSettings, type Settings, type SlipwayConfig, type Workspace } from '../config/index.js';
 import { openDb, type Db } from '../meta/index.js';
 import { openObjectStore, type ObjectStore } from '../store/index.js';
@@ -26,7 +25,7 @@ export function createContext(cwd: string = process.cwd(), settings: Settings = 
     workspace: () => (ws ??= findWorkspace(cwd)),
     config: () => (cfg ??= loadConfig(ctx.workspace().configPath)),
     db: () => (db ??= openDb({ sqlitePath: ctx.workspace().dbPath, databaseUrl: settings.databaseUrl })),
-    store: () => (store ??= openObjectStore(join(ctx.workspace().stateDir, 'objects'))),
+    store: () => (store ??= openObjectStore(ctx.workspace().objectsDir)),
     async close() {
       if (db) await (await db).close();
     },

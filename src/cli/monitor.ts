@@ -11,7 +11,6 @@ import {
   driftSettings,
   type MonitoringReport,
 } from '../monitoring/index.js';
-import type { MonitoringConfig } from '../config/serving-schema.js';
 import { runCommand } from './run-command.js';
 import { selfCommand } from './hooks.js';
 import { printJson, style, table } from './output.js';

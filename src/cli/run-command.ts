@@ -3,7 +3,7 @@ import { toSlipwayError } from '../errors/index.js';
 import { style } from './output.js';
 
 /** Whether the user asked for stack traces. */
-export function isVerbose(): boolean {
+function isVerbose(): boolean {
   return process.argv.includes('--verbose') || process.env.SLIPWAY_VERBOSE === '1';
 }
 

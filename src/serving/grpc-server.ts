@@ -10,7 +10,7 @@ import { PROTO_FILES, PROTO_LOADER_OPTIONS, protoDir } from './proto-files.js';
 import { decodeV2Inputs, encodeV2Outputs, v2Platform } from './rest-v2.js';
 import type { TensorData } from './runtimes/model-runtime.js';
 import { checkInputNames, checkShape, toNumbers, typedFromNumbers } from './tensor-codec.js';
-import { TF_DTYPE } from './rest-tf.js';
+import { TF_DTYPE, tfStatus } from './rest-tf.js';
 
 /** Loads the serving protos as a gRPC package definition. */
 export function loadServingProtos(): grpc.GrpcObject {
@@ -222,15 +222,8 @@ export async function startGrpcServer(
   server.addService(pkg.tensorflow.serving.ModelService.service, {
     GetModelStatus: unary(async (req: { model_spec: ModelSpecIn | null }) => {
       const { model, sel } = selectorOf(req.model_spec);
-      const info = ctx.models.describe(model);
-      const versions = sel.version !== undefined || sel.label !== undefined ? [ctx.models.get(model, sel).version] : info.versions;
-      return {
-        model_version_status: versions.map((v) => ({
-          version: String(v),
-          state: 'AVAILABLE',
-          status: { error_code: 'OK', error_message: '' },
-        })),
-      };
+      // The same body as REST's status: the proto's field names and JSON names coincide.
+      return tfStatus(ctx, model, sel);
     }),
   });
   const v2sel = (version: string): VersionSelector => {

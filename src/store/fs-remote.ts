@@ -1,7 +1,6 @@
 import { createReadStream, existsSync, readdirSync } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { SlipwayError } from '../errors/index.js';
 import { isHash } from './hash.js';
 import { receiveObject } from './receive-object.js';

@@ -1,5 +1,5 @@
 export { sha256, sha256File, isHash } from './hash.js';
-export { openObjectStore, writeFileAtomic, objectSize, type ObjectStore } from './object-store.js';
+export { openObjectStore, writeFileAtomic, type ObjectStore } from './object-store.js';
 export {
   putTree,
   readTree,

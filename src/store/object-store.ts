@@ -6,7 +6,6 @@ import {
   openSync,
   readFileSync,
   renameSync,
-  statSync,
   writeSync,
   copyFileSync,
   unlinkSync,
@@ -239,9 +238,4 @@ export function openObjectStore(root: string): ObjectStore {
     },
   };
   return store;
-}
-
-/** Size in bytes of a stored object. */
-export function objectSize(store: ObjectStore, hash: string): number {
-  return statSync(store.pathOf(hash)).size;
 }

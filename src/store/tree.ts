@@ -1,5 +1,5 @@
-import { mkdirSync, readdirSync, statSync, lstatSync, linkSync, copyFileSync, constants, existsSync, chmodSync, rmSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, sep, posix, normalize } from 'node:path';
+import { mkdirSync, readdirSync, lstatSync, linkSync, copyFileSync, constants, existsSync, chmodSync, rmSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, sep, posix } from 'node:path';
 import { SlipwayError } from '../errors/index.js';
 import type { ObjectStore } from './object-store.js';
 import { isHash } from './hash.js';

@@ -35,6 +35,8 @@ export function kernelSelectionFromEnv(env: NodeJS.ProcessEnv = process.env): Ke
   return { force: force === '' ? undefined : (force as KernelSelection['force']), threads };
 }
 
+let warnedFallback = false;
+
 /** Chooses a backend for the given selection (no caching). */
 export function selectKernels(sel: KernelSelection): Kernels {
   if (sel.force === 'reference') return referenceKernels;
@@ -60,7 +62,6 @@ export function selectKernels(sel: KernelSelection): Kernels {
 }
 
 let chosen: Kernels | undefined;
-let warnedFallback = false;
 
 /** The process's kernel backend (chosen on first call from the environment). */
 export function getKernels(): Kernels {
