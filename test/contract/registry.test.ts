@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { tempWorkspace, SHARED_DATA } from '../helpers/temp-workspace.js';
+import { tempWorkspace, FIXTURES } from '../helpers/temp-workspace.js';
 import { openDb, type Db } from '../../src/meta/index.js';
 import { openObjectStore, type ObjectStore } from '../../src/store/index.js';
 import { SlipwayError, isSlipwayError, type ErrorCode } from '../../src/errors/index.js';
@@ -44,7 +44,7 @@ function workspace(): { ws: ReturnType<typeof tempWorkspace>; db: Promise<Db>; s
   writeDenseModel(join(ws.dir, 'weak'), trainSoftmax(d, 4, 3, 3), { features: 4, classes: 3, labels: d.classNames });
   writeFileSync(
     join(ws.dir, 'slipway.yaml'),
-    `stages: {}\ngates:\n  iris:\n    dataset: ${join(SHARED_DATA, 'tabular', 'iris.csv')}\n    rules:\n      - metric: accuracy\n        min: 0.9\n`,
+    `stages: {}\ngates:\n  iris:\n    dataset: ${join(FIXTURES, 'tabular', 'iris.csv')}\n    rules:\n      - metric: accuracy\n        min: 0.9\n`,
   );
   return { ws, db: openDb({ sqlitePath: ws.ws.dbPath }), store: openObjectStore(ws.ws.objectsDir) };
 }

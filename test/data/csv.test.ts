@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readCsvTable, readCsvTableSync, parseCsv } from '../../src/data/index.js';
 import { isSlipwayError } from '../../src/errors/index.js';
-import { SHARED_DATA, tempDir } from '../helpers/temp-workspace.js';
+import { FIXTURES, tempDir } from '../helpers/temp-workspace.js';
 
 test('reads the scikit-learn breast cancer CSV with its special header', async () => {
-  const t = await readCsvTable(join(SHARED_DATA, 'tabular', 'breast_cancer.csv'));
+  const t = await readCsvTable(join(FIXTURES, 'tabular', 'breast_cancer.csv'));
   assert.equal(t.rows, 569);
   assert.equal(t.features.length, 30);
   assert.equal(t.features[0], 'feature_0');
@@ -20,7 +20,7 @@ test('reads the scikit-learn breast cancer CSV with its special header', async (
 });
 
 test('reads iris with three classes', () => {
-  const t = readCsvTableSync(join(SHARED_DATA, 'tabular', 'iris.csv'));
+  const t = readCsvTableSync(join(FIXTURES, 'tabular', 'iris.csv'));
   assert.equal(t.rows, 150);
   assert.deepEqual(t.classNames, ['setosa', 'versicolor', 'virginica']);
   assert.deepEqual(new Set(t.y), new Set([0, 1, 2]));

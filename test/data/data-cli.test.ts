@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { cli } from '../helpers/cli.js';
-import { SHARED_DATA, tempWorkspace, tempDir, writeFiles } from '../helpers/temp-workspace.js';
+import { FIXTURES, tempWorkspace, tempDir, writeFiles } from '../helpers/temp-workspace.js';
 
 test('data add/list/show/diff/checkout through the CLI, with --json and error codes', () => {
   const t = tempWorkspace({ 'sub/keep.txt': 'x' });
   try {
     const cwd = t.dir;
     mkdirSync(join(cwd, 'cancer'));
-    copyFileSync(join(SHARED_DATA, 'tabular', 'breast_cancer.csv'), join(cwd, 'cancer', 'data.csv'));
+    copyFileSync(join(FIXTURES, 'tabular', 'breast_cancer.csv'), join(cwd, 'cancer', 'data.csv'));
     const add1 = cli(['data', 'add', 'cancer', '--name', 'cancer', '-m', 'full'], { cwd });
     assert.equal(add1.code, 0, add1.stderr);
     assert.equal(add1.stdout.trim(), 'cancer@1');
@@ -49,7 +49,7 @@ test('data add/list/show/diff/checkout through the CLI, with --json and error co
     assert.equal(co.code, 0, co.stderr);
     assert.equal(
       readFileSync(join(out.dir, 'v1', 'data.csv'), 'utf8'),
-      readFileSync(join(SHARED_DATA, 'tabular', 'breast_cancer.csv'), 'utf8'),
+      readFileSync(join(FIXTURES, 'tabular', 'breast_cancer.csv'), 'utf8'),
     );
     out.cleanup();
 

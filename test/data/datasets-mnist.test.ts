@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { loadMnist, MNIST_FILES } from '../../src/data/datasets/mnist.js';
 import { writeDigitsIdx } from '../../src/data/datasets/synthetic-digits.js';
 import { isSlipwayError } from '../../src/errors/index.js';
-import { SHARED_DATA, tempDir } from '../helpers/temp-workspace.js';
+import { FIXTURES, tempDir } from '../helpers/temp-workspace.js';
 
-const MNIST = join(SHARED_DATA, 'mnist');
+const MNIST = join(FIXTURES, 'mnist');
 
 /** A fetch that always fails the way Node's does without a network. */
 const offlineFetch = (async () => {

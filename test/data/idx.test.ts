@@ -5,9 +5,9 @@ import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { readIdx, readIdxSync, encodeIdx, decodeIdx, type IdxArray } from '../../src/data/index.js';
 import { isSlipwayError } from '../../src/errors/index.js';
-import { SHARED_DATA, tempDir } from '../helpers/temp-workspace.js';
+import { FIXTURES, tempDir } from '../helpers/temp-workspace.js';
 
-const MNIST = join(SHARED_DATA, 'mnist');
+const MNIST = join(FIXTURES, 'mnist');
 
 test('reads the real MNIST t10k labels and images (.gz)', async () => {
   const labels = await readIdx(join(MNIST, 't10k-labels-idx1-ubyte.gz'));

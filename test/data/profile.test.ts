@@ -16,7 +16,7 @@ import {
   type CsvProfile,
   type IdxProfile,
 } from '../../src/data/index.js';
-import { SHARED_DATA, tempWorkspace, writeFiles } from '../helpers/temp-workspace.js';
+import { FIXTURES, tempWorkspace, writeFiles } from '../helpers/temp-workspace.js';
 import { isSlipwayError } from '../../src/errors/index.js';
 
 test('CSV profile: types, min/max/mean/std, missing, distinct, 10-bin histogram, top values', () => {
@@ -49,7 +49,7 @@ test('histogram puts the maximum in the last bin and a constant column in one bi
 });
 
 test('profiles the real breast cancer CSV and MNIST labels', async () => {
-  const csv = (await profileFile(join(SHARED_DATA, 'tabular', 'breast_cancer.csv'))) as CsvProfile;
+  const csv = (await profileFile(join(FIXTURES, 'tabular', 'breast_cancer.csv'))) as CsvProfile;
   assert.equal(csv.kind, 'csv');
   assert.equal(csv.rows, 569);
   assert.equal(csv.columns.length, 31);
@@ -57,7 +57,7 @@ test('profiles the real breast cancer CSV and MNIST labels', async () => {
   assert.equal(target.name, 'target');
   assert.equal(target.distinct, 2);
   assert.ok(Math.abs(target.mean! - 357 / 569) < 1e-12);
-  const labels = (await profileFile(join(SHARED_DATA, 'mnist', 't10k-labels-idx1-ubyte.gz'))) as IdxProfile;
+  const labels = (await profileFile(join(FIXTURES, 'mnist', 't10k-labels-idx1-ubyte.gz'))) as IdxProfile;
   assert.deepEqual(labels.shape, [10000]);
   assert.equal(labels.dtype, 'uint8');
   assert.equal(labels.labelHistogram!['1'], 1135);

@@ -11,7 +11,7 @@ import { checkoutModelVersion } from '../../src/registry/index.js';
 import { loadModel } from '../../src/engine/index.js';
 import { readCsvTable } from '../../src/data/index.js';
 import { cli } from '../helpers/cli.js';
-import { SHARED_DATA } from '../helpers/temp-workspace.js';
+import { FIXTURES } from '../helpers/temp-workspace.js';
 
 const argmax = (p: ArrayLike<number>, from: number, k: number): number => {
   let best = 0;
@@ -26,7 +26,7 @@ test('breast-cancer scenario: the malignant-recall gate measures what the model 
   });
   const r = await runDemo({
     example: 'breast-cancer',
-    dataDir: join(SHARED_DATA, 'tabular'),
+    dataDir: join(FIXTURES, 'tabular'),
     epochs: 40,
     ports: 0,
     requests: 45,

@@ -11,7 +11,7 @@ import { openObjectStore } from '../../src/store/index.js';
 import { checkoutModelVersion } from '../../src/registry/index.js';
 import { loadModel } from '../../src/engine/index.js';
 import { cli, TSX_IMPORT } from '../helpers/cli.js';
-import { SHARED_DATA } from '../helpers/temp-workspace.js';
+import { FIXTURES } from '../helpers/temp-workspace.js';
 
 const DEMO = join(import.meta.dirname, '..', '..', 'scripts', 'demo.ts');
 
@@ -30,7 +30,7 @@ test('the demo loop on ../shared/data/mnist: trained, gated, promoted, served ov
     if (kept) rmSync(dirname(kept), { recursive: true, force: true });
   });
   const r: DemoResult = await runDemo({
-    dataDir: join(SHARED_DATA, 'mnist'),
+    dataDir: join(FIXTURES, 'mnist'),
     epochs: 1,
     trainCount: 4000,
     testCount: 1000,

@@ -3,9 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { cli } from '../helpers/cli.js';
-import { SHARED_DATA, tempDir, tempWorkspace, writeFiles } from '../helpers/temp-workspace.js';
+import { FIXTURES, tempDir, tempWorkspace, writeFiles } from '../helpers/temp-workspace.js';
 
-const BREAST = join(SHARED_DATA, 'tabular', 'breast_cancer.csv');
+const BREAST = join(FIXTURES, 'tabular', 'breast_cancer.csv');
 const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples');
 
 describe('slipway train / evaluate', () => {
@@ -70,7 +70,7 @@ describe('slipway train / evaluate', () => {
     ].join('\n');
     const t = tempDir({ 'model.yaml': yaml });
     try {
-      const mnist = join(SHARED_DATA, 'mnist');
+      const mnist = join(FIXTURES, 'mnist');
       const r = cli(['train', '--model', 'model.yaml', '--data', mnist, '--train-count', '600', '--epochs', '1', '--json'], { cwd: t.dir });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(JSON.parse(r.stdout).samples, 600);

@@ -21,12 +21,12 @@ import type { Layer } from '../../src/engine/index.js';
 import { exportOnnx, modelFileToOnnx } from '../../src/engine/onnx/export-onnx.js';
 import { modelToFile } from '../../src/engine/index.js';
 import { loadMnist } from '../../src/data/datasets/mnist.js';
-import { SHARED_DATA, tempDir } from '../helpers/temp-workspace.js';
+import { FIXTURES, tempDir } from '../helpers/temp-workspace.js';
 
 // The exported ONNX file, run by onnxruntime, must give what the engine's own loadModel + predict gives.
 
 async function mnist(n: number): Promise<{ x: Tensor; y: Tensor }> {
-  const m = await loadMnist({ dir: join(SHARED_DATA, 'mnist') });
+  const m = await loadMnist({ dir: join(FIXTURES, 'mnist') });
   return {
     x: { shape: [n, 28, 28, 1], data: m.test.images.slice(0, n * 784) },
     y: { shape: [n], data: Float32Array.from(m.test.labels.subarray(0, n)) },

@@ -8,7 +8,7 @@ import { onnxModelType } from '../../src/engine/onnx/onnx-schema.js';
 import { readIdx } from '../../src/data/index.js';
 import { isSlipwayError } from '../../src/errors/index.js';
 import type { LayerFile, ModelFile } from '../../src/engine/model-format.js';
-import { SHARED_DATA, tempDir } from '../helpers/temp-workspace.js';
+import { FIXTURES, tempDir } from '../helpers/temp-workspace.js';
 import { createRng } from '../../src/engine/random.js';
 
 // Hand-written model folders (model.json + weights.bin) with seeded random weights, run through onnxruntime and
@@ -195,7 +195,7 @@ let mnistCache: Tensor | undefined;
 /** The first `n` real MNIST test images as [n, 28, 28, 1] in [0, 1]. */
 async function mnistImages(n: number): Promise<Tensor> {
   mnistCache ??= await (async () => {
-    const idx = await readIdx(join(SHARED_DATA, 'mnist', 't10k-images-idx3-ubyte.gz'));
+    const idx = await readIdx(join(FIXTURES, 'mnist', 't10k-images-idx3-ubyte.gz'));
     const data = new Float32Array(64 * 784);
     for (let i = 0; i < data.length; i++) data[i] = idx.data[i]! / 255;
     return { shape: [64, 28, 28, 1], data };

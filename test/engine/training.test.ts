@@ -5,11 +5,11 @@ import { readCsvTable } from '../../src/data/index.js';
 import { adam, conv2d, datasets, dense, dropout, flatten, maxPooling2d, sequential } from '../../src/engine/index.js';
 import { featureStats, foldStandardization, standardize } from '../../src/engine/standardize.js';
 import { sliceRows } from '../../src/engine/tensor.js';
-import { SHARED_DATA } from '../helpers/temp-workspace.js';
+import { FIXTURES } from '../helpers/temp-workspace.js';
 
 describe('real training', () => {
   it('a small CNN trained on 2,000 MNIST images reaches ≥ 0.80 on 1,000 held-out images', async () => {
-    const { test } = await datasets.mnist.load({ dir: join(SHARED_DATA, 'mnist') });
+    const { test } = await datasets.mnist.load({ dir: join(FIXTURES, 'mnist') });
     // Sized to stay quick on the reference kernels (a strided conv; ~7 s of CPU); the full CNN is in bench/train-mnist.ts.
     const model = sequential(
       [
@@ -28,7 +28,7 @@ describe('real training', () => {
   });
 
   it('a dense network on breast cancer reaches ≥ 0.95 on the last 114 rows; standardization folds into the model', async () => {
-    const t = await readCsvTable(join(SHARED_DATA, 'tabular', 'breast_cancer.csv'));
+    const t = await readCsvTable(join(FIXTURES, 'tabular', 'breast_cancer.csv'));
     const f = t.features.length;
     const x = { shape: [t.rows, f], data: t.x };
     const y = { shape: [t.rows], data: t.y! };

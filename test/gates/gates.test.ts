@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { tempWorkspace, SHARED_DATA } from '../helpers/temp-workspace.js';
+import { tempWorkspace, FIXTURES } from '../helpers/temp-workspace.js';
 import { openDb, type Db } from '../../src/meta/index.js';
 import { openObjectStore, type ObjectStore } from '../../src/store/index.js';
 import { isSlipwayError } from '../../src/errors/index.js';
@@ -13,7 +13,7 @@ import { registerModel, setAlias, promote, resolveModelRef, aliasHistory } from 
 import { runGates, latestGateReport, getGateReport, promotionGateCheck } from '../../src/gates/index.js';
 import { iris, trainSoftmax, writeDenseModel } from '../registry/fixtures.js';
 
-const IRIS = join(SHARED_DATA, 'tabular', 'iris.csv');
+const IRIS = join(FIXTURES, 'tabular', 'iris.csv');
 let ws: ReturnType<typeof tempWorkspace>;
 let db: Db;
 let store: ObjectStore;
@@ -113,7 +113,7 @@ test('bad gate configuration and mismatched data fail before anything runs', asy
     runGates(db, store, { ref: 'iris@1', gates: gates('    - class_floor: { metric: recall, class: daisy, min: 0.5 }\n'), root: ws.dir }),
     (e) => isSlipwayError(e, 'GATE_INVALID'),
   );
-  const bc = join(SHARED_DATA, 'tabular', 'breast_cancer.csv');
+  const bc = join(FIXTURES, 'tabular', 'breast_cancer.csv');
   await assert.rejects(
     runGates(db, store, { ref: 'iris@1', gates: gates('    - metric: accuracy\n      min: 0.5\n', bc), root: ws.dir }),
     (e) => isSlipwayError(e, 'SIGNATURE_MISMATCH'),

@@ -12,7 +12,7 @@ import {
   uninstallPostCommitHook,
   writeCiWorkflow,
 } from '../../src/pipeline/index.js';
-import { SHARED_DATA } from '../helpers/temp-workspace.js';
+import { FIXTURES } from '../helpers/temp-workspace.js';
 import { TSX_IMPORT } from '../helpers/cli.js';
 import { writeDenseModel } from '../registry/fixtures.js';
 import { countJs, nodeCmd, pipelineFixture } from './pipeline-fixture.js';
@@ -38,7 +38,7 @@ test('slipway ci: repro, metrics diff vs the base branch, plots, model registrat
       { w: new Float32Array(12), b: new Float32Array(3) },
       { features: 4, classes: 3 },
     );
-    copyFileSync(join(SHARED_DATA, 'tabular', 'iris.csv'), join(f.dir, 'iris.csv'));
+    copyFileSync(join(FIXTURES, 'tabular', 'iris.csv'), join(f.dir, 'iris.csv'));
     const cfg = (acc: number) => ({
       stages: {
         train: {

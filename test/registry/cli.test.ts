@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempWorkspace, SHARED_DATA } from '../helpers/temp-workspace.js';
+import { tempWorkspace, FIXTURES } from '../helpers/temp-workspace.js';
 import { cli } from '../helpers/cli.js';
 import { iris, trainSoftmax, writeDenseModel } from './fixtures.js';
 
@@ -18,7 +18,7 @@ before(() => {
     `stages: {}
 gates:
   iris:
-    dataset: ${join(SHARED_DATA, 'tabular', 'iris.csv')}
+    dataset: ${join(FIXTURES, 'tabular', 'iris.csv')}
     rules:
       - metric: accuracy
         min: 0.9

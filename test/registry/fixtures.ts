@@ -1,11 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCsvTableSync } from '../../src/data/index.js';
-import { SHARED_DATA } from '../helpers/temp-workspace.js';
+import { FIXTURES } from '../helpers/temp-workspace.js';
 
 /** Iris from the shared data folder (150 × 4, 3 classes). */
 export function iris(): { x: Float32Array; y: Float32Array; rows: number; classNames: string[] } {
-  const t = readCsvTableSync(join(SHARED_DATA, 'tabular', 'iris.csv'));
+  const t = readCsvTableSync(join(FIXTURES, 'tabular', 'iris.csv'));
   return { x: t.x, y: t.y!, rows: t.rows, classNames: t.classNames ?? ['0', '1', '2'] };
 }
 
