@@ -12,7 +12,7 @@ import { registerModel, listModels, listVersions, aliasHistory, setAlias } from 
 import { runGates } from '../src/gates/index.js';
 import { gatesSchema } from '../src/config/gates-schema.js';
 import { parseYamlWith } from '../src/config/index.js';
-import { loadModelRuntime } from '../src/serving/runtimes/load-runtime.js';
+import { loadModelRuntime } from '../src/runtime/index.js';
 import { readIdx } from '../src/data/index.js';
 import { predictAll } from '../src/gates/predictions.js';
 import { writeOnnx } from '../src/engine/onnx/export-onnx.js';

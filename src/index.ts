@@ -37,6 +37,7 @@ export * as data from './data/index.js';
 export * as tracking from './tracking/index.js';
 export * as pipeline from './pipeline/index.js';
 export * as registry from './registry/index.js';
+export * as runtime from './runtime/index.js';
 export * as gates from './gates/index.js';
 export * as serving from './serving/index.js';
 export * as monitoring from './monitoring/index.js';

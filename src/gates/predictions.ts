@@ -1,4 +1,4 @@
-import type { ModelRuntime, TensorData } from '../serving/runtimes/model-runtime.js';
+import type { ModelRuntime, TensorData } from '../runtime/index.js';
 
 /** A model's outputs for a set of rows, and the time spent inside the model. */
 export interface Predictions {

@@ -1,6 +1,6 @@
 import { SlipwayError } from '../errors/index.js';
 import type { GateRuleConfig } from '../config/gates-schema.js';
-import type { ModelRuntime } from '../serving/runtimes/model-runtime.js';
+import type { ModelRuntime } from '../runtime/index.js';
 import {
   baselineMetrics,
   CLASS_METRICS,

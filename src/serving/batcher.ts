@@ -1,4 +1,4 @@
-import type { ModelRuntime, TensorData } from './runtimes/model-runtime.js';
+import type { ModelRuntime, TensorData } from '../runtime/index.js';
 import { allocTyped } from './tensor-codec.js';
 
 /** Dynamic batching settings (off unless given). */

@@ -8,7 +8,7 @@ import type { VersionSelector } from './model-set.js';
 import { requestIdFrom, runPrediction, type ServingContext } from './prediction-pipeline.js';
 import { PROTO_FILES, PROTO_LOADER_OPTIONS, protoDir } from './proto-files.js';
 import { decodeV2Inputs, encodeV2Outputs, v2Platform } from './rest-v2.js';
-import type { TensorData } from './runtimes/model-runtime.js';
+import type { TensorData } from '../runtime/index.js';
 import { checkInputNames, checkShape, toNumbers, typedFromNumbers } from './tensor-codec.js';
 import { TF_DTYPE, tfStatus } from './rest-tf.js';
 

@@ -1,7 +1,7 @@
 export { startModelServer, type ModelServer, type ModelServerOptions } from './model-server.js';
 export type { ModelSource, ModelSet, Servable, VersionSelector } from './model-set.js';
 export type { BatchingOptions } from './batcher.js';
-export { loadModelRuntime, type LoadRuntimeOptions } from './runtimes/load-runtime.js';
-export type { ModelRuntime, TensorData } from './runtimes/model-runtime.js';
+export { loadModelRuntime, type LoadRuntimeOptions } from '../runtime/index.js';
+export type { ModelRuntime, TensorData } from '../runtime/index.js';
 export { protoDir, PROTO_FILES, PROTO_LOADER_OPTIONS } from './proto-files.js';
 export { parseRef } from './registry-source.js';

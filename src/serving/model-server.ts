@@ -14,7 +14,7 @@ import {
 } from '../monitoring/index.js';
 import type { ObjectStore } from '../store/index.js';
 import type { BatchingOptions } from './batcher.js';
-import type { LoadRuntimeOptions } from './runtimes/load-runtime.js';
+import type { LoadRuntimeOptions } from '../runtime/index.js';
 import { openModelSet, type ModelSet, type ModelSource, type ServingEvent } from './model-set.js';
 import { requestIdFrom, type ServingContext } from './prediction-pipeline.js';
 import { registrySource } from './registry-source.js';

@@ -5,8 +5,7 @@ import type { Signature } from '../engine/signature.js';
 import { SlipwayError } from '../errors/index.js';
 import { batchingPredict, type BatchingOptions, type BatchObserver } from './batcher.js';
 import { parseRef, type RegistrySource } from './registry-source.js';
-import { loadModelRuntime, type LoadRuntimeOptions } from './runtimes/load-runtime.js';
-import type { ModelRuntime, TensorData } from './runtimes/model-runtime.js';
+import { loadModelRuntime, type LoadRuntimeOptions, type ModelRuntime, type TensorData } from '../runtime/index.js';
 
 /** One model to serve: a registry reference (`name`, `name:alias`, `name@N`) or a model folder. */
 export interface ModelSource {

@@ -3,7 +3,7 @@ import type { Signature } from '../engine/signature.js';
 import { SlipwayError, toSlipwayError } from '../errors/index.js';
 import type { ModelSet, Servable, VersionSelector } from './model-set.js';
 import type { PredictionLog } from '../monitoring/prediction-log.js';
-import type { TensorData } from './runtimes/model-runtime.js';
+import type { TensorData } from '../runtime/index.js';
 import { toNested } from './tensor-codec.js';
 import type { ServerMetrics } from './server-metrics.js';
 

@@ -3,7 +3,7 @@ import type { DType, Signature, TensorSpec } from '../engine/signature.js';
 import { SlipwayError } from '../errors/index.js';
 import type { VersionSelector } from './model-set.js';
 import { classLabel, runPrediction, type ServingContext } from './prediction-pipeline.js';
-import type { TensorData } from './runtimes/model-runtime.js';
+import type { TensorData } from '../runtime/index.js';
 import { checkInputNames, decodeColumn, decodeInstances, identity, toNested } from './tensor-codec.js';
 
 /** Signature dtypes → TF Serving's DataType enum names (REST metadata and gRPC TensorProto). */

@@ -3,7 +3,7 @@ import type { DType, Signature } from '../engine/signature.js';
 import { SlipwayError } from '../errors/index.js';
 import type { Servable, VersionSelector } from './model-set.js';
 import { requestIdFrom, runPrediction, type ServingContext } from './prediction-pipeline.js';
-import type { TensorData } from './runtimes/model-runtime.js';
+import type { TensorData } from '../runtime/index.js';
 import { checkInputNames, checkShape, flattenNested, NUMERIC_DTYPES, toNumbers, typedFromNumbers } from './tensor-codec.js';
 
 const PATH = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(?:\/(ready|infer))?$/;

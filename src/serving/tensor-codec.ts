@@ -1,6 +1,6 @@
 import type { DType, Signature, TensorSpec } from '../engine/signature.js';
 import { SlipwayError } from '../errors/index.js';
-import type { TensorData } from './runtimes/model-runtime.js';
+import type { TensorData } from '../runtime/index.js';
 
 type Typed = TensorData['data'];
 

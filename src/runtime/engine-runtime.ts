@@ -1,9 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { ModelFile } from '../../engine/model-format.js';
-import type { Signature } from '../../engine/signature.js';
-import { SlipwayError } from '../../errors/index.js';
+import type { ModelFile } from '../engine/model-format.js';
+import type { Signature } from '../engine/signature.js';
+import { SlipwayError } from '../errors/index.js';
 import { loadEngineModel, type EngineModel } from './engine-model.js';
 import type { ModelRuntime, TensorData } from './model-runtime.js';
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { SlipwayError } from '../../errors/index.js';
+import { SlipwayError } from '../errors/index.js';
 import { loadEngineRuntime, type EngineRuntimeOptions } from './engine-runtime.js';
 import type { ModelRuntime } from './model-runtime.js';
 

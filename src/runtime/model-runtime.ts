@@ -1,4 +1,4 @@
-import type { Signature, DType } from '../../engine/signature.js';
+import type { Signature, DType } from '../engine/signature.js';
 
 /** A typed tensor crossing the runtime boundary (row-major). */
 export interface TensorData {

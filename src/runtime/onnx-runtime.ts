@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { DTYPE_OF_ORT_TYPE, type DType, type Signature, type TensorSpec } from '../../engine/signature.js';
-import { SlipwayError } from '../../errors/index.js';
+import { DTYPE_OF_ORT_TYPE, type DType, type Signature, type TensorSpec } from '../engine/signature.js';
+import { SlipwayError } from '../errors/index.js';
 import type { ModelRuntime, TensorData } from './model-runtime.js';
 
 const ORT_TO_DTYPE = DTYPE_OF_ORT_TYPE;

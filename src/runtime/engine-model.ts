@@ -1,4 +1,4 @@
-import { loadModel } from '../../engine/index.js';
+import { loadModel } from '../engine/index.js';
 
 /** The slice of an engine tensor the serving runtime passes around. */
 export interface EngineTensor {
