@@ -76,4 +76,22 @@ export const migrations: readonly Migration[] = [
       `CREATE INDEX runs_start ON runs (start_time)`,
     ],
   },
+  {
+    id: 4,
+    name: 'access-identities-tokens-grants-audit-chain',
+    up: [
+      `CREATE TABLE identities (name TEXT PRIMARY KEY, kind TEXT NOT NULL, role TEXT NOT NULL, created_at BIGINT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0)`,
+      // Only the sha256 of a token is stored; the token itself is shown once.
+      `CREATE TABLE access_tokens (
+        id TEXT PRIMARY KEY, identity TEXT NOT NULL REFERENCES identities(name), name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
+        created_at BIGINT NOT NULL, expires_at BIGINT, revoked_at BIGINT, last_used_at BIGINT)`,
+      `CREATE TABLE model_grants (subject TEXT NOT NULL, model TEXT NOT NULL, permission TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (subject, model))`,
+      `CREATE TABLE protected_aliases (model TEXT NOT NULL, alias TEXT NOT NULL, subjects_json TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (model, alias))`,
+      // Append-only and hash-chained: each entry's hash covers its fields and the previous entry's hash.
+      `CREATE TABLE audit_chain (
+        seq BIGINT PRIMARY KEY, id TEXT NOT NULL UNIQUE, at BIGINT NOT NULL, actor TEXT NOT NULL, source TEXT, action TEXT NOT NULL,
+        target TEXT NOT NULL, change_json TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)`,
+      `CREATE INDEX audit_chain_at ON audit_chain (at)`,
+    ],
+  },
 ];
