@@ -92,13 +92,25 @@ export function renderAlerts(alerts: readonly AlertResult[]): string {
     .join('\n');
 }
 
-function runRepro(cwd: string, stages: readonly string[]): Promise<number> {
+/** Runs `slipway repro --json STAGES` (logs to our stderr); returns its exit code and which stages ran or were restored. */
+function runRepro(cwd: string, stages: readonly string[]): Promise<{ code: number; ran: string[] }> {
   const [cmd, ...args] = selfCommand();
   return new Promise((resolve) => {
-    // Its output goes to stderr so `--json` stays parseable.
-    const child = spawn(cmd!, [...args, 'repro', ...stages], { cwd, stdio: ['ignore', 2, 2] });
-    child.on('error', () => resolve(2));
-    child.on('exit', (code) => resolve(code ?? 2));
+    // Its logs go to stderr so `--json` stays parseable; its JSON result says what actually ran.
+    const child = spawn(cmd!, [...args, 'repro', '--json', ...stages], { cwd, stdio: ['ignore', 'pipe', 2] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.on('error', () => resolve({ code: 2, ran: [] }));
+    child.on('close', (code) => {
+      let ran: string[] = [];
+      try {
+        const r = JSON.parse(out) as { stages: { stage: string; status: string }[] };
+        ran = r.stages.filter((st) => st.status === 'ran' || st.status === 'restored').map((st) => st.stage);
+      } catch {
+        /* no JSON: the exit code tells */
+      }
+      resolve({ code: code ?? 2, ran });
+    });
   });
 }
 
@@ -182,12 +194,16 @@ export function registerMonitor(program: Command): void {
           if (opts.retrain) {
             const stages = m?.retrain?.stages ?? [];
             process.stderr.write(`${fired.length} alert(s) fired; retraining: slipway repro ${stages.join(' ')}\n`);
-            const code = await runRepro(ctx.workspace().root, stages);
+            const { code, ran } = await runRepro(ctx.workspace().root, stages);
             if (code !== 0) {
               process.stderr.write(`retrain failed: slipway repro exited ${code}\n`);
               return Math.max(code, 2);
             }
-            process.stderr.write('retrain finished; gates and promotion ran as the pipeline defines\n');
+            process.stderr.write(
+              ran.length > 0
+                ? `retrained: ${ran.join(', ')} ran on the changed inputs\n`
+                : 'nothing retrained: every stage is up to date (no new dataset version, code or params since the last run). Add data first, e.g. `slipway monitor export-feedback` or `slipway data add`\n',
+            );
           }
           return 1;
         }),

@@ -60,6 +60,8 @@ export function registerRepro(program: Command): void {
               .filter((st) => count(st) > 0)
               .map((st) => `${count(st)} ${st.replace(/_/g, ' ')}`);
             out.write(`${result.ok ? style.green('ok') : style.red('failed')}: ${parts.join(', ') || 'no stages'}\n`);
+            if (!opts.dryRun && result.ok && result.stages.every((st) => st.status === 'up_to_date' || st.status === 'frozen'))
+              out.write('nothing changed: no code, data, dataset version or params changed since the last run, so nothing was retrained\n');
           }
           if (result.interrupted)
             throw new SlipwayError(

@@ -46,6 +46,8 @@ export function registerSchedule(program: Command): void {
                 waitMs: 3_600_000,
                 onLog: (stage, line) => process.stdout.write(`${style.cyan(`[${stage}]`)} ${line}\n`),
               });
+              const ran = r.stages.filter((st) => st.status === 'ran' || st.status === 'restored').map((st) => `${st.stage} ${st.status}`);
+              log(`${t.reason}: ${ran.length > 0 ? ran.join(', ') : 'nothing changed (every stage up to date)'}`);
               return r.ok;
             } finally {
               env.close();

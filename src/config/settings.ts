@@ -12,6 +12,8 @@ export interface Settings {
   readonly s3: { endpoint?: string; accessKeyId?: string; secretAccessKey?: string; region?: string; bucket?: string };
   /** Bearer token for the control-plane server. */
   readonly token: string | undefined;
+  /** The run a process was started inside (a pipeline stage sets SLIPWAY_PARENT_RUN_ID): new runs become its children. */
+  readonly parentRunId: string | undefined;
 }
 
 /** Reads settings from an environment (process.env by default). */
@@ -30,6 +32,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, isTTY = Boole
       bucket: nonEmpty(env.S3_BUCKET),
     },
     token: nonEmpty(env.SLIPWAY_TOKEN),
+    parentRunId: nonEmpty(env.SLIPWAY_PARENT_RUN_ID),
   };
 }
 

@@ -1,7 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SlipwayError, toSlipwayError } from '../errors/index.js';
-import type { ParamValue, Run } from '../tracking/types.js';
+import type { DatasetInput, ParamValue, Run } from '../tracking/types.js';
+import { materialiseDatasets } from './dataset-deps.js';
 import type { LockStage } from './lock-file.js';
 import type { PathHasher } from './path-hasher.js';
 import type { PipelineEnv } from './pipeline-env.js';
@@ -55,14 +56,21 @@ export async function executeStage(
   const tracking = await loadTracking();
   let run: Run | undefined;
   if (tracking) {
-    const dirHashes = fp.deps.filter((d) => d.type === 'dir').map((d) => d.hash);
+    // Dataset deps name their version; a folder dep whose tree equals a dataset version's counts as reading it too.
+    const named: DatasetInput[] = fp.deps.flatMap((d) =>
+      d.dataset !== undefined && d.version !== undefined ? [{ dataset: d.dataset, version: d.version, treeHash: d.hash }] : [],
+    );
+    const dirHashes = fp.deps.filter((d) => d.type === 'dir' && d.dataset === undefined).map((d) => d.hash);
+    const matched = (await datasetInputsFor(env.db, dirHashes)).filter(
+      (m) => !named.some((n) => n.dataset === m.dataset && n.version === m.version),
+    );
     run = await tracking.startRun({
       experiment: env.experiment,
       name: stage.name,
       kind: 'stage',
       params: flatParams(fp.params),
       tags: { ...env.tags, 'slipway.stage': stage.name, 'slipway.cache_key': fp.key },
-      inputs: await datasetInputsFor(env.db, dirHashes),
+      inputs: [...named, ...matched],
       workspace: env.workspace.root,
       db: env.db,
       store: env.store,
@@ -80,6 +88,8 @@ export async function executeStage(
   for (const r of opts.reasons) opts.log(`running: ${describeReason(r)}`, 'info');
   let exitCode: number | null = null;
   try {
+    const datasetEnv = materialiseDatasets(env.store, env.workspace.stateDir, fp.deps);
+    for (const [k, v] of Object.entries(datasetEnv)) opts.log(`${k}=${v}`, 'info');
     prepareOutputs(env.root, stage);
     const exit = await runStageProcess({
       cmds: stage.cmd,
@@ -89,6 +99,7 @@ export async function executeStage(
         ...env.stageEnv,
         SLIPWAY_STAGE: stage.name,
         SLIPWAY_WORKSPACE: env.workspace.root,
+        ...datasetEnv,
         ...(run ? { SLIPWAY_RUN_ID: run.id, SLIPWAY_PARENT_RUN_ID: run.id } : {}),
       },
       onLine: (line, stream) => opts.log(line, stream),

@@ -7,6 +7,7 @@ export { readLock, writeLock, LOCK_FILE, type LockFile, type LockStage, type Loc
 export { openPathHasher, type PathHasher, type PathHash, type PathTree } from './path-hasher.js';
 export { fingerprint, cacheKey, staleReasons, describeReason, type StageFingerprint, type StaleReason } from './stage-state.js';
 export { pipelineEnv, type PipelineEnv } from './pipeline-env.js';
+export { isDatasetDep, parseDatasetDep, resolveDatasetDep, datasetEnvName, DATASET_DEP_PREFIX, type DatasetDep } from './dataset-deps.js';
 export { repro, selectStages, type ReproOptions, type ReproResult, type StageResult } from './repro.js';
 export { acquireReproLock, type ReproLock, type ReproLockInfo } from './repro-lock.js';
 export { lookupRunCache, saveRunCache, type RunCacheEntry } from './run-cache.js';

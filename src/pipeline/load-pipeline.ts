@@ -5,6 +5,7 @@ import { CONFIG_FILE, parseYamlWith, slipwayConfigSchema } from '../config/index
 import { SlipwayError } from '../errors/index.js';
 import { getDotted, paramsReader, DEFAULT_PARAMS_FILE } from './params-file.js';
 import { expandStages, isInside, type Stage } from './stage-model.js';
+import { isDatasetDep } from './dataset-deps.js';
 
 /** `slipway.yaml` as the pipeline reads it (the whole config; `ci:` is part of it). */
 export const pipelineConfigSchema = slipwayConfigSchema;
@@ -51,6 +52,7 @@ export function buildPipeline(root: string, config: PipelineConfig): Pipeline {
   for (const s of list) {
     const ups = new Set<string>();
     for (const dep of s.deps) {
+      if (isDatasetDep(dep)) continue; // resolved against the registry when the stage is checked, not a path
       const producers = list.filter((o) => o.outs.some((out) => isInside(dep, out.path) || isInside(out.path, dep)));
       for (const p of producers) {
         if (p.name === s.name)

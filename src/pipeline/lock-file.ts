@@ -14,6 +14,9 @@ export interface LockDep {
   readonly size: number;
   readonly nfiles: number;
   readonly type: 'file' | 'dir';
+  /** A `dataset:` dependency: the dataset and the version it resolved to (its tree hash is `hash`). */
+  readonly dataset?: string;
+  readonly version?: number;
 }
 
 /** An output as recorded. */

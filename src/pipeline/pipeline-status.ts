@@ -20,7 +20,7 @@ export async function pipelineStatus(env: PipelineEnv, pipeline: Pipeline): Prom
   const stale = new Set<string>();
   const out: StageStatus[] = [];
   try {
-    const fps = await Promise.all(pipeline.order.map((n) => fingerprint(env.root, pipeline.stages.get(n)!, hasher, read)));
+    const fps = await Promise.all(pipeline.order.map((n) => fingerprint(env.root, pipeline.stages.get(n)!, hasher, read, env.db)));
     for (let i = 0; i < pipeline.order.length; i++) {
       const name = pipeline.order[i]!;
       const stage = pipeline.stages.get(name)!;

@@ -163,7 +163,7 @@ async function runOne(
   const stage = pipeline.stages.get(name)!;
   const startedAt = Date.now();
   try {
-    const fp = await fingerprint(env.root, stage, hasher);
+    const fp = await fingerprint(env.root, stage, hasher, undefined, env.db);
     const entry = lock.stages[name];
     const reasons = opts.force ? [] : await staleReasons(stage, entry, fp, hasher);
     if (!opts.force && stage.frozen && entry) {
@@ -229,7 +229,7 @@ async function dryRun(
   for (const name of selected) {
     const stage = pipeline.stages.get(name)!;
     const startedAt = Date.now();
-    const fp = await fingerprint(env.root, stage, hasher);
+    const fp = await fingerprint(env.root, stage, hasher, undefined, env.db);
     const entry = lock.stages[name];
     const reasons: StaleReason[] = opts.force ? [] : [...(await staleReasons(stage, entry, fp, hasher))];
     const staleUp = (pipeline.upstream.get(name) ?? []).filter((u) => willRun.has(u));

@@ -3,6 +3,7 @@ import { SlipwayError } from '../errors/index.js';
 import type { ExecutorConfig, StageBodyConfig, StageConfig } from '../config/pipeline-schema.js';
 import { interpolate } from './templating.js';
 import { DEFAULT_PARAMS_FILE } from './params-file.js';
+import { isDatasetDep, parseDatasetDep } from './dataset-deps.js';
 
 /** One declared output of a stage; metrics and plots files are outputs too. */
 export interface OutSpec {
@@ -38,6 +39,7 @@ export interface Stage {
   /** Workspace-relative POSIX folder the command runs in ('.' for the root). */
   readonly wdir: string;
   readonly desc?: string;
+  /** Workspace-relative paths, and `dataset:NAME@latest|N` dataset versions (see dataset-deps.ts). */
   readonly deps: readonly string[];
   readonly params: readonly ParamsSpec[];
   readonly outs: readonly OutSpec[];
@@ -133,7 +135,7 @@ function normalize(name: string, rawBody: StageBodyConfig, vars: Record<string, 
     cmd: typeof body.cmd === 'string' ? [body.cmd] : body.cmd,
     wdir,
     desc: body.desc,
-    deps: [...new Set((body.deps ?? []).map((d) => p(d, 'deps')))],
+    deps: [...new Set((body.deps ?? []).map((d) => (isDatasetDep(String(d)) ? parseDatasetDep(String(d), name).spec : p(d, 'deps'))))],
     params,
     outs,
     plots,

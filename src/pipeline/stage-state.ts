@@ -3,6 +3,8 @@ import { getDotted, paramsReader } from './params-file.js';
 import type { PathHasher } from './path-hasher.js';
 import type { LockDep, LockOut, LockStage } from './lock-file.js';
 import type { Stage } from './stage-model.js';
+import type { Db } from '../meta/index.js';
+import { datasetLockDep, isDatasetDep, parseDatasetDep, resolveDatasetDep } from './dataset-deps.js';
 
 /** What a stage would read right now, and the cache key that identifies an execution on these inputs. */
 export interface StageFingerprint {
@@ -18,20 +20,46 @@ export type StaleReason =
   | { readonly kind: 'never_run' }
   | { readonly kind: 'always_changed' }
   | { readonly kind: 'cmd_changed'; readonly old: string; readonly new: string }
-  | { readonly kind: 'dep_changed'; readonly path: string; readonly change: 'modified' | 'added' | 'removed' | 'missing' }
+  | {
+      readonly kind: 'dep_changed';
+      readonly path: string;
+      readonly change: 'modified' | 'added' | 'removed' | 'missing';
+      /** For a `dataset:` dep: the versions it resolved to then and now. */
+      readonly from?: number;
+      readonly to?: number;
+    }
   | { readonly kind: 'param_changed'; readonly file: string; readonly key: string; readonly old: unknown; readonly new: unknown }
   | { readonly kind: 'out_changed'; readonly path: string; readonly change: 'missing' | 'modified' }
   | { readonly kind: 'upstream_stale'; readonly stage: string };
 
-/** Computes a stage's fingerprint from the current workspace. */
-export async function fingerprint(root: string, stage: Stage, hasher: PathHasher, read = paramsReader()): Promise<StageFingerprint> {
+/**
+ * Computes a stage's fingerprint from the current workspace. `dataset:` deps resolve through `db` to the version they
+ * point at now (without a database they count as missing).
+ */
+export async function fingerprint(
+  root: string,
+  stage: Stage,
+  hasher: PathHasher,
+  read = paramsReader(),
+  db?: Db,
+): Promise<StageFingerprint> {
   const deps: LockDep[] = [];
   const missingDeps: string[] = [];
-  const hashes = await Promise.all(stage.deps.map((d) => hasher.hash(d)));
+  const hashes = await Promise.all(
+    stage.deps.map(async (d): Promise<LockDep | undefined> => {
+      if (isDatasetDep(d)) {
+        const dep = parseDatasetDep(d, stage.name);
+        const v = db ? await resolveDatasetDep(db, dep) : undefined;
+        return v ? datasetLockDep(dep, v) : undefined;
+      }
+      const h = await hasher.hash(d);
+      return h ? { path: d, hash: h.hash, size: h.size, nfiles: h.nfiles, type: h.type } : undefined;
+    }),
+  );
   stage.deps.forEach((path, i) => {
     const h = hashes[i];
     if (!h) missingDeps.push(path);
-    else deps.push({ path, hash: h.hash, size: h.size, nfiles: h.nfiles, type: h.type });
+    else deps.push(h);
   });
   const params: Record<string, Record<string, unknown>> = {};
   for (const spec of stage.params) {
@@ -88,7 +116,13 @@ export async function staleReasons(
   for (const d of fp.deps) {
     const old = then.get(d.path);
     if (!old) reasons.push({ kind: 'dep_changed', path: d.path, change: 'added' });
-    else if (old.hash !== d.hash) reasons.push({ kind: 'dep_changed', path: d.path, change: 'modified' });
+    else if (old.hash !== d.hash)
+      reasons.push({
+        kind: 'dep_changed',
+        path: d.path,
+        change: 'modified',
+        ...(d.version !== undefined ? { to: d.version, ...(old.version !== undefined ? { from: old.version } : {}) } : {}),
+      });
   }
   for (const path of then.keys()) if (!stage.deps.includes(path)) reasons.push({ kind: 'dep_changed', path, change: 'removed' });
   for (const [file, values] of Object.entries(fp.params)) {
@@ -120,6 +154,7 @@ export function describeReason(r: StaleReason): string {
     case 'cmd_changed':
       return `command changed: "${r.old}" -> "${r.new}"`;
     case 'dep_changed':
+      if (r.to !== undefined) return `dependency ${r.path} ${r.change}: version ${r.from ?? '?'} -> ${r.to}`;
       return `dependency ${r.path} ${r.change}`;
     case 'param_changed':
       return `param ${r.key} (${r.file}) changed: ${JSON.stringify(r.old)} -> ${JSON.stringify(r.new)}`;

@@ -44,7 +44,8 @@ export async function startRun(opts: StartRunOptions): Promise<Run> {
       experiment: opts.experiment,
       name: opts.name,
       kind: opts.kind,
-      parentRunId: opts.parentRunId,
+      // Inside a pipeline stage the executor names the stage run: a training script's run nests under it.
+      parentRunId: opts.parentRunId ?? loadSettings().parentRunId,
       params: paramStrings(opts.params),
       tags: opts.tags,
       inputs: opts.inputs,
