@@ -99,7 +99,7 @@ function runRepro(cwd: string, stages: readonly string[]): Promise<{ code: numbe
     // Its logs go to stderr so `--json` stays parseable; its JSON result says what actually ran.
     const child = spawn(cmd!, [...args, 'repro', '--json', ...stages], { cwd, stdio: ['ignore', 'pipe', 2] });
     let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.on('error', () => resolve({ code: 2, ran: [] }));
     child.on('close', (code) => {
       let ran: string[] = [];

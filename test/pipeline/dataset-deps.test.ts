@@ -34,7 +34,7 @@ test('dataset deps: parse @latest and pinned versions, refuse bad ones', () => {
   // A dataset dep is not a path: the pipeline loads without such a file existing.
   const p = buildPipeline('/nonexistent', {
     stages: { s: { cmd: 'true', deps: ['dataset:rows@latest'] } },
-  } as Parameters<typeof buildPipeline>[1]);
+  } as unknown as Parameters<typeof buildPipeline>[1]);
   assert.deepEqual(p.stages.get('s')!.deps, ['dataset:rows@latest']);
 });
 
