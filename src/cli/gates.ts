@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { runGates, type GateReport } from '../gates/index.js';
+import { parseModelRef } from '../registry/index.js';
 import type { CliContext } from './context.js';
 import { formatNumber, printJson, style, table } from './output.js';
 import { runCommand } from './run-command.js';
@@ -44,7 +45,7 @@ export function registerGates(program: Command): void {
     .action((ref: string, opts: { data?: string; json?: boolean; save?: boolean }) =>
       runCommand(async (ctx: CliContext) => {
         const report = await runGates(await ctx.db(), ctx.store(), {
-          ref,
+          ref: parseModelRef(ref),
           gates: ctx.config().gates,
           dataset: opts.data,
           root: ctx.workspace().root,

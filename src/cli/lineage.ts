@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { modelLineage, lineageDot, lineageText } from '../registry/index.js';
+import { modelLineage, lineageDot, lineageText, parseModelRef } from '../registry/index.js';
 import { printJson } from './output.js';
 import { runCommand } from './run-command.js';
 
@@ -13,7 +13,7 @@ export function registerLineage(program: Command): void {
     .addHelpText('after', '\nExamples:\n  slipway lineage mnist@3\n  slipway lineage mnist:production --dot | dot -Tsvg > lineage.svg')
     .action((ref: string, opts: { dot?: boolean; json?: boolean }) =>
       runCommand(async (ctx) => {
-        const g = await modelLineage(await ctx.db(), ref);
+        const g = await modelLineage(await ctx.db(), parseModelRef(ref));
         if (opts.json) printJson(g);
         else process.stdout.write(`${opts.dot ? lineageDot(g) : lineageText(g)}\n`);
       }),

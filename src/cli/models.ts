@@ -114,7 +114,8 @@ export function registerModels(program: Command): void {
       runCommand(async (ctx) => {
         const db = await ctx.db();
         const bare = !/[@:]/.test(ref);
-        const name = parseModelRef(ref).name;
+        const parsed = parseModelRef(ref);
+        const name = parsed.name;
         const aliases = await listAliases(db, name);
         if (bare) {
           const versions = await listVersions(db, name, { limit: 50 });
@@ -137,7 +138,7 @@ export function registerModels(program: Command): void {
             `${style.bold(name)}\n${table(['VERSION', 'FORMAT', 'ALIASES', 'METRICS', 'SOURCE', 'CREATED'], rows)}\n`,
           );
         }
-        const v = await resolveModelRef(db, ref);
+        const v = await resolveModelRef(db, parsed);
         const report = await latestGateReport(db, v.name, v.version);
         const mine = aliases.filter((a) => a.version === v.version).map((a) => a.alias);
         if (opts.json) return printJson({ ...v, aliases: mine, gateReport: report ?? null });
@@ -152,7 +153,7 @@ export function registerModels(program: Command): void {
     .addHelpText('after', '\nExample:\n  slipway models diff mnist@3 mnist@4')
     .action((a: string, b: string, opts: { json?: boolean }) =>
       runCommand(async (ctx) => {
-        const d = await diffVersions(await ctx.db(), a, b);
+        const d = await diffVersions(await ctx.db(), parseModelRef(a), parseModelRef(b));
         if (opts.json) return printJson(d);
         const A = `${d.a.name}@${d.a.version}`;
         const B = `${d.b.name}@${d.b.version}`;
@@ -194,7 +195,7 @@ export function registerModels(program: Command): void {
     .action((ref: string, alias: string, opts: { reason?: string }) =>
       runCommand(async (ctx) => {
         const db = await ctx.db();
-        const v = await resolveModelRef(db, ref);
+        const v = await resolveModelRef(db, parseModelRef(ref));
         const m = await setAlias(db, {
           model: v.name,
           alias,
@@ -274,7 +275,7 @@ export function registerModels(program: Command): void {
           let report: GateReport | undefined;
           try {
             const r = await promote(db, {
-              ref,
+              ref: parseModelRef(ref),
               alias: opts.to,
               actor: cliActor(),
               force: opts.force,

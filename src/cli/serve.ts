@@ -5,6 +5,7 @@ import { basename, join, resolve } from 'node:path';
 import { isSlipwayError, SlipwayError } from '../errors/index.js';
 import { startModelServer, type ModelSource } from '../serving/index.js';
 import { driftSettings } from '../monitoring/index.js';
+import { parseModelRef } from '../registry/index.js';
 import { runCommand } from './run-command.js';
 import { style } from './output.js';
 import type { CliContext } from './context.js';
@@ -47,7 +48,7 @@ function sourcesOf(args: readonly string[], cleanups: (() => void)[]): ModelSour
       }
       return { name: basename(full), dir: full, labels: ['production'] };
     }
-    return { ref: a };
+    return { ref: parseModelRef(a) };
   });
 }
 
@@ -77,7 +78,7 @@ export function registerServe(program: Command): void {
     .addHelpText(
       'after',
       `
-MODEL is a registry reference: NAME (alias production), NAME:ALIAS or NAME@VERSION; or a model folder / .onnx file.
+MODEL is a registry reference: NAME (alias production), NAME:ALIAS, NAME@VERSION (or @vN, :vN) or NAME@latest; or a model folder / .onnx file.
 Examples:
   slipway serve mnist                          # mnist:production, hot-swapped when the alias moves
   slipway serve mnist mnist:staging --batching  # two labels of one model, dynamic batching on

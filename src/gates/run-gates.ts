@@ -6,7 +6,7 @@ import { readTree } from '../store/index.js';
 import { SlipwayError } from '../errors/index.js';
 import type { GatesConfig, GateSetConfig } from '../config/gates-schema.js';
 import { loadModelRuntime, type ModelRuntime } from '../runtime/index.js';
-import { checkoutModelVersion, resolveModelRef, type ModelVersion } from '../registry/index.js';
+import { checkoutModelVersion, resolveModelRef, resolveVersion, versionRef, type ModelRef, type ModelVersion } from '../registry/index.js';
 import { aliasVersion } from '../registry/model-repository.js';
 import { inputRowShape, loadEvalData } from './eval-data.js';
 import { detectTask, evaluate, predictedClasses } from './metrics.js';
@@ -19,7 +19,7 @@ import type { GateReport, GateResult } from './types.js';
 /** Options of `runGates`. */
 export interface RunGatesOptions {
   /** The candidate: `name@N`, `name:alias`, or a resolved version. */
-  readonly ref: string | ModelVersion;
+  readonly ref: string | ModelRef | ModelVersion;
   /** The `gates:` section of slipway.yaml; the candidate's model name picks its gate set. */
   readonly gates: GatesConfig;
   /** Evaluate on this dataset version or path instead of the gate set's. */
@@ -55,7 +55,7 @@ export function gateSetFor(gates: GatesConfig, model: string): GateSetConfig {
  */
 export async function runGates(db: Db, store: ObjectStore, opts: RunGatesOptions): Promise<GateReport> {
   const t0 = performance.now();
-  const candidate = typeof opts.ref === 'string' ? await resolveModelRef(db, opts.ref) : opts.ref;
+  const candidate = await resolveVersion(db, opts.ref);
   const set = gateSetFor(opts.gates, candidate.name);
   const tmpRoot = opts.tmpDir ?? join(opts.root, '.slipway', 'tmp');
   mkdirSync(tmpRoot, { recursive: true });
@@ -82,7 +82,7 @@ export async function runGates(db: Db, store: ObjectStore, opts: RunGatesOptions
   for (const r of set.rules)
     if ('no_regression' in r && !against.has(r.no_regression.against)) {
       const v = await aliasVersion(db, candidate.name, r.no_regression.against);
-      const mv = v === null ? null : await resolveModelRef(db, { name: candidate.name, kind: 'version', version: v });
+      const mv = v === null ? null : await resolveModelRef(db, versionRef(candidate.name, v));
       if (mv) inputRowShape(mv.signature.inputs, data);
       against.set(r.no_regression.against, mv);
     }

@@ -103,7 +103,7 @@ export async function runCi(ws: Workspace, env: PipelineEnv, pipeline: Pipeline,
     if (pipeline.config.gates && ci.model in pipeline.config.gates) {
       const { runGates } = await import('../gates/index.js');
       const report = await runGates(env.db, env.store, {
-        ref: `${mv.name}@${mv.version}`,
+        ref: mv,
         gates: pipeline.config.gates,
         dataset: ci.gates_dataset,
         root: ws.root,

@@ -1,7 +1,8 @@
 import type { Db } from '../meta/index.js';
 import type { TensorSpec } from '../engine/signature.js';
 import { sameSignature } from '../engine/signature.js';
-import { resolveModelRef } from './resolve-model.js';
+import { resolveVersion } from './resolve-model.js';
+import type { ModelRef } from './model-ref.js';
 import type { LineageDataset, ModelVersion } from './types.js';
 
 /** One changed key: its value on each side (undefined where absent). */
@@ -39,9 +40,13 @@ function diffMaps<T>(a: Readonly<Record<string, T>>, b: Readonly<Record<string, 
 }
 
 /** Compares two versions: every metric (with deltas), changed params, datasets only on one side, and signatures. */
-export async function diffVersions(db: Db, refA: string | ModelVersion, refB: string | ModelVersion): Promise<VersionDiff> {
-  const a = typeof refA === 'string' ? await resolveModelRef(db, refA) : refA;
-  const b = typeof refB === 'string' ? await resolveModelRef(db, refB) : refB;
+export async function diffVersions(
+  db: Db,
+  refA: string | ModelRef | ModelVersion,
+  refB: string | ModelRef | ModelVersion,
+): Promise<VersionDiff> {
+  const a = await resolveVersion(db, refA);
+  const b = await resolveVersion(db, refB);
   const key = (d: LineageDataset): string => `${d.dataset}@${d.version}`;
   const inB = new Set(b.lineage.datasets.map(key));
   const inA = new Set(a.lineage.datasets.map(key));

@@ -1,7 +1,7 @@
 export type { ModelFormat, ModelVersion, ModelSummary, AliasRecord, AliasMove, Lineage, LineageDataset } from './types.js';
-export { parseModelRef, formatModelRef, assertAliasName, isModelName, type ModelRef } from './model-ref.js';
+export { parseModelRef, formatModelRef, versionRef, modelRefOf, assertAliasName, isModelName, type ModelRef } from './model-ref.js';
 export { registerModel, type RegisterModelOptions } from './register-model.js';
-export { resolveModelRef, checkoutModelVersion } from './resolve-model.js';
+export { resolveModelRef, resolveVersion, checkoutModelVersion } from './resolve-model.js';
 export { listModels, listVersions, listAliases, getVersion } from './model-repository.js';
 export { diffVersions, type VersionDiff, type DiffEntry } from './diff-versions.js';
 export { setAlias, aliasHistory, rollbackAlias, rollbackTarget, type SetAliasOptions } from './aliases.js';

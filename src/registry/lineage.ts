@@ -1,5 +1,6 @@
 import type { Db } from '../meta/index.js';
 import { resolveModelRef } from './resolve-model.js';
+import type { ModelRef } from './model-ref.js';
 import { listAliases } from './model-repository.js';
 import type { LineageDataset } from './types.js';
 
@@ -19,7 +20,7 @@ export interface LineageGraph {
 }
 
 /** Builds the lineage of `ref` from the registry (datasets and run as recorded at registration). */
-export async function modelLineage(db: Db, ref: string): Promise<LineageGraph> {
+export async function modelLineage(db: Db, ref: string | ModelRef): Promise<LineageGraph> {
   const mv = await resolveModelRef(db, ref);
   const aliases = (await listAliases(db, mv.name)).filter((a) => a.version === mv.version).map((a) => a.alias);
   const run = mv.lineage.run;

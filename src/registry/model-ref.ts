@@ -46,6 +46,19 @@ export function parseModelRef(ref: string): ModelRef {
   return { name: s, kind: 'alias', alias: 'production' };
 }
 
+/** The reference to one version of a model (typed; no `${name}@${version}` string to parse again). */
+export function versionRef(name: string, version: number): ModelRef {
+  return { name, kind: 'version', version };
+}
+
+/**
+ * The reference a selector names within a known model, as REST paths carry it: `3`/`v3` (a version), `latest`, or an
+ * alias. The same meanings as `name@3`, `name:v3`, `name@latest` and `name:alias` in parseModelRef.
+ */
+export function modelRefOf(name: string, selector: string): ModelRef {
+  return parseModelRef(/^v?[0-9]+$/.test(selector) || selector === 'latest' ? `${name}@${selector}` : `${name}:${selector}`);
+}
+
 /** Formats a reference back to text. */
 export function formatModelRef(ref: ModelRef): string {
   return ref.kind === 'version' ? `${ref.name}@${ref.version}` : `${ref.name}:${ref.alias}`;

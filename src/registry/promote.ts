@@ -1,7 +1,7 @@
 import type { Db } from '../meta/index.js';
 import { SlipwayError } from '../errors/index.js';
 import { sameSignature } from '../engine/signature.js';
-import { assertAliasName } from './model-ref.js';
+import { assertAliasName, type ModelRef } from './model-ref.js';
 import { aliasVersion, getVersion } from './model-repository.js';
 import { resolveModelRef } from './resolve-model.js';
 import { setAlias } from './aliases.js';
@@ -17,7 +17,7 @@ export interface GateCheck {
 
 /** Options of `promote`. */
 export interface PromoteOptions {
-  readonly ref: string;
+  readonly ref: string | ModelRef;
   readonly alias: string;
   readonly actor: string;
   readonly force?: boolean | undefined;

@@ -28,6 +28,11 @@ export async function resolveModelRef(db: Db, ref: string | ModelRef): Promise<M
   return getVersion(db, r.name, v);
 }
 
+/** A resolved version as is, or the version a reference (typed or text) names. */
+export async function resolveVersion(db: Db, ref: string | ModelRef | ModelVersion): Promise<ModelVersion> {
+  return typeof ref !== 'string' && 'treeHash' in ref ? ref : resolveModelRef(db, ref);
+}
+
 /** Materialises a model version's files (model.json/weights.bin or model.onnx, and signature.json) into `dir`. */
 export async function checkoutModelVersion(db: Db, store: ObjectStore, ref: string | ModelRef, dir: string): Promise<ModelVersion> {
   const mv = await resolveModelRef(db, ref);

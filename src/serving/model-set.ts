@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import type { Signature } from '../engine/signature.js';
 import { SlipwayError } from '../errors/index.js';
 import { batchingPredict, type BatchingOptions, type BatchObserver } from './batcher.js';
-import { parseRef, type RegistrySource } from './registry-source.js';
+import type { RegistrySource } from './registry-source.js';
+import { formatModelRef, parseModelRef, versionRef, type ModelRef } from '../registry/index.js';
 import { loadModelRuntime, type LoadRuntimeOptions, type ModelRuntime, type TensorData } from '../runtime/index.js';
 
-/** One model to serve: a registry reference (`name`, `name:alias`, `name@N`) or a model folder. */
+/** One model to serve: a registry reference (`name`, `name:alias`, `name@N`, `name@latest`; see registry/model-ref.ts) or a model folder. */
 export interface ModelSource {
   readonly name?: string;
-  readonly ref?: string;
+  readonly ref?: ModelRef | string;
   readonly dir?: string;
   /** Version number given to a folder model (default 1). */
   readonly version?: number;
@@ -83,7 +84,7 @@ export interface ModelSet {
 /** Loads every source fully before returning; a source that fails to load throws MODEL_LOAD_FAILED. */
 export async function openModelSet(sources: readonly ModelSource[], opts: ModelSetOptions): Promise<ModelSet> {
   const models = new Map<string, ModelState>();
-  const aliasRefs: { name: string; alias: string; ref: string }[] = [];
+  const aliasRefs: { name: string; alias: string; ref: ModelRef }[] = [];
   // Versions that failed to load are not retried on every poll; they are tried again only after the alias moves away.
   const failed = new Map<string, number>();
   let closed = false;
@@ -101,13 +102,16 @@ export async function openModelSet(sources: readonly ModelSource[], opts: ModelS
         : (inputs: Readonly<Record<string, TensorData>>) => runtime.predict(inputs);
     return { name, version, signature: runtime.signature, runtime, predict };
   };
-  const loadFromRegistry = async (ref: string, name: string, version: number): Promise<Entry> => {
+  const loadFromRegistry = async (ref: ModelRef, name: string, version: number): Promise<Entry> => {
     if (!opts.registry)
-      throw new SlipwayError('MODEL_LOAD_FAILED', `Serving ${ref} needs a workspace (registry); run inside one or serve a model folder.`);
+      throw new SlipwayError(
+        'MODEL_LOAD_FAILED',
+        `Serving ${formatModelRef(ref)} needs a workspace (registry); run inside one or serve a model folder.`,
+      );
     const dir = mkdtempSync(join(tmpdir(), `slipway-serve-${name}-${version}-`));
     const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
     try {
-      await opts.registry.checkout(`${name}@${version}`, dir);
+      await opts.registry.checkout(versionRef(ref.name, version), dir);
       return { servable: await makeServable(name, version, dir), inflight: 0, retired: false, pinned: false, cleanup };
     } catch (e) {
       cleanup();
@@ -138,21 +142,22 @@ export async function openModelSet(sources: readonly ModelSource[], opts: ModelS
       if (!opts.registry)
         throw new SlipwayError(
           'MODEL_LOAD_FAILED',
-          `Serving ${src.ref} needs a workspace (registry); run inside one or serve a model folder.`,
+          `Serving ${typeof src.ref === 'string' ? src.ref : formatModelRef(src.ref)} needs a workspace (registry); run inside one or serve a model folder.`,
         );
-      const p = parseRef(src.ref);
-      const name = src.name ?? p.name;
-      const mv = await opts.registry.resolve(src.ref);
+      const ref = typeof src.ref === 'string' ? parseModelRef(src.ref) : src.ref;
+      const name = src.name ?? ref.name;
+      const mv = await opts.registry.resolve(ref);
       const s = state(name);
       let entry = s.versions.get(mv.version);
       if (!entry) {
-        entry = await loadFromRegistry(src.ref, p.name, mv.version);
+        entry = await loadFromRegistry(ref, name, mv.version);
         s.versions.set(mv.version, entry);
       }
-      if (p.version !== undefined) entry.pinned = true;
-      if (p.alias) {
-        s.labels.set(p.alias, mv.version);
-        aliasRefs.push({ name, alias: p.alias, ref: `${p.name}:${p.alias}` });
+      if (ref.kind === 'version') entry.pinned = true;
+      else {
+        // An alias (or `latest`) becomes a label that follows the registry on every refresh.
+        s.labels.set(ref.alias, mv.version);
+        aliasRefs.push({ name, alias: ref.alias, ref });
       }
     }
   } catch (e) {

@@ -5,7 +5,8 @@
  * POST /api/models/:name/versions                    register ({ runId } or { path } inside the workspace)
  * GET  /api/models/:name                             versions and aliases
  * GET  /api/models/:name/versions/:version           one version (+ its latest gate report)
- * GET  /api/models/:name/resolve/:ref                resolve `3`, `production`, `latest`
+ * GET  /api/models/:name/resolve/:ref                resolve `3`, `v3`, `production`, `latest`
+ * GET  /api/model-refs/:ref                         resolve a whole reference: `name`, `name@3`, `name@latest`, `name:alias`
  * GET  /api/models/:name/aliases                     aliases
  * PUT  /api/models/:name/aliases/:alias              move ({ version, actor?, reason?, expected? })
  * POST /api/models/:name/aliases/:alias/rollback     roll back ({ actor?, reason? })
@@ -35,6 +36,8 @@ import {
   diffVersions,
   modelLineage,
   parseModelRef,
+  modelRefOf,
+  versionRef,
 } from '../../registry/index.js';
 import { runGates, getGateReport, latestGateReport, promotionGateCheck, type GateReport } from '../../gates/index.js';
 import type { ServerContext } from '../server-context.js';
@@ -102,8 +105,12 @@ export const modelRoutes: FastifyPluginAsync<ServerContext> = async (app, ctx) =
 
   app.get('/api/models/:name/resolve/:ref', async (req) => {
     const { name, ref } = parseRequest(z.object({ name: z.string().min(1), ref: z.string().min(1) }), req.params, 'path');
-    const r = /^[0-9]+$/.test(ref) || ref === 'latest' ? `${name}@${ref}` : `${name}:${ref}`;
-    return { version: await resolveModelRef(db, parseModelRef(r)) };
+    return { version: await resolveModelRef(db, modelRefOf(name, ref)) };
+  });
+
+  app.get('/api/model-refs/:ref', async (req) => {
+    const { ref } = parseRequest(z.object({ ref: z.string().min(1) }), req.params, 'path');
+    return { version: await resolveModelRef(db, parseModelRef(ref)) };
   });
 
   app.get('/api/models/:name/aliases', async (req) => {
@@ -151,7 +158,7 @@ export const modelRoutes: FastifyPluginAsync<ServerContext> = async (app, ctx) =
     let report: GateReport | undefined;
     try {
       const r = await promote(db, {
-        ref: `${name}@${body.version}`,
+        ref: versionRef(name, body.version),
         alias,
         actor: body.actor,
         force: body.force,
@@ -181,19 +188,24 @@ export const modelRoutes: FastifyPluginAsync<ServerContext> = async (app, ctx) =
   app.get('/api/models/:name/diff', async (req) => {
     const { name } = parseRequest(nameParams, req.params, 'path');
     const q = parseRequest(z.object({ a: z.coerce.number().int().positive(), b: z.coerce.number().int().positive() }), req.query, 'query');
-    return { diff: await diffVersions(db, `${name}@${q.a}`, `${name}@${q.b}`) };
+    return { diff: await diffVersions(db, versionRef(name, q.a), versionRef(name, q.b)) };
   });
 
   app.get('/api/models/:name/versions/:version/lineage', async (req) => {
     const { name, version } = parseRequest(versionParams, req.params, 'path');
-    return { lineage: await modelLineage(db, `${name}@${version}`) };
+    return { lineage: await modelLineage(db, versionRef(name, version)) };
   });
 
   app.post('/api/models/:name/versions/:version/gates', async (req) => {
     const { name, version } = parseRequest(versionParams, req.params, 'path');
     const body = parseRequest(z.object({ dataset: z.string().optional() }), req.body);
     return {
-      report: await runGates(db, store, { ref: `${name}@${version}`, gates: config().gates, dataset: body.dataset, root: workspace.root }),
+      report: await runGates(db, store, {
+        ref: versionRef(name, version),
+        gates: config().gates,
+        dataset: body.dataset,
+        root: workspace.root,
+      }),
     };
   });
 
