@@ -173,7 +173,8 @@ export function registerData(program: Command): void {
           });
           hashBar.stop();
           storeBar?.stop();
-          if (opts.json) printJson({ ...r.version, created: r.created, hashed: r.hashed });
+          for (const sk of r.skipped) process.stderr.write(style.yellow(`warning: not added: ${sk.path} (${sk.reason})\n`));
+          if (opts.json) printJson({ ...r.version, created: r.created, hashed: r.hashed, skipped: r.skipped });
           else {
             process.stdout.write(`${r.version.name}@${r.version.version}\n`);
             if (!r.created)
@@ -244,13 +245,13 @@ export function registerData(program: Command): void {
 
   data
     .command('checkout <ref> <dir>')
-    .description('write a dataset version into DIR (reflink, else hardlink — read-only files — else copy)')
-    .option('--copy', 'always give writable files (reflink or copy, never a hard link)')
+    .description('write a dataset version into DIR as independent files (reflink, else copy; store.link in slipway.yaml opts into links)')
+    .option('--copy', 'independent files even when store.link configures links')
     .option('--json', 'print the version as JSON')
     .addHelpText('after', '\nExample:\n  slipway data checkout mnist@1 work/mnist')
     .action((ref: string, dir: string, opts: { copy?: boolean; json?: boolean }) =>
       runCommand(async (ctx) => {
-        const link: LinkType[] | undefined = opts.copy ? ['reflink', 'copy'] : undefined;
+        const link: LinkType[] | undefined = opts.copy ? ['reflink', 'copy'] : ctx.config().store?.link;
         const v = await checkoutDataset(await ctx.db(), ctx.store(), ref, resolve(ctx.cwd, dir), { link });
         if (opts.json) printJson(v);
         else process.stdout.write(`${v.name}@${v.version} → ${dir} (${v.files} files, ${formatBytes(v.bytes)})\n`);

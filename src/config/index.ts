@@ -2,3 +2,4 @@ export { findWorkspace, initWorkspace, workspaceAt, CONFIG_FILE, STATE_DIR, type
 export { loadSettings, type Settings } from './settings.js';
 export { loadConfig, parseConfig, parseYamlWith } from './slipway-yaml.js';
 export { slipwayConfigSchema, type SlipwayConfig } from './schema.js';
+export { storeSchema, parseDuration } from './store-schema.js';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { stagesSchema, ciSchema } from './pipeline-schema.js';
 import { gatesSchema } from './gates-schema.js';
 import { servingSchema, monitoringSchema } from './serving-schema.js';
+import { storeSchema } from './store-schema.js';
 
 /** The whole of `slipway.yaml`. Each capability owns its section's schema file. */
 export const slipwayConfigSchema = z
@@ -12,6 +13,7 @@ export const slipwayConfigSchema = z
     monitoring: monitoringSchema.optional(),
     ci: ciSchema.optional(),
     remotes: z.record(z.string(), z.object({ url: z.string() })).default({}),
+    store: storeSchema.optional(),
     vars: z.array(z.union([z.string(), z.record(z.string(), z.unknown())])).optional(),
     schedules: z
       .array(z.object({ cron: z.string().optional(), on_dataset: z.string().optional(), stages: z.array(z.string()).optional() }).strict())

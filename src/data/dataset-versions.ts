@@ -2,7 +2,15 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SlipwayError } from '../errors/index.js';
 import type { Db } from '../meta/index.js';
-import { addPathToStore, checkoutTree, type LinkType, type ObjectStore, type StatCache } from '../store/index.js';
+import {
+  addPathToStore,
+  checkoutTree,
+  withWriteLock,
+  type LinkType,
+  type ObjectStore,
+  type SkippedPath,
+  type StatCache,
+} from '../store/index.js';
 import { parseDatasetRef, assertDatasetName, type DatasetRef } from './dataset-ref.js';
 import { datasetExists, findDatasetVersion, insertDatasetVersion, type DatasetVersion } from './dataset-repository.js';
 import { profileFiles } from './profile.js';
@@ -24,6 +32,8 @@ export interface AddDatasetResult {
   created: boolean;
   /** Files hashed (the rest came from the stat cache). */
   hashed: number;
+  /** Entries that were not added (dangling or looping symlinks); the CLI warns about each. */
+  skipped: SkippedPath[];
 }
 
 /**
@@ -33,7 +43,12 @@ export interface AddDatasetResult {
  */
 export async function addDataset(db: Db, store: ObjectStore, opts: AddDatasetOptions): Promise<AddDatasetResult> {
   assertDatasetName(opts.name);
-  const { hash, entries, hashed } = await addPathToStore(store, opts.path, {
+  // The writer lock spans storing objects and committing the version row: a concurrent gc waits instead of dropping them.
+  return withWriteLock(store, () => addDatasetLocked(db, store, opts));
+}
+
+async function addDatasetLocked(db: Db, store: ObjectStore, opts: AddDatasetOptions): Promise<AddDatasetResult> {
+  const { hash, entries, hashed, skipped } = await addPathToStore(store, opts.path, {
     statCache: opts.statCache,
     onHashProgress: opts.onHashProgress,
     onStoreProgress: opts.onStoreProgress,
@@ -41,7 +56,7 @@ export async function addDataset(db: Db, store: ObjectStore, opts: AddDatasetOpt
   if (entries.length === 0)
     throw new SlipwayError('DATA_EMPTY', `${opts.path} holds no files; add a folder with files in it`, { path: opts.path });
   const latest = await findDatasetVersion(db, opts.name);
-  if (latest && latest.treeHash === hash) return { version: latest, created: false, hashed };
+  if (latest && latest.treeHash === hash) return { version: latest, created: false, hashed, skipped };
   const isDir = statSync(opts.path).isDirectory();
   const profile = await profileFiles(
     entries.map((e) => ({ path: e.path, full: isDir ? resolve(opts.path, e.path) : resolve(opts.path), size: e.size })),
@@ -54,7 +69,7 @@ export async function addDataset(db: Db, store: ObjectStore, opts: AddDatasetOpt
     message: opts.message ?? null,
     profile,
   });
-  return { version, created: true, hashed };
+  return { version, created: true, hashed, skipped };
 }
 
 /** Resolves `name@N` (or `name`, the latest) to its version; DATASET_NOT_FOUND / DATASET_VERSION_NOT_FOUND otherwise. */
@@ -78,7 +93,7 @@ export async function getDatasetVersion(db: Db, ref: string | DatasetRef): Promi
   );
 }
 
-/** Materialises a dataset version into `dir` (reflink → hardlink → copy; hardlinked files are read-only). */
+/** Materialises a dataset version into `dir` (reflink, else copy by default; links only when asked for). */
 export async function checkoutDataset(
   db: Db,
   store: ObjectStore,

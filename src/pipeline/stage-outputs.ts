@@ -2,7 +2,7 @@ import { chmodSync, copyFileSync, constants, existsSync, mkdirSync, readFileSync
 import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { SlipwayError } from '../errors/index.js';
-import { checkoutTree, putTree, readTree, type ObjectStore } from '../store/index.js';
+import { checkoutTree, putTree, readTree, withWriteLock, type ObjectStore } from '../store/index.js';
 import type { LockOut } from './lock-file.js';
 import type { PathHasher } from './path-hasher.js';
 import type { Stage } from './stage-model.js';
@@ -18,6 +18,11 @@ export function prepareOutputs(root: string, stage: Stage): void {
 
 /** Hashes a stage's outputs after it ran and stores the cached ones; a declared output that is absent is OUTPUT_MISSING. */
 export async function saveOutputs(store: ObjectStore, root: string, stage: Stage, hasher: PathHasher): Promise<LockOut[]> {
+  // Under the store's writer lock (gc waits); the run-cache row written after it is covered by gc's grace period.
+  return withWriteLock(store, () => saveOutputsLocked(store, root, stage, hasher));
+}
+
+async function saveOutputsLocked(store: ObjectStore, root: string, stage: Stage, hasher: PathHasher): Promise<LockOut[]> {
   const outs: LockOut[] = [];
   const missing: string[] = [];
   for (const o of stage.outs) {

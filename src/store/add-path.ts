@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { posix, normalize, sep, resolve } from 'node:path';
 import { SlipwayError } from '../errors/index.js';
 import type { ObjectStore } from './object-store.js';
-import { listFiles, putTree, type TreeEntry } from './tree.js';
+import { listFilesDetailed, putTree, type SkippedPath, type TreeEntry } from './tree.js';
 import { hashFiles } from './hash-pool.js';
 import { stampOf, type StatCache, type FileStamp } from './stat-cache.js';
 
@@ -24,6 +24,8 @@ export interface AddPathResult {
   entries: TreeEntry[];
   /** Files that were hashed (not served by the stat cache). */
   hashed: number;
+  /** Entries that could not be added (dangling or looping symlinks); callers warn about them. */
+  skipped: SkippedPath[];
 }
 
 /**
@@ -38,8 +40,9 @@ export async function addPathToStore(store: ObjectStore, path: string, opts: Add
   } catch {
     throw new SlipwayError('PATH_NOT_FOUND', `${path} does not exist; pass a file or folder to add`, { path });
   }
-  const files = st.isDirectory()
-    ? listFiles(path).map((rel) => ({ rel, full: resolve(path, rel) }))
+  const listing = st.isDirectory() ? listFilesDetailed(path) : undefined;
+  const files = listing
+    ? listing.files.map((rel) => ({ rel, full: resolve(path, rel) }))
     : [{ rel: posix.basename(normalize(path).split(sep).join('/')), full: resolve(path) }];
   const stamps: FileStamp[] = [];
   const modes: number[] = [];
@@ -75,5 +78,5 @@ export async function addPathToStore(store: ObjectStore, path: string, opts: Add
     statTime,
   );
   const entries: TreeEntry[] = files.map((f, i) => ({ path: f.rel, hash: hashes[i]!, size: Number(stamps[i]!.size), mode: modes[i]! }));
-  return { hash: putTree(store, entries), entries, hashed: todo.length };
+  return { hash: putTree(store, entries), entries, hashed: todo.length, skipped: listing?.skipped ?? [] };
 }

@@ -2,6 +2,7 @@ import { rmSync, statSync } from 'node:fs';
 import type { ObjectStore } from './object-store.js';
 import { listObjects, tempFilePid } from './object-walk.js';
 import { walkReachable, type RootRefs } from './reachability.js';
+import { processAlive as alive } from './store-lock.js';
 
 /** What gc removed (or would remove, with dryRun). */
 export interface GcReport {
@@ -12,22 +13,31 @@ export interface GcReport {
   tempFilesRemoved: string[];
   /** Referenced objects that are missing (gc never fails on them; fsck reports them). */
   missing: number;
+  /** Unreferenced objects kept because they are younger than the grace period (a writer may be about to refer to them). */
+  young: number;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** Options for `gcStore`. */
+export interface GcOptions {
+  dryRun?: boolean;
+  /**
+   * Unreferenced objects modified less than this long ago are kept (git's gc.pruneExpire): a writer that stored
+   * objects but has not yet committed the version that refers to them loses nothing. Default two weeks; 0 prunes now.
+   */
+  pruneExpireMs?: number;
+  now?: number;
 }
+
+/** Two weeks, git's default for gc.pruneExpire. */
+export const DEFAULT_PRUNE_EXPIRE_MS = 14 * 86_400_000;
 
 /**
  * Removes every object not reachable from `roots` (trees keep their entries, transitively), and temp files left
- * by writers that are no longer running. With `dryRun` nothing is deleted.
+ * by writers that are no longer running, keeping unreferenced objects younger than the grace period. With `dryRun`
+ * nothing is deleted. Callers hold the gc lock (`acquireGcLock`) so no writer runs meanwhile.
  */
-export function gcStore(store: ObjectStore, roots: RootRefs, opts: { dryRun?: boolean } = {}): GcReport {
+export function gcStore(store: ObjectStore, roots: RootRefs, opts: GcOptions = {}): GcReport {
+  const cutoff = (opts.now ?? Date.now()) - (opts.pruneExpireMs ?? DEFAULT_PRUNE_EXPIRE_MS);
   const walk = walkReachable(store, roots);
   const { objects, tempFiles } = listObjects(store);
   const report: GcReport = {
@@ -37,6 +47,7 @@ export function gcStore(store: ObjectStore, roots: RootRefs, opts: { dryRun?: bo
     removedBytes: 0,
     tempFilesRemoved: [],
     missing: walk.missing.size,
+    young: 0,
   };
   for (const h of objects) {
     if (walk.reachable.has(h)) {
@@ -44,7 +55,12 @@ export function gcStore(store: ObjectStore, roots: RootRefs, opts: { dryRun?: bo
       continue;
     }
     const p = store.pathOf(h);
-    const size = statSync(p).size;
+    const st = statSync(p);
+    if (st.mtimeMs > cutoff) {
+      report.young++;
+      continue;
+    }
+    const size = st.size;
     report.removed.push({ hash: h, size });
     report.removedBytes += size;
     if (!opts.dryRun) rmSync(p, { force: true });

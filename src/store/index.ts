@@ -6,6 +6,8 @@ export {
   encodeTree,
   checkoutTree,
   listFiles,
+  listFilesDetailed,
+  type SkippedPath,
   assertSafePath,
   DEFAULT_LINK_ORDER,
   type Tree,
@@ -19,7 +21,17 @@ export { listObjects, looksLikeTree, type StoreListing } from './object-walk.js'
 export { walkReachable, addRoot, type RootRefs, type Reachability } from './reachability.js';
 export { collectRoots, type CollectRootsOptions } from './roots.js';
 export { fsckStore, type FsckReport, type FsckProblem } from './fsck.js';
-export { gcStore, type GcReport } from './gc.js';
+export { repairStore, type RepairReport } from './fsck-repair.js';
+export { gcStore, DEFAULT_PRUNE_EXPIRE_MS, type GcReport, type GcOptions } from './gc.js';
+export {
+  acquireWriteLock,
+  acquireGcLock,
+  withWriteLock,
+  removeDeadTempFiles,
+  processAlive,
+  type ReleaseLock,
+  type StoreLockOptions,
+} from './store-lock.js';
 export { openRemote, type Remote, type OpenRemoteOptions } from './remote.js';
 export { openS3Remote, parseS3Url, type S3Settings } from './s3-remote.js';
 export { openFsRemote } from './fs-remote.js';

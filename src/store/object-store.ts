@@ -12,6 +12,7 @@ import {
   constants,
   chmodSync,
   rmSync,
+  utimesSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -141,6 +142,19 @@ async function eachLimit<T>(items: readonly T[], limit: number, fn: (item: T, i:
   if (failed !== undefined) throw failed;
 }
 
+/**
+ * Marks an object that a writer is storing again as young (like git's freshening of loose objects), so a concurrent
+ * gc's grace period protects an old unreferenced object that is about to be referenced again. Best effort.
+ */
+function freshen(p: string): void {
+  try {
+    const now = new Date();
+    utimesSync(p, now, now);
+  } catch {
+    /* a read-only store or an object owned by someone else: the gc lock still protects it */
+  }
+}
+
 /** Opens (creating if needed) an object store rooted at `root`. */
 export function openObjectStore(root: string): ObjectStore {
   mkdirSync(root, { recursive: true });
@@ -164,7 +178,7 @@ export function openObjectStore(root: string): ObjectStore {
       if (!store.has(hash)) {
         ensureDir(hash);
         writeFileAtomic(pathOf(hash), data);
-      }
+      } else freshen(pathOf(hash));
       return hash;
     },
     async putFile(path) {
@@ -173,14 +187,14 @@ export function openObjectStore(root: string): ObjectStore {
       return { hash, size };
     },
     putFileKnown(path, hash) {
-      if (store.has(hash)) return;
+      if (store.has(hash)) return freshen(pathOf(hash));
       ensureDir(hash);
       copyFileAtomic(path, pathOf(hash));
     },
     async putFileKnownAsync(path, hash) {
       const dest = pathOf(hash);
       // existsSync is a single cheap stat; going through the thread pool would cost more than it saves.
-      if (existsSync(dest)) return;
+      if (existsSync(dest)) return freshen(dest);
       ensureDir(hash);
       await copyFileAtomicAsync(path, dest);
     },
@@ -191,6 +205,7 @@ export function openObjectStore(root: string): ObjectStore {
         if (seen.has(it.hash)) continue;
         seen.add(it.hash);
         if (!existsSync(pathOf(it.hash))) todo.push(it);
+        else freshen(pathOf(it.hash));
       }
       let done = 0;
       if (todo.length < 32) {

@@ -1,5 +1,18 @@
-import { mkdirSync, readdirSync, lstatSync, linkSync, copyFileSync, constants, existsSync, chmodSync, rmSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, sep, posix } from 'node:path';
+import {
+  mkdirSync,
+  readdirSync,
+  lstatSync,
+  linkSync,
+  copyFileSync,
+  constants,
+  existsSync,
+  chmodSync,
+  rmSync,
+  statSync,
+  realpathSync,
+  symlinkSync,
+} from 'node:fs';
+import { isAbsolute, join, relative, sep, posix } from 'node:path';
 import { SlipwayError } from '../errors/index.js';
 import type { ObjectStore } from './object-store.js';
 import { isHash } from './hash.js';
@@ -68,72 +81,150 @@ export function readTree(store: ObjectStore, hash: string): Tree {
   return t as Tree;
 }
 
-/** Lists the files under `dir` (recursively, skipping `.slipway` and `.git`), as POSIX relative paths. */
-export function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
+/** A folder entry `listFilesDetailed` could not add, and why (dangling or looping symlinks). */
+export interface SkippedPath {
+  readonly path: string;
+  readonly reason: string;
+}
+
+/**
+ * Lists the files under `dir` (recursively, skipping `.slipway` and `.git`) as POSIX relative paths. Symlinks are
+ * followed (to files and folders, as DVC does); dangling links and links that loop back into their own ancestry are
+ * returned in `skipped` so callers can say so instead of dropping them silently.
+ */
+export function listFilesDetailed(dir: string): { files: string[]; skipped: SkippedPath[] } {
+  const files: string[] = [];
+  const skipped: SkippedPath[] = [];
+  const walk = (d: string, ancestry: Set<string>): void => {
     for (const ent of readdirSync(d, { withFileTypes: true })) {
       if (ent.name === '.slipway' || ent.name === '.git') continue;
       const full = join(d, ent.name);
-      if (ent.isDirectory()) walk(full);
-      else if (ent.isFile()) out.push(relative(dir, full).split(sep).join('/'));
+      const rel = relative(dir, full).split(sep).join('/');
+      let isDir = ent.isDirectory();
+      let isFile = ent.isFile();
+      if (ent.isSymbolicLink()) {
+        let st;
+        try {
+          st = statSync(full);
+        } catch {
+          skipped.push({ path: rel, reason: 'dangling symlink' });
+          continue;
+        }
+        isDir = st.isDirectory();
+        isFile = st.isFile();
+        if (isDir && ancestry.has(realpathSync(full))) {
+          skipped.push({ path: rel, reason: 'symlink loops back into its own parent folder' });
+          continue;
+        }
+      }
+      if (isDir) {
+        const real = realpathSync(full);
+        walk(full, new Set([...ancestry, real]));
+      } else if (isFile) files.push(rel);
+      else skipped.push({ path: rel, reason: 'not a regular file (socket, fifo or device)' });
     }
   };
-  walk(dir);
-  return out.sort();
+  walk(dir, new Set([realpathSync(dir)]));
+  return { files: files.sort(), skipped: skipped.sort((a, b) => (a.path < b.path ? -1 : 1)) };
 }
 
-/** How a checkout places files: a reflink clone, a hard link into the store, or a copy. */
-export type LinkType = 'reflink' | 'hardlink' | 'copy';
-
-/** The default checkout order: a reflink clone (own copy, no extra space), else a hard link, else a copy. */
-export const DEFAULT_LINK_ORDER: readonly LinkType[] = ['reflink', 'hardlink', 'copy'];
+/** Lists the files under `dir` (see `listFilesDetailed`; symlinks followed). */
+export function listFiles(dir: string): string[] {
+  return listFilesDetailed(dir).files;
+}
 
 /**
- * Materialises a tree into `dir` (reflink → hardlink → copy by default). A hardlinked file IS the store's object,
- * so it stays read-only (0444): editing it in place would corrupt the store. Pass `link: ['reflink', 'copy']`
- * for writable files.
+ * How a checkout places files: a reflink clone or a copy (independent files), or — only when configured — a hard
+ * link or a symlink into the store (the store's objects are read-only; editing such a file in place is refused for
+ * non-root users, and `slipway fsck --repair` restores an object a privileged edit damaged).
+ */
+export type LinkType = 'reflink' | 'hardlink' | 'symlink' | 'copy';
+
+/** The default checkout order: a reflink clone (own copy, no extra space), else a copy — as DVC's default. */
+export const DEFAULT_LINK_ORDER: readonly LinkType[] = ['reflink', 'copy'];
+
+/**
+ * Creates the folders of `rel` under `dir` and returns the destination path, refusing to go through a symlink or
+ * outside `dir` (PATH_ESCAPES). A symlink or file sitting where the file goes is removed (the link, never its target).
+ */
+function safeDestination(dir: string, rel: string, checked: Set<string>): string {
+  const parts = rel.split('/');
+  let cur = dir;
+  for (let i = 0; i < parts.length - 1; i++) {
+    cur = join(cur, parts[i]!);
+    if (checked.has(cur)) continue;
+    let st;
+    try {
+      st = lstatSync(cur);
+    } catch {
+      mkdirSync(cur);
+      checked.add(cur);
+      continue;
+    }
+    if (st.isSymbolicLink())
+      throw new SlipwayError(
+        'PATH_ESCAPES',
+        `${cur} is a symlink; checkout never writes through links (it could land outside ${dir}); remove it or check out elsewhere`,
+        { path: cur },
+      );
+    if (!st.isDirectory())
+      throw new SlipwayError('PATH_ESCAPES', `${cur} is a file where the checkout needs a folder; remove it or check out elsewhere`, {
+        path: cur,
+      });
+    checked.add(cur);
+  }
+  const dest = join(cur, parts[parts.length - 1]!);
+  let st;
+  try {
+    st = lstatSync(dest);
+  } catch {
+    return dest;
+  }
+  if (st.isDirectory())
+    throw new SlipwayError('PATH_ESCAPES', `${dest} is a folder where the checkout needs a file; remove it or check out elsewhere`, {
+      path: dest,
+    });
+  rmSync(dest, { force: true });
+  return dest;
+}
+
+/**
+ * Materialises a tree into `dir`: reflink, else copy by default, so checked-out files are the user's own and editing
+ * them can never corrupt the store. Hard links and symlinks are used only when asked for (`link`), and then stay
+ * read-only. Never writes through a symlink inside `dir`, and refuses paths that would escape it.
  */
 export function checkoutTree(store: ObjectStore, treeHash: string, dir: string, opts: { link?: readonly LinkType[] } = {}): TreeEntry[] {
   const tree = readTree(store, treeHash);
   const order = opts.link ?? DEFAULT_LINK_ORDER;
+  mkdirSync(dir, { recursive: true });
+  const checked = new Set<string>();
   for (const e of tree.entries) {
-    const dest = join(dir, ...e.path.split('/'));
-    const rel = relative(dir, dest);
+    const rel = relative(dir, join(dir, ...e.path.split('/')));
     if (rel.startsWith('..') || isAbsolute(rel))
       throw new SlipwayError('PATH_ESCAPES', `path "${e.path}" escapes ${dir}`, { path: e.path });
-    mkdirSync(dirname(dest), { recursive: true });
-    if (existsSync(dest) || isLink(dest)) {
-      rmSync(dest, { force: true });
-    }
     const src = store.pathOf(e.hash);
     if (!existsSync(src))
-      throw new SlipwayError('OBJECT_NOT_FOUND', `object ${e.hash} for "${e.path}" is missing from the store; run \`slipway data pull\``, {
+      throw new SlipwayError('OBJECT_NOT_FOUND', `object ${e.hash} for "${e.path}" is missing from the store; run \`slipway pull\``, {
         hash: e.hash,
         path: e.path,
       });
+    const dest = safeDestination(dir, e.path, checked);
     const how = placeFile(src, dest, order);
-    // A hard link shares the object's inode; its mode must stay read-only.
-    if (how !== 'hardlink') chmodSync(dest, e.mode);
+    // A hard link shares the object's inode and a symlink points at it; their mode must stay read-only.
+    if (how === 'reflink' || how === 'copy') chmodSync(dest, e.mode);
   }
   return [...tree.entries];
-}
-
-function isLink(p: string): boolean {
-  try {
-    return lstatSync(p).isSymbolicLink();
-  } catch {
-    return false;
-  }
 }
 
 function placeFile(src: string, dest: string, order: readonly LinkType[]): LinkType {
   let lastErr: unknown;
   for (const how of order) {
     try {
-      if (how === 'reflink') copyFileSync(src, dest, constants.COPYFILE_FICLONE_FORCE);
+      // EXCL: the destination was just cleared; if something appeared there meanwhile, fail rather than follow it.
+      if (how === 'reflink') copyFileSync(src, dest, constants.COPYFILE_FICLONE_FORCE | constants.COPYFILE_EXCL);
       else if (how === 'hardlink') linkSync(src, dest);
-      else copyFileSync(src, dest);
+      else if (how === 'symlink') symlinkSync(src, dest);
+      else copyFileSync(src, dest, constants.COPYFILE_EXCL);
       return how;
     } catch (e) {
       lastErr = e;

@@ -5,7 +5,7 @@ import { chmodSync, readFileSync, statSync, writeFileSync, accessSync, constants
 import { addPathToStore, checkoutTree, openObjectStore } from '../../src/store/index.js';
 import { tempDir } from '../helpers/temp-workspace.js';
 
-test('checkout hardlinks read-only files by default (when reflink is unavailable) and copies writable ones on request', async () => {
+test('checkout hardlinks read-only files only when asked to, and gives independent writable files by default', async () => {
   const { dir, cleanup } = tempDir({ 'src/a.txt': 'alpha', 'src/deep/b.sh': '#!/bin/sh\necho hi\n' });
   try {
     chmodSync(join(dir, 'src/deep/b.sh'), 0o755);
@@ -15,18 +15,19 @@ test('checkout hardlinks read-only files by default (when reflink is unavailable
     // Stored objects are read-only, so a hard link into the store cannot be edited in place.
     assert.equal(statSync(store.pathOf(a.hash)).mode & 0o222, 0);
 
-    checkoutTree(store, hash, join(dir, 'linked'));
+    checkoutTree(store, hash, join(dir, 'linked'), { link: ['hardlink'] });
     const linked = join(dir, 'linked', 'a.txt');
     assert.equal(readFileSync(linked, 'utf8'), 'alpha');
     const st = statSync(linked);
     const objIno = statSync(store.pathOf(a.hash)).ino;
-    if (st.ino === objIno) {
+    assert.equal(st.ino, objIno, 'an explicit hardlink checkout links');
+    {
       // Hard link: the file is the object, and it is read-only.
       assert.equal(st.mode & 0o222, 0);
       if (process.getuid?.() !== 0) assert.throws(() => writeFileSync(linked, 'changed'));
     }
 
-    checkoutTree(store, hash, join(dir, 'copied'), { link: ['reflink', 'copy'] });
+    checkoutTree(store, hash, join(dir, 'copied'));
     const copied = join(dir, 'copied', 'a.txt');
     assert.notEqual(statSync(copied).ino, objIno);
     accessSync(copied, constants.W_OK);

@@ -105,13 +105,13 @@ test('gc keeps everything reachable (datasets, models, run artifacts, run cache,
     const stale = join(store.root, orphan.slice(0, 2), `${orphan.slice(2)}.tmp-999999999-abcdef`);
     writeFileSync(stale, 'half');
 
-    const dry = gcStore(store, await collectRoots(db, root), { dryRun: true });
+    const dry = gcStore(store, await collectRoots(db, root), { dryRun: true, pruneExpireMs: 0 });
     const doomed = dry.removed.map((r) => r.hash).sort();
     assert.deepEqual(doomed, [orphan, orphanTree, sha256('only in an orphan tree')].sort());
     assert.ok(store.has(orphan), 'dry run removes nothing');
     assert.ok(existsSync(stale));
 
-    const real = gcStore(store, await collectRoots(db, root));
+    const real = gcStore(store, await collectRoots(db, root), { pruneExpireMs: 0 });
     assert.equal(real.removed.length, 3);
     assert.deepEqual(real.tempFilesRemoved, [stale]);
     assert.ok(!store.has(orphan) && !store.has(orphanTree));

@@ -1,4 +1,4 @@
-import { badInput, internal, notFound, conflict } from '../spec.js';
+import { badInput, internal, notFound, conflict, unavailable } from '../spec.js';
 
 /** Content-addressed store, trees, remotes, metadata database. */
 export const storeErrors = {
@@ -11,6 +11,8 @@ export const storeErrors = {
   REMOTE_EXISTS: conflict,
   REMOTE_UNSUPPORTED: badInput,
   REMOTE_FAILED: internal,
+  STORE_LOCKED: unavailable,
+  POINTER_INVALID: badInput,
   DB_FAILED: internal,
   DB_MIGRATION_FAILED: internal,
 } as const;
