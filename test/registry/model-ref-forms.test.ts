@@ -51,7 +51,7 @@ before(async () => {
   }
   await setAlias(db, { model: 'iris', alias: 'production', version: 2, actor: 'test' });
   await setAlias(db, { model: 'iris', alias: 'staging', version: 1, actor: 'test' });
-  app = await buildServer({ workspace: ws.ws, db, store, uiDir: false });
+  app = await buildServer({ workspace: ws.ws, db, store });
 });
 
 after(async () => {
