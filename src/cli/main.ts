@@ -33,6 +33,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   serve: async () => (await import('./serve.js')).registerServe,
   monitor: async () => (await import('./monitor.js')).registerMonitor,
   server: async () => (await import('./server.js')).registerServer,
+  auth: async () => (await import('./auth.js')).registerAuth,
+  audit: async () => (await import('./audit.js')).registerAudit,
 };
 
 /** Builds the `slipway` command tree with the given commands (all of them by default). */

@@ -7,6 +7,7 @@ import { engineErrors } from './codes/engine.js';
 import { pipelineErrors } from './codes/pipeline.js';
 import { registryErrors } from './codes/registry.js';
 import { servingErrors } from './codes/serving.js';
+import { accessErrors } from './codes/access.js';
 
 /** Every error code Slipway raises, with its HTTP, gRPC and exit-code mapping (one place, as in fastify). */
 export const catalogue = {
@@ -18,6 +19,7 @@ export const catalogue = {
   ...pipelineErrors,
   ...registryErrors,
   ...servingErrors,
+  ...accessErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof catalogue;

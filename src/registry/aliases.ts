@@ -1,6 +1,7 @@
 import { monotonicFactory } from 'ulidx';
 import type { Db } from '../meta/index.js';
 import { SlipwayError } from '../errors/index.js';
+import { recordAudit } from '../access/index.js';
 import { assertAliasName } from './model-ref.js';
 import { aliasVersion, getVersion, requireModel } from './model-repository.js';
 import { deliverWebhooks, type WebhookConfig, type WebhookDelivery } from './webhooks.js';
@@ -14,6 +15,8 @@ export interface SetAliasOptions {
   readonly alias: string;
   readonly version: number;
   readonly actor: string;
+  /** Where the move came from (a client address, `cli`), for the audit log. */
+  readonly source?: string | undefined;
   readonly reason?: string | undefined;
   readonly force?: boolean | undefined;
   readonly gateReportId?: string | null | undefined;
@@ -28,7 +31,7 @@ export interface SetAliasOptions {
   readonly onWebhookFailure?: ((d: WebhookDelivery) => void) | undefined;
 }
 
-/** Moves an alias in one transaction that writes aliases, alias_history and audit_log; then notifies webhooks. */
+/** Moves an alias in one transaction that writes aliases, alias_history and the audit chain; then notifies webhooks. */
 export async function setAlias(db: Db, opts: SetAliasOptions): Promise<AliasMove> {
   assertAliasName(opts.alias);
   const move = await db.tx(async (t) => {
@@ -71,14 +74,14 @@ export async function setAlias(db: Db, opts: SetAliasOptions): Promise<AliasMove
       `INSERT INTO alias_history (id, model, alias, from_version, to_version, actor, reason, forced, gate_report_id, at, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [m.id, m.model, m.alias, m.from, m.to, m.actor, m.reason, m.forced ? 1 : 0, m.gateReportId, m.at, m.kind],
     );
-    await t.run(`INSERT INTO audit_log (id, at, actor, action, target, details_json) VALUES (?, ?, ?, ?, ?, ?)`, [
-      nextId(),
-      now,
-      m.actor,
-      m.kind === 'rollback' ? 'alias.rollback' : m.forced ? 'alias.force' : 'alias.set',
-      `${m.model}:${m.alias}`,
-      JSON.stringify({ from: m.from, to: m.to, reason: m.reason, forced: m.forced, gateReportId: m.gateReportId }),
-    ]);
+    await recordAudit(t, {
+      at: now,
+      actor: m.actor,
+      source: opts.source,
+      action: m.kind === 'rollback' ? 'alias.rollback' : m.forced ? 'alias.force' : 'alias.set',
+      target: `${m.model}:${m.alias}`,
+      change: { from: m.from, to: m.to, reason: m.reason, forced: m.forced, gateReportId: m.gateReportId },
+    });
     return m;
   });
   if (opts.webhooks && opts.webhooks.length > 0) {

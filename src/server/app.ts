@@ -1,9 +1,11 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { Workspace } from '../config/index.js';
 import type { Db } from '../meta/index.js';
 import type { ObjectStore } from '../store/index.js';
 import { installErrorHandling } from './error-handler.js';
-import { installBearerAuth } from './auth.js';
+import { installAuth } from './auth.js';
+import { installRouteAccess } from './route-access.js';
+import { checkUrlLength, clientErrorHandler, createAuthenticator, errorBody, frameworkErrorOf, type AuthMode } from '../access/index.js';
 import type { ServerContext } from './server-context.js';
 import { runRoutes } from './routes/runs.js';
 import { metricRoutes } from './routes/metrics.js';
@@ -20,17 +22,31 @@ export interface BuildServerOptions {
   readonly bodyLimit?: number;
   /** Largest raw upload (artifacts, objects) in bytes (default 4 GiB; streamed to disk). */
   readonly uploadLimit?: number;
-  /** When set, every route but /api/health needs `Authorization: Bearer <token>`. */
+  /** SLIPWAY_TOKEN: one shared admin token; when set, every route but /api/health needs it or another valid token. */
   readonly token?: string | undefined;
+  /** `auto` (default): auth is on once any token exists; `on`: always; `off`: never (loopback or --insecure only). */
+  readonly auth?: AuthMode;
   /** Fastify/pino logger options (default: off; `slipway server` turns JSON logs on). */
   readonly logger?: FastifyServerOptions['logger'];
 }
 
 /** Builds the control-plane HTTP API (Fastify). Each concept's routes are one plugin, registered by one line below. */
 export async function buildServer(opts: BuildServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: opts.bodyLimit ?? 1024 * 1024, logger: opts.logger ?? false, return503OnClosing: true });
-  installErrorHandling(app);
-  if (opts.token) installBearerAuth(app, opts.token);
+  const app = Fastify({
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    logger: opts.logger ?? false,
+    return503OnClosing: true,
+    // Errors answered before routing (header overflow, bad URL, long parameter) use the catalogue's shape too.
+    clientErrorHandler,
+    frameworkErrors: (err, _req, reply) => {
+      const e = frameworkErrorOf(err);
+      void (reply as unknown as FastifyReply).code(e.httpStatus).type('application/json; charset=utf-8').send(errorBody(e));
+    },
+  });
+  installErrorHandling(app, [opts.workspace.root]);
+  app.addHook('onRequest', async (req) => checkUrlLength(req.url));
+  installAuth(app, createAuthenticator(opts.db, opts.auth ?? 'auto', opts.token));
+  installRouteAccess(app, opts.db);
   const ctx: ServerContext = { workspace: opts.workspace, db: opts.db, store: opts.store, uploadLimit: opts.uploadLimit ?? 4 * 1024 ** 3 };
   app.get('/api/health', async () => ({ status: 'ok', dialect: opts.db.dialect }));
   await app.register(runRoutes, ctx);

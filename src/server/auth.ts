@@ -1,17 +1,22 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { SlipwayError } from '../errors/index.js';
+import { missingToken, type Authenticator, type Identity } from '../access/index.js';
 
-const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who sent the request: from the bearer token, or `anonymous` when auth is off. */
+    identity: Identity;
+  }
+}
 
-/** Requires `Authorization: Bearer <token>` on every route but the health check (compared in constant time). */
-export function installBearerAuth(app: FastifyInstance, token: string): void {
-  const want = digest(token);
+/** Resolves every request's identity before routing; without a token when auth is on, only /api/health answers. */
+export function installAuth(app: FastifyInstance, auth: Authenticator): void {
+  app.decorateRequest('identity', null as unknown as Identity);
   app.addHook('onRequest', async (req) => {
-    if (req.url === '/api/health' || req.url.startsWith('/api/health?')) return;
-    const h = req.headers.authorization ?? '';
-    const m = /^Bearer\s+(.+)$/i.exec(h);
-    if (!m || !timingSafeEqual(digest(m[1]!.trim()), want))
-      throw new SlipwayError('UNAUTHORIZED', 'missing or wrong bearer token; send "Authorization: Bearer <token>" (SLIPWAY_TOKEN)');
+    const who = await auth.identify(req.headers.authorization);
+    if (who === null) {
+      if (req.url === '/api/health' || req.url.startsWith('/api/health?')) return;
+      throw missingToken();
+    }
+    req.identity = who;
   });
 }

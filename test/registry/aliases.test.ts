@@ -67,7 +67,7 @@ test('every move is recorded in history and the audit log; rollback walks back t
     ],
   );
   const audit = await db.all<{ action: string; target: string }>(
-    `SELECT action, target FROM audit_log WHERE target = 'n:champion' ORDER BY id`,
+    `SELECT action, target FROM audit_chain WHERE target = 'n:champion' ORDER BY seq`,
   );
   assert.deepEqual(
     audit.map((a) => a.action),
@@ -192,11 +192,11 @@ test('promote refuses failed gates unless forced with a reason; signature change
   const r = await promote(db, { ref: 'n@2', alias: 'prod2', actor: 'a', force: true, reason: 'hotfix', checkGates: failing });
   assert.equal(r.move.forced, true);
   assert.equal(r.move.gateReportId, 'R1');
-  const audit = await db.get<{ action: string; details_json: string }>(
-    `SELECT action, details_json FROM audit_log WHERE target = 'n:prod2' ORDER BY id DESC LIMIT 1`,
+  const audit = await db.get<{ action: string; change_json: string }>(
+    `SELECT action, change_json FROM audit_chain WHERE target = 'n:prod2' ORDER BY seq DESC LIMIT 1`,
   );
   assert.equal(audit?.action, 'alias.force');
-  assert.match(audit!.details_json, /hotfix/);
+  assert.match(audit!.change_json, /hotfix/);
   // A version with another signature.
   const d = iris();
   const other = writeDenseModel(join(ws.dir, 'renamed'), trainSoftmax(d, 4, 3, 1), { features: 4, classes: 3, inputName: 'features' });

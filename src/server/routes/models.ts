@@ -8,9 +8,9 @@
  * GET  /api/models/:name/resolve/:ref                resolve `3`, `v3`, `production`, `latest`
  * GET  /api/model-refs/:ref                         resolve a whole reference: `name`, `name@3`, `name@latest`, `name:alias`
  * GET  /api/models/:name/aliases                     aliases
- * PUT  /api/models/:name/aliases/:alias              move ({ version, actor?, reason?, expected? })
- * POST /api/models/:name/aliases/:alias/rollback     roll back ({ actor?, reason? })
- * POST /api/models/:name/aliases/:alias/promote      gates then move ({ version, actor?, force?, reason?, allowSignatureChange?, dataset? })
+ * PUT  /api/models/:name/aliases/:alias              move ({ version, reason?, expected? }; the actor is the token's identity)
+ * POST /api/models/:name/aliases/:alias/rollback     roll back ({ reason? })
+ * POST /api/models/:name/aliases/:alias/promote      gates then move ({ version, force?, reason?, allowSignatureChange?, dataset? })
  * GET  /api/models/:name/history                     alias moves (?alias=)
  * GET  /api/models/:name/diff?a=1&b=2                compare two versions
  * GET  /api/models/:name/versions/:version/lineage   lineage
@@ -54,7 +54,8 @@ const registerBody = z.union([z.object({ runId: z.string().min(1) }), z.object({
     params: z.record(z.string(), paramValue).optional(),
   }),
 );
-const actorFields = { actor: z.string().min(1).default('api'), reason: z.string().optional() };
+// The actor is the authenticated identity (req.identity), never a body field: an `actor` sent in the body is ignored.
+const actorFields = { reason: z.string().optional() };
 
 /** Registry routes (see the list above). */
 export const modelRoutes: FastifyPluginAsync<ServerContext> = async (app, ctx) => {
@@ -74,6 +75,9 @@ export const modelRoutes: FastifyPluginAsync<ServerContext> = async (app, ctx) =
       const rel = relative(workspace.root, full);
       if (rel.startsWith('..') || isAbsolute(rel))
         throw new SlipwayError('BAD_REQUEST', `path ${body.path} is outside the workspace; upload it as a run artifact instead`, {});
+      // The state folder (database, objects) is never a model source, and must not be listed back to a client.
+      if (rel === '' || rel.split(/[\\/]/)[0] === '.slipway')
+        throw new SlipwayError('BAD_REQUEST', `path ${body.path} is not a model folder; give a folder or .onnx file inside the workspace`);
       from = { path: full };
     }
     const version = await registerModel(db, store, {
@@ -83,6 +87,11 @@ export const modelRoutes: FastifyPluginAsync<ServerContext> = async (app, ctx) =
       description: body.description,
       metrics: body.metrics,
       params: body.params,
+    }).catch((e: unknown) => {
+      // Registry messages name absolute paths and list files: over HTTP only the client's own relative path goes back.
+      if ('path' in body && isSlipwayError(e) && e.code.startsWith('MODEL_'))
+        throw new SlipwayError(e.code, `${body.path} is not a registrable model (a folder with model.json + weights.bin, or one .onnx file)`);
+      throw e;
     });
     return reply.status(201).send({ version });
   });
@@ -128,7 +137,7 @@ export const modelRoutes: FastifyPluginAsync<ServerContext> = async (app, ctx) =
       model: name,
       alias,
       version: body.version,
-      actor: body.actor,
+      actor: req.identity.name,
       reason: body.reason,
       expected: body.expected,
       webhooks: config().webhooks,
@@ -139,7 +148,7 @@ export const modelRoutes: FastifyPluginAsync<ServerContext> = async (app, ctx) =
   app.post('/api/models/:name/aliases/:alias/rollback', async (req) => {
     const { name, alias } = parseRequest(aliasParams, req.params, 'path');
     const body = parseRequest(z.object(actorFields), req.body);
-    return { move: await rollbackAlias(db, { model: name, alias, actor: body.actor, reason: body.reason, webhooks: config().webhooks }) };
+    return { move: await rollbackAlias(db, { model: name, alias, actor: req.identity.name, reason: body.reason, webhooks: config().webhooks }) };
   });
 
   app.post('/api/models/:name/aliases/:alias/promote', async (req, reply) => {
@@ -160,7 +169,7 @@ export const modelRoutes: FastifyPluginAsync<ServerContext> = async (app, ctx) =
       const r = await promote(db, {
         ref: versionRef(name, body.version),
         alias,
-        actor: body.actor,
+        actor: req.identity.name,
         force: body.force,
         reason: body.reason,
         allowSignatureChange: body.allowSignatureChange,
