@@ -6,6 +6,8 @@ export {
   parseCsv,
   resolveCsvHeader,
   csvTextToTable,
+  isMissingCell,
+  isNumericCell,
   type CsvTable,
   type CsvText,
   type ReadCsvOptions,

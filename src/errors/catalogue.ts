@@ -7,6 +7,7 @@ import { engineErrors } from './codes/engine.js';
 import { pipelineErrors } from './codes/pipeline.js';
 import { registryErrors } from './codes/registry.js';
 import { servingErrors } from './codes/serving.js';
+import { monitoringErrors } from './codes/monitoring.js';
 import { accessErrors } from './codes/access.js';
 
 /** Every error code Slipway raises, with its HTTP, gRPC and exit-code mapping (one place, as in fastify). */
@@ -19,6 +20,7 @@ export const catalogue = {
   ...pipelineErrors,
   ...registryErrors,
   ...servingErrors,
+  ...monitoringErrors,
   ...accessErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
