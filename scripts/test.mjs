@@ -17,7 +17,7 @@ function find(dir) {
 
 const args = process.argv.slice(2);
 const files = args.some((a) => !a.startsWith('-')) ? [] : find('test').sort();
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...args, ...files], {
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=1200000', ...args, ...files], {
   stdio: 'inherit',
   env: { ...process.env, SLIPWAY_NO_PROGRESS: '1' },
 });

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { packageVersion } from './version.js';
 
 type Register = (program: Command) => void;
 
@@ -32,15 +33,19 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   lineage: async () => (await import('./lineage.js')).registerLineage,
   serve: async () => (await import('./serve.js')).registerServe,
   monitor: async () => (await import('./monitor.js')).registerMonitor,
+  drift: async () => (await import('./drift.js')).registerDrift,
   server: async () => (await import('./server.js')).registerServer,
+  build: async () => (await import('./build.js')).registerBuild,
   auth: async () => (await import('./auth.js')).registerAuth,
   audit: async () => (await import('./audit.js')).registerAudit,
+  ui: async () => (await import('./ui.js')).registerUi,
 };
 
 /** Builds the `slipway` command tree with the given commands (all of them by default). */
 export async function buildProgram(names: readonly string[] = Object.keys(COMMANDS)): Promise<Command> {
   const program = new Command('slipway')
     .description('DevOps for AI systems: version data and models, train, gate, serve and watch them')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .option('--verbose', 'print stack traces on errors')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (s, write) => write(s) })

@@ -91,7 +91,7 @@ test('download: verifies md5, writes the cache, then reads from the cache', asyn
   const { dir, cleanup } = tempDir();
   try {
     const urls: string[] = [];
-    // A mirror that serves the shared t10k files; the first mirror is down.
+    // A mirror that serves the fixture t10k files; the first mirror is down.
     const fetchFn = (async (input: string | URL | Request) => {
       const url = String(input);
       urls.push(url);

@@ -24,7 +24,7 @@ test('demo entry: --help prints the options; a bad flag fails with exit 1', () =
   assert.match(bad.stderr, /--epochs/);
 });
 
-test('the demo loop on ../shared/data/mnist: trained, gated, promoted, served over REST and gRPC, monitored', async (t) => {
+test('the demo loop on the MNIST fixtures: trained, gated, promoted, served over REST and gRPC, monitored', async (t) => {
   let kept: string | undefined;
   t.after(() => {
     if (kept) rmSync(dirname(kept), { recursive: true, force: true });

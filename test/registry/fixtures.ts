@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { readCsvTableSync } from '../../src/data/index.js';
 import { FIXTURES } from '../helpers/temp-workspace.js';
 
-/** Iris from the shared data folder (150 × 4, 3 classes). */
+/** Iris from the test fixtures (150 × 4, 3 classes). */
 export function iris(): { x: Float32Array; y: Float32Array; rows: number; classNames: string[] } {
   const t = readCsvTableSync(join(FIXTURES, 'tabular', 'iris.csv'));
   return { x: t.x, y: t.y!, rows: t.rows, classNames: t.classNames ?? ['0', '1', '2'] };
