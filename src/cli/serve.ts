@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { existsSync, mkdtempSync, statSync, symlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, symlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { isSlipwayError, SlipwayError } from '../errors/index.js';
@@ -21,6 +21,7 @@ interface ServeFlags {
   batchTimeoutMs?: string;
   bodyLimit?: string;
   sampleRate?: string;
+  insecure?: boolean;
 }
 
 function int(v: string | undefined, flag: string, min = 0): number | undefined {
@@ -45,6 +46,13 @@ function sourcesOf(args: readonly string[], cleanups: (() => void)[]): ModelSour
         symlinkSync(full, join(dir, 'model.onnx'));
         cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
         return { name: basename(full, '.onnx'), dir, labels: ['production'] };
+      }
+      // A model bundled by `slipway build image` carries its registry name and version in slipway-model.json.
+      const meta = join(full, 'slipway-model.json');
+      if (existsSync(meta)) {
+        const m = JSON.parse(readFileSync(meta, 'utf8')) as { name?: unknown; version?: unknown };
+        if (typeof m.name === 'string' && Number.isInteger(m.version))
+          return { name: m.name, dir: full, version: m.version as number, labels: ['production'] };
       }
       return { name: basename(full), dir: full, labels: ['production'] };
     }
@@ -75,6 +83,7 @@ export function registerServe(program: Command): void {
     .option('--batch-timeout-ms <n>', 'longest a request waits for a batch to fill (default 2)')
     .option('--body-limit <bytes>', 'largest request body (default 16 MiB)')
     .option('--sample-rate <r>', 'fraction of predictions logged (default 1, or monitoring.sample_rate)')
+    .option('--insecure', 'listen beyond loopback without authentication (feedback and monitoring open to anyone)')
     .addHelpText(
       'after',
       `
@@ -124,6 +133,12 @@ Examples:
               }
             : undefined,
           pollIntervalMs: sc?.poll_interval_ms,
+          insecure: flags.insecure,
+          access: {
+            legacyToken: ctx.settings.token,
+            predictNeedsToken: sc?.auth.predict === 'required',
+            corsOrigins: sc?.cors_origins,
+          },
           timeouts: sc?.timeouts
             ? {
                 connectionMs: sc.timeouts.connection_ms,

@@ -14,6 +14,8 @@ export interface Settings {
   readonly token: string | undefined;
   /** The run a process was started inside (a pipeline stage sets SLIPWAY_PARENT_RUN_ID): new runs become its children. */
   readonly parentRunId: string | undefined;
+  /** Where registry credentials are read from (docker's config.json; DOCKER_CONFIG or ~/.docker). */
+  readonly dockerConfigDir: string;
 }
 
 /** Reads settings from an environment (process.env by default). */
@@ -33,6 +35,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, isTTY = Boole
     },
     token: nonEmpty(env.SLIPWAY_TOKEN),
     parentRunId: nonEmpty(env.SLIPWAY_PARENT_RUN_ID),
+    dockerConfigDir: nonEmpty(env.DOCKER_CONFIG) ?? `${home}/.docker`,
   };
 }
 

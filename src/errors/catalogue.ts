@@ -8,7 +8,9 @@ import { pipelineErrors } from './codes/pipeline.js';
 import { registryErrors } from './codes/registry.js';
 import { servingErrors } from './codes/serving.js';
 import { monitoringErrors } from './codes/monitoring.js';
+import { deployErrors } from './codes/deploy.js';
 import { accessErrors } from './codes/access.js';
+import { rolloutErrors } from './codes/rollout.js';
 
 /** Every error code Slipway raises, with its HTTP, gRPC and exit-code mapping (one place, as in fastify). */
 export const catalogue = {
@@ -21,7 +23,9 @@ export const catalogue = {
   ...registryErrors,
   ...servingErrors,
   ...monitoringErrors,
+  ...deployErrors,
   ...accessErrors,
+  ...rolloutErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof catalogue;
