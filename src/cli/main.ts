@@ -35,6 +35,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   monitor: async () => (await import('./monitor.js')).registerMonitor,
   drift: async () => (await import('./drift.js')).registerDrift,
   server: async () => (await import('./server.js')).registerServer,
+  ui: async () => (await import('./ui.js')).registerUi,
   build: async () => (await import('./build.js')).registerBuild,
   auth: async () => (await import('./auth.js')).registerAuth,
   audit: async () => (await import('./audit.js')).registerAudit,

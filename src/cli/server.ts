@@ -8,7 +8,9 @@ import { runCommand } from './run-command.js';
 export function registerServer(program: Command): void {
   program
     .command('server')
-    .description('start the control-plane server: a REST API for runs, params, metrics, artifacts (logs are JSON, via pino)')
+    .description(
+      'start the control-plane server: a REST API for runs, params, metrics, artifacts, and the web dashboard at / (logs are JSON, via pino)',
+    )
     .option('--port <port>', 'port to listen on', '5000')
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--body-limit <bytes>', 'largest JSON request body', String(1024 * 1024))

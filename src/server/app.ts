@@ -12,6 +12,9 @@ import { metricRoutes } from './routes/metrics.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { modelRoutes } from './routes/models.js';
+import { pipelineRoutes } from './routes/pipelines.js';
+import { monitoringRoutes } from './routes/monitoring.js';
+import { installStaticUi, DEFAULT_UI_DIR } from './static-ui.js';
 
 /** Options for the control-plane server. */
 export interface BuildServerOptions {
@@ -28,6 +31,8 @@ export interface BuildServerOptions {
   readonly auth?: AuthMode;
   /** Fastify/pino logger options (default: off; `slipway server` turns JSON logs on). */
   readonly logger?: FastifyServerOptions['logger'];
+  /** The built dashboard served at `/` (default: the package's ui/dist); `false` serves the API only. */
+  readonly uiDir?: string | false;
 }
 
 /** Builds the control-plane HTTP API (Fastify). Each concept's routes are one plugin, registered by one line below. */
@@ -54,5 +59,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
   await app.register(artifactRoutes, ctx);
   await app.register(datasetRoutes, ctx);
   await app.register(modelRoutes, ctx);
+  await app.register(pipelineRoutes, ctx);
+  await app.register(monitoringRoutes, ctx);
+  if (opts.uiDir !== false) installStaticUi(app, opts.uiDir ?? DEFAULT_UI_DIR);
   return app;
 }

@@ -45,6 +45,8 @@ export interface RunQuery {
   readonly where?: string | undefined;
   readonly orderBy?: string | undefined;
   readonly limit?: number | undefined;
+  /** Rows to skip before the first one returned (paging; default 0). */
+  readonly offset?: number | undefined;
 }
 
 /** Paging for a metric history. */

@@ -15,7 +15,8 @@ export {
   hydrateRuns,
   isFinalStatus,
 } from './run-repository.js';
-export { listRuns, parseWhere, parseOrderBy, type Condition, type Order } from './run-query.js';
+export { listRuns, countRuns, runKeys, listExperimentNames, parseWhere, parseOrderBy, type Condition, type Order } from './run-query.js';
+export { lttb, type XY } from './lttb.js';
 export { localBackend, openLocalBackend, storeArtifact } from './local-backend.js';
 export { httpBackend } from './http-backend.js';
 export { codeVersion, type CodeVersion } from './code-version.js';

@@ -116,8 +116,8 @@ function numericText(db: Db, col: string): string {
     : `(CASE WHEN trim(${col}) NOT GLOB '*[^0-9.eE+-]*' AND trim(${col}) GLOB '*[0-9]*' THEN CAST(trim(${col}) AS REAL) END)`;
 }
 
-/** Lists runs matching a query, newest first unless `orderBy` says otherwise. Each record is complete (params, metrics, …). */
-export async function listRuns(db: Db, query: RunQuery = {}): Promise<RunRecord[]> {
+/** The SQL conditions (and their arguments) of a query's experiment, status and `where` filter. */
+function whereClause(db: Db, query: RunQuery): { where: string[]; args: unknown[] } {
   const where: string[] = [];
   const args: unknown[] = [];
   if (query.experiment !== undefined) {
@@ -146,6 +146,20 @@ export async function listRuns(db: Db, query: RunQuery = {}): Promise<RunRecord[
       args.push(c.key === 'status' && typeof c.value === 'string' ? c.value.toUpperCase() : c.value);
     }
   }
+  return { where, args };
+}
+
+/** Counts the runs matching a query's experiment, status and `where` filter (for paging). */
+export async function countRuns(db: Db, query: RunQuery = {}): Promise<number> {
+  const { where, args } = whereClause(db, query);
+  const sql = `SELECT COUNT(*) AS n FROM runs r JOIN experiments e ON e.id = r.experiment_id${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+  const row = await db.get<{ n: number | string }>(sql, args);
+  return Number(row?.n ?? 0);
+}
+
+/** Lists runs matching a query, newest first unless `orderBy` says otherwise. Each record is complete (params, metrics, …). */
+export async function listRuns(db: Db, query: RunQuery = {}): Promise<RunRecord[]> {
+  const { where, args } = whereClause(db, query);
   let join = '';
   let order = 'r.start_time DESC, r.id DESC';
   if (query.orderBy) {
@@ -166,7 +180,10 @@ export async function listRuns(db: Db, query: RunQuery = {}): Promise<RunRecord[
   }
   const limit = query.limit ?? 1000;
   if (!Number.isInteger(limit) || limit < 1) throw new SlipwayError('FILTER_INVALID', `limit must be a positive integer (got ${limit})`);
-  const sql = `SELECT r.id FROM runs r JOIN experiments e ON e.id = r.experiment_id${join}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${limit}`;
+  const offset = query.offset ?? 0;
+  if (!Number.isInteger(offset) || offset < 0)
+    throw new SlipwayError('FILTER_INVALID', `offset must be a non-negative integer (got ${offset})`);
+  const sql = `SELECT r.id FROM runs r JOIN experiments e ON e.id = r.experiment_id${join}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`;
   const ids = (await db.all<{ id: string }>(sql, args)).map((r) => r.id);
   return hydrateRuns(db, ids);
 }
@@ -176,4 +193,28 @@ function scopedKey(rawScope: string | undefined, rawKey: string): { scope: 'metr
   const s = (rawScope ?? 'attributes').toLowerCase();
   const scope = s.startsWith('metric') ? 'metrics' : s.startsWith('param') ? 'params' : s.startsWith('tag') ? 'tags' : 'attributes';
   return { scope, key: /^["`]/.test(rawKey) ? rawKey.slice(1, -1) : rawKey };
+}
+
+/** The param, metric and tag keys used by the runs of an experiment (or of all runs): the columns of a runs table. */
+export async function runKeys(
+  db: Db,
+  query: { experiment?: string | undefined } = {},
+): Promise<{ params: string[]; metrics: string[]; tags: string[] }> {
+  const scoped = (table: string): Promise<{ key: string }[]> =>
+    query.experiment === undefined
+      ? db.all<{ key: string }>(`SELECT DISTINCT key FROM ${table} ORDER BY key`)
+      : db.all<{ key: string }>(
+          `SELECT DISTINCT t.key AS key FROM ${table} t JOIN runs r ON r.id = t.run_id JOIN experiments e ON e.id = r.experiment_id WHERE e.name = ? ORDER BY t.key`,
+          [query.experiment],
+        );
+  const [params, metrics, tags] = await Promise.all([scoped('params'), scoped('latest_metrics'), scoped('tags')]);
+  return { params: params.map((r) => r.key), metrics: metrics.map((r) => r.key), tags: tags.map((r) => r.key) };
+}
+
+/** Experiment names with their run counts, by name. */
+export async function listExperimentNames(db: Db): Promise<{ name: string; runs: number }[]> {
+  const rows = await db.all<{ name: string; runs: number | string }>(
+    `SELECT e.name AS name, COUNT(r.id) AS runs FROM experiments e LEFT JOIN runs r ON r.experiment_id = e.id GROUP BY e.name ORDER BY e.name`,
+  );
+  return rows.map((r) => ({ name: r.name, runs: Number(r.runs) }));
 }

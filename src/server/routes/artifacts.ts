@@ -9,7 +9,7 @@
  * (raw) for each missing one, then POST /api/runs/:id/artifacts {path, kind:"tree", entries:[{path,hash,size,mode}]}.
  */
 import { createReadStream } from 'node:fs';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
@@ -112,6 +112,28 @@ export const artifactRoutes: FastifyPluginAsync<ServerContext> = async (app, ctx
       });
     if (!store.has(hash))
       throw new SlipwayError('OBJECT_NOT_FOUND', `artifact "${path}" (object ${hash}) is missing from the store; run \`slipway fsck\``);
-    return reply.type('application/octet-stream').send(createReadStream(store.pathOf(hash)));
+    // A type from the name lets the dashboard preview images and SVG; the sandbox CSP keeps an SVG's scripts from
+    // running when someone opens an artifact URL directly.
+    return reply
+      .type(ARTIFACT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream')
+      .header('content-security-policy', "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox")
+      .header('x-content-type-options', 'nosniff')
+      .send(createReadStream(store.pathOf(hash)));
   });
+};
+
+/** Content types of artifacts the dashboard previews (anything else downloads as bytes). */
+const ARTIFACT_TYPES: Record<string, string> = {
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.svg': 'image/svg+xml',
+  '.csv': 'text/csv; charset=utf-8',
+  '.tsv': 'text/tab-separated-values; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '.log': 'text/plain; charset=utf-8',
+  '.md': 'text/plain; charset=utf-8',
 };

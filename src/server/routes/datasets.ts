@@ -5,12 +5,19 @@
  *   curl -s localhost:5000/api/datasets/mnist/versions        # all versions of one
  *   curl -s localhost:5000/api/datasets/mnist@2               # one version (files, bytes, tree hash, profile); no @N = latest
  *   curl -s localhost:5000/api/datasets/mnist@2/files/train.csv -o train.csv
+ *   curl -s 'localhost:5000/api/datasets/mnist/diff?a=1&b=2'     # files added/removed/changed, profile deltas
  */
 import { createReadStream } from 'node:fs';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { SlipwayError } from '../../errors/index.js';
-import { getDatasetVersion, listDatasetVersions, listLatestDatasetVersions, parseDatasetRef } from '../../data/index.js';
+import {
+  diffDatasetVersions,
+  getDatasetVersion,
+  listDatasetVersions,
+  listLatestDatasetVersions,
+  parseDatasetRef,
+} from '../../data/index.js';
 import { assertSafePath, readTree } from '../../store/index.js';
 import type { ServerContext } from '../server-context.js';
 import { parseRequest } from '../parse-request.js';
@@ -27,6 +34,13 @@ export const datasetRoutes: FastifyPluginAsync<ServerContext> = async (app, ctx)
     const versions = await listDatasetVersions(db, ref.name);
     if (versions.length === 0) await getDatasetVersion(db, ref.name); // raises the data area's not-found error
     return { versions };
+  });
+
+  app.get('/api/datasets/:name/diff', async (req) => {
+    const { name } = parseRequest(z.object({ name: z.string().min(1) }), req.params, 'path');
+    const q = parseRequest(z.object({ a: z.coerce.number().int().positive(), b: z.coerce.number().int().positive() }), req.query, 'query');
+    const [a, b] = await Promise.all([getDatasetVersion(db, `${name}@${q.a}`), getDatasetVersion(db, `${name}@${q.b}`)]);
+    return { diff: diffDatasetVersions(store, a, b) };
   });
 
   app.get('/api/datasets/:ref', async (req) => {

@@ -8,11 +8,11 @@
  *   curl -s localhost:5000/api/runs/$RUN/end -H 'content-type: application/json' -d '{"status":"FINISHED"}'
  *   curl -s 'localhost:5000/api/runs?experiment=mnist&where=metrics.loss%20%3C%200.5&order_by=metrics.loss%20asc'
  *
- * Routes: POST /api/runs, GET /api/runs, GET /api/runs/:id, POST /api/runs/:id/{params,tags,log-batch,inputs,end}.
+ * Routes: POST /api/runs, GET /api/runs (?offset=&limit= paging, `total`), GET /api/runs/keys, GET /api/experiments, GET /api/runs/:id, POST /api/runs/:id/{params,tags,log-batch,inputs,end}.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { createRun, endRun, getRun, listRuns, logBatch, addInput } from '../../tracking/index.js';
+import { createRun, endRun, getRun, listRuns, countRuns, runKeys, listExperimentNames, logBatch, addInput } from '../../tracking/index.js';
 import { runStatus } from '../../tracking/run-repository.js';
 import type { ServerContext } from '../server-context.js';
 import { paramMap, parseRequest, stringMap } from '../parse-request.js';
@@ -45,6 +45,7 @@ const listQuery = z.object({
   where: z.string().optional(),
   order_by: z.string().optional(),
   limit: z.coerce.number().int().min(1).max(100_000).optional(),
+  offset: z.coerce.number().int().min(0).optional(),
 });
 
 /** Run routes (create, read, list with filters, log params/tags/metric batches, inputs, end). */
@@ -59,10 +60,18 @@ export const runRoutes: FastifyPluginAsync<ServerContext> = async (app, ctx) => 
 
   app.get('/api/runs', async (req) => {
     const q = parseRequest(listQuery, req.query, 'query');
-    return {
-      runs: await listRuns(db, { experiment: q.experiment, status: q.status, where: q.where, orderBy: q.order_by, limit: q.limit }),
-    };
+    const query = { experiment: q.experiment, status: q.status, where: q.where, orderBy: q.order_by, limit: q.limit, offset: q.offset };
+    // `total` counts every match, so a client can page (offset/limit) through them.
+    const [runs, total] = await Promise.all([listRuns(db, query), countRuns(db, query)]);
+    return { runs, total };
   });
+
+  app.get('/api/runs/keys', async (req) => {
+    const q = parseRequest(z.object({ experiment: z.string().optional() }), req.query, 'query');
+    return { keys: await runKeys(db, { experiment: q.experiment }) };
+  });
+
+  app.get('/api/experiments', async () => ({ experiments: await listExperimentNames(db) }));
 
   app.get('/api/runs/:id', async (req) => {
     const { id } = parseRequest(idParams, req.params, 'path');
