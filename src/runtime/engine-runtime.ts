@@ -6,6 +6,7 @@ import type { Signature } from '../engine/signature.js';
 import { SlipwayError } from '../errors/index.js';
 import { loadEngineModel, type EngineModel } from './engine-model.js';
 import type { ModelRuntime, TensorData } from './model-runtime.js';
+import { checkInputs, closedRuntimeError } from './check-inputs.js';
 
 /** Options for the engine runtime. */
 export interface EngineRuntimeOptions {
@@ -126,7 +127,13 @@ export async function loadEngineRuntime(dir: string, opts: EngineRuntimeOptions 
     if (inline) {
       const model: EngineModel = await loadEngineModel(dir);
       run = async (shape, data) => {
-        const y = model.predict({ shape, data });
+        let y: ReturnType<EngineModel['predict']>;
+        try {
+          y = model.predict({ shape, data });
+        } catch (e) {
+          // The same code the worker gives for a failed prediction.
+          throw new SlipwayError('INPUT_INVALID', `prediction failed: ${(e as Error).message}`, undefined, { cause: e });
+        }
         return { shape: [...y.shape], data: y.data };
       };
       close = async () => undefined;
@@ -141,16 +148,21 @@ export async function loadEngineRuntime(dir: string, opts: EngineRuntimeOptions 
       cause: e,
     });
   }
+  let closed = false;
   return {
     format: 'slipway',
     signature,
     async predict(inputs: Readonly<Record<string, TensorData>>): Promise<Record<string, TensorData>> {
-      const x = inputs[inputName];
-      if (!x) throw new SlipwayError('INPUT_MISSING', `input "${inputName}" is missing.`);
+      if (closed) throw closedRuntimeError();
+      checkInputs(signature, inputs);
+      const x = inputs[inputName]!;
       const data = x.data instanceof Float32Array ? x.data : Float32Array.from(x.data as ArrayLike<number>);
       const y = await run([...x.shape], data);
       return { [output.name]: { dtype: 'FP32', shape: y.shape, data: y.data } };
     },
-    close,
+    async close() {
+      closed = true;
+      await close();
+    },
   };
 }

@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { DTYPE_OF_ORT_TYPE, type DType, type Signature, type TensorSpec } from '../engine/signature.js';
 import { SlipwayError } from '../errors/index.js';
 import type { ModelRuntime, TensorData } from './model-runtime.js';
+import { checkInputs, closedRuntimeError } from './check-inputs.js';
 
 const ORT_TO_DTYPE = DTYPE_OF_ORT_TYPE;
 const DTYPE_TO_ORT: Partial<Record<DType, ort.Tensor.Type>> = {
@@ -62,17 +63,26 @@ export async function loadOnnxRuntime(dir: string): Promise<ModelRuntime> {
     }
   }
   const outputNames = signature.outputs.map((t) => t.name);
+  let closed = false;
   return {
     format: 'onnx',
     signature,
     async predict(inputs: Readonly<Record<string, TensorData>>): Promise<Record<string, TensorData>> {
+      if (closed) throw closedRuntimeError();
+      checkInputs(signature, inputs);
       const feeds: Record<string, ort.Tensor> = {};
       for (const [name, t] of Object.entries(inputs)) {
         const type = DTYPE_TO_ORT[t.dtype];
         if (!type) throw new SlipwayError('INPUT_INVALID', `input "${name}" has dtype ${t.dtype}, which the ONNX runtime cannot take.`);
         feeds[name] = new ort.Tensor(type, t.data as ort.Tensor.DataType, t.shape as number[]);
       }
-      const res = await session.run(feeds, outputNames);
+      let res: ort.InferenceSession.OnnxValueMapType;
+      try {
+        res = await session.run(feeds, outputNames);
+      } catch (e) {
+        // The same code the engine runtimes give for a failed prediction.
+        throw new SlipwayError('INPUT_INVALID', `prediction failed: ${(e as Error).message}`, undefined, { cause: e });
+      }
       const out: Record<string, TensorData> = {};
       for (const name of outputNames) {
         const r = res[name];
@@ -83,6 +93,8 @@ export async function loadOnnxRuntime(dir: string): Promise<ModelRuntime> {
       return out;
     },
     async close() {
+      if (closed) return;
+      closed = true;
       await session.release();
     },
   };
