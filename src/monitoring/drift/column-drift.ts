@@ -75,7 +75,7 @@ export function sampleOf(d: DriftColumnData, asText: boolean): DriftSample {
  */
 export function columnType(ref: DriftSample, cur: DriftSample, job: ColumnJob): DriftColumnType {
   if (job.categorical || !ref.sorted || !cur.sorted) return 'categorical';
-  const nunique = distinctIn(ref) || distinctIn(cur);
+  const nunique = distinctIn(ref, 6) || distinctIn(cur, 6);
   if (job.role === 'target') return nunique > 5 ? 'numerical' : 'categorical';
   if (ref.integer && nunique <= 5) return 'categorical';
   return 'numerical';
@@ -83,7 +83,7 @@ export function columnType(ref: DriftSample, cur: DriftSample, job: ColumnJob): 
 
 /** Evidently's `_get_default_stattest`: by type, reference rows (≤ 1000) and distinct values over both tables. */
 export function defaultMethod(ref: DriftSample, cur: DriftSample, type: DriftColumnType): DriftMethod {
-  const nValues = distinctValues(ref, cur);
+  const nValues = distinctValues(ref, cur, 6);
   if (ref.n <= 1000) {
     if (type === 'numerical' && nValues > 5) return 'ks';
     return nValues > 2 ? 'chisquare' : 'z';

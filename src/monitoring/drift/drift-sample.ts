@@ -79,15 +79,15 @@ export function unionKeys(a: DriftSample, b: DriftSample): (number | string)[] {
   );
 }
 
-/** Distinct values over both samples (pandas' `concat(...).nunique()`), by a merge when both are numeric. */
-export function distinctValues(a: DriftSample, b: DriftSample): number {
-  if (a.sorted && b.sorted) return distinctCount(a.sorted, b.sorted);
+/** Distinct values over both samples (pandas' `concat(...).nunique()`), counted up to `cap` (numeric: a merge). */
+export function distinctValues(a: DriftSample, b: DriftSample, cap = Infinity): number {
+  if (a.sorted && b.sorted) return distinctCount(a.sorted, b.sorted, cap);
   return new Set([...a.counts().keys(), ...b.counts().keys()]).size;
 }
 
-/** Distinct values of one sample. */
-export function distinctIn(a: DriftSample): number {
-  return a.sorted ? distinctCount(a.sorted, EMPTY) : a.counts().size;
+/** Distinct values of one sample, counted up to `cap`. */
+export function distinctIn(a: DriftSample, cap = Infinity): number {
+  return a.sorted ? distinctCount(a.sorted, EMPTY, cap) : a.counts().size;
 }
 
 const EMPTY = new Float64Array(0);

@@ -23,3 +23,4 @@ export { numericSample, textSample, type DriftSample, type DriftColumnType } fro
 export { ks2samp, smirnov, type Ks2Result } from './ks-2samp.js';
 export { andersonKsamp, cramerVonMises, cvmLimitCdf } from './rank-tests.js';
 export { driftHtml } from './drift-html.js';
+export { loadDriftTable, type DriftSourceOptions } from './load-drift-table.js';

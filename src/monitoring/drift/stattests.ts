@@ -94,17 +94,32 @@ function std(x: Float64Array): number {
 }
 
 /** First Wasserstein distance between two sorted samples (scipy.stats.wasserstein_distance): ∫ |F − G|. */
-export function wassersteinSorted(u: Float64Array, v: Float64Array): number {
+export function wassersteinSorted(u: ArrayLike<number>, v: ArrayLike<number>): number {
+  const nu = u.length;
+  const nv = v.length;
+  const iu = 1 / nu;
+  const iv = 1 / nv;
   let i = 0;
   let j = 0;
   let d = 0;
   let prev = Math.min(u[0]!, v[0]!);
-  while (i < u.length || j < v.length) {
-    const x = j >= v.length || (i < u.length && u[i]! <= v[j]!) ? u[i]! : v[j]!;
-    d += Math.abs(i / u.length - j / v.length) * (x - prev);
+  // One value per step: a repeated value adds a zero-width strip, so ties need no inner loop.
+  while (i < nu && j < nv) {
+    const a = u[i]!;
+    const b = v[j]!;
+    const x = a <= b ? a : b;
+    d += Math.abs(i * iu - j * iv) * (x - prev);
     prev = x;
-    while (i < u.length && u[i] === x) i++;
-    while (j < v.length && v[j] === x) j++;
+    if (a <= b) i++;
+    else j++;
+  }
+  for (; i < nu; i++) {
+    d += Math.abs(i * iu - 1) * (u[i]! - prev);
+    prev = u[i]!;
+  }
+  for (; j < nv; j++) {
+    d += Math.abs(1 - j * iv) * (v[j]! - prev);
+    prev = v[j]!;
   }
   return d;
 }
@@ -122,7 +137,7 @@ function wasserstein(ref: DriftSample, cur: DriftSample): MethodResult {
 export function binnedShares(ref: DriftSample, cur: DriftSample, type: DriftColumnType, fill: boolean): [Float64Array, Float64Array] {
   let r: Float64Array;
   let c: Float64Array;
-  if (type === 'numerical' && ref.sorted && cur.sorted && distinctIn(ref) > 20) {
+  if (type === 'numerical' && ref.sorted && cur.sorted && distinctIn(ref, 21) > 20) {
     const min = Math.min(ref.sorted[0]!, cur.sorted[0]!);
     const max = Math.max(ref.sorted[ref.n - 1]!, cur.sorted[cur.n - 1]!);
     const edges = sturgesEdges(min, max, ref.n + cur.n, ref.integer && cur.integer);
