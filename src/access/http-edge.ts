@@ -33,19 +33,30 @@ export function clientErrorOf(err: NodeJS.ErrnoException): SlipwayError {
   }
 }
 
-/** Fastify's `clientErrorHandler`: answers parser errors in the catalogue's shape and closes the connection. */
-export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
-  if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  if (!socket.writable) {
-    socket.destroy(err);
-    return;
-  }
-  const e = clientErrorOf(err);
-  const body = errorBody(e);
-  socket.end(
-    `HTTP/1.1 ${e.httpStatus} ${STATUS_CODES[e.httpStatus] ?? 'Error'}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
+/**
+ * A Fastify `clientErrorHandler` that answers parser errors with `bodyOf(error)` (the server's error shape: the
+ * control plane's `{ error: { code, message } }`, the model server's TF Serving `{ error }`), an
+ * `x-slipway-error-code` header, and closes the connection.
+ */
+export function makeClientErrorHandler(
+  bodyOf: (e: SlipwayError) => string = errorBody,
+): (err: NodeJS.ErrnoException, socket: Socket) => void {
+  return (err, socket) => {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    if (!socket.writable) {
+      socket.destroy(err);
+      return;
+    }
+    const e = clientErrorOf(err);
+    const body = bodyOf(e);
+    socket.end(
+      `HTTP/1.1 ${e.httpStatus} ${STATUS_CODES[e.httpStatus] ?? 'Error'}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nx-slipway-error-code: ${e.code}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  };
 }
+
+/** The control plane's client error handler (catalogue shape). */
+export const clientErrorHandler = makeClientErrorHandler();
 
 /** The SlipwayError for a Fastify router error (`frameworkErrors`): bad percent-encoding, a too-long path parameter. */
 export function frameworkErrorOf(err: { code?: string }): SlipwayError {

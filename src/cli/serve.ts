@@ -92,7 +92,7 @@ Examples:
   slipway serve mnist                          # mnist:production, hot-swapped when the alias moves
   slipway serve mnist mnist:staging --batching  # two labels of one model, dynamic batching on
   slipway serve ./model --rest-port 9000 --no-grpc
-  curl -d '{"instances": [[...784 floats...]]}' http://127.0.0.1:8501/v1/models/mnist:predict`,
+  curl -H 'content-type: application/json' -d '{"instances": [[...784 floats...]]}' http://127.0.0.1:8501/v1/models/mnist:predict`,
     )
     .action((models: string[], flags: ServeFlags) =>
       runCommand(async (ctx) => {

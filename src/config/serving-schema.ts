@@ -15,6 +15,9 @@ const positiveInt = z.number().int().positive();
  *   batching: { max_batch_size: 32, max_queue_delay_ms: 2 }   # off unless given
  *   poll_interval_ms: 1000             # how often aliases are re-read for hot swap
  *   timeouts: { connection_ms: 30000, request_ms: 30000, headers_ms: 10000, keep_alive_ms: 5000 }
+ *   auth: { predict: optional }        # `required`: predict needs a token too (feedback, monitoring, /metrics always do once auth is on)
+ *   cors_origins: []                   # browser origins allowed to call the server (off by default)
+ *   require_signature: false           # true: refuse versions without a valid `slipway models sign` signature
  * ```
  */
 export const servingSchema = z
@@ -29,6 +32,12 @@ export const servingSchema = z
       .strict()
       .optional(),
     poll_interval_ms: z.number().int().min(0).default(1000),
+    auth: z
+      .object({ predict: z.enum(['optional', 'required']).default('optional') })
+      .strict()
+      .default({ predict: 'optional' }),
+    cors_origins: z.array(z.string().min(1)).default([]),
+    require_signature: z.boolean().default(false),
     timeouts: z
       .object({
         connection_ms: positiveInt.optional(),

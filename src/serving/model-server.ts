@@ -20,6 +20,8 @@ import { requestIdFrom, type ServingContext } from './prediction-pipeline.js';
 import { registrySource } from './registry-source.js';
 import { registerTfRest, sendError } from './rest-tf.js';
 import { registerV2Rest } from './rest-v2.js';
+import { installServingGuards, type ServingAccessOptions } from './serving-guards.js';
+import { assertSafeBind, frameworkErrorOf, makeClientErrorHandler } from '../access/index.js';
 import { createServerMetrics } from './server-metrics.js';
 
 /** Options of the model server. */
@@ -58,6 +60,10 @@ export interface ModelServerOptions {
   };
   /** How often alias references are re-resolved for hot swap (default 1000 ms; 0 = never). */
   readonly pollIntervalMs?: number;
+  /** Tokens (optional for predict unless configured; required for feedback, monitoring, /metrics once auth is on) and CORS. */
+  readonly access?: ServingAccessOptions;
+  /** Listen beyond loopback without authentication (otherwise AUTH_REQUIRED when no token exists). */
+  readonly insecure?: boolean;
   /** Server version reported by /v2. */
   readonly version?: string;
   /** Swap and reload-failure events (the CLI prints them). */
@@ -78,6 +84,7 @@ export interface ModelServer {
 function fastifyErrorToSlipway(e: FastifyError): SlipwayError {
   if (e instanceof SlipwayError) return e;
   const status = e.statusCode ?? 500;
+  if (status === 415 || e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new SlipwayError('UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON (content-type: application/json)');
   if (status === 413)
     return new SlipwayError(
       'BODY_TOO_LARGE',
@@ -92,6 +99,8 @@ function fastifyErrorToSlipway(e: FastifyError): SlipwayError {
 /** Starts the REST (TF Serving v1 + Open Inference v2 + /metrics + feedback) and gRPC servers over the given models. */
 export async function startModelServer(opts: ModelServerOptions): Promise<ModelServer> {
   if (opts.models.length === 0) throw new SlipwayError('USAGE', 'startModelServer needs at least one model.');
+  // Beyond loopback the server authenticates (AUTH_REQUIRED without a token) unless told --insecure.
+  const authMode = await assertSafeBind({ host: opts.host ?? '127.0.0.1', db: opts.db, legacyToken: opts.access?.legacyToken, insecure: opts.insecure });
   const metrics = createServerMetrics();
   const needsRegistry = opts.models.some((m) => m.ref !== undefined);
   const registry = needsRegistry && opts.db && opts.store ? registrySource(opts.db, opts.store) : undefined;
@@ -116,6 +125,9 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
     bodyLimit,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Errors answered before routing (header overflow, bad URL, long parameter) use the catalogue's shape too.
+    clientErrorHandler: makeClientErrorHandler((e) => JSON.stringify({ error: e.message })),
+    frameworkErrors: (err, _req, reply) => void sendError(reply as unknown as Parameters<typeof sendError>[0], frameworkErrorOf(err)),
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
       const s = createServer(
         {
@@ -141,6 +153,7 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', requestIdFrom(req.headers['x-request-id']));
   });
+  installServingGuards(app, opts.db, { ...opts.access, auth: opts.access?.auth ?? authMode });
   app.setErrorHandler((e: FastifyError, req, reply) => {
     const err = fastifyErrorToSlipway(e);
     if (

@@ -6,6 +6,8 @@ import { sequential, dense, saveModel } from '../../src/engine/index.js';
 import { tempDir } from '../helpers/temp-workspace.js';
 import { tinyPredict, writeTinyOnnx } from '../serving/tiny-onnx.js';
 
+const JSON_CT = { 'content-type': 'application/json' };
+
 test('dynamic batching: concurrent requests over two models each get their own rows back', async () => {
   const t = tempDir();
   const engineModel = sequential([dense({ units: 2, activation: 'softmax', inputShape: [4] })], { seed: 9 });
@@ -26,7 +28,11 @@ test('dynamic batching: concurrent requests over two models each get their own r
       xs.map(async (x, i) => {
         const model = i % 3 === 0 ? 'eng' : 'iris';
         const rows = i % 4 === 0 ? [x, x.map((v) => v + 1)] : [x];
-        const r = await fetch(`${base}/v1/models/${model}:predict`, { method: 'POST', body: JSON.stringify({ instances: rows }) });
+        const r = await fetch(`${base}/v1/models/${model}:predict`, {
+          method: 'POST',
+          headers: JSON_CT,
+          body: JSON.stringify({ instances: rows }),
+        });
         return { model, rows, status: r.status, body: (await r.json()) as { predictions: number[][] } };
       }),
     );
@@ -61,7 +67,9 @@ test('graceful shutdown: requests in flight when close() is called still get the
   });
   try {
     const url = `http://127.0.0.1:${server.restPort}/v1/models/iris:predict`;
-    const pending = Array.from({ length: 5 }, () => fetch(url, { method: 'POST', body: JSON.stringify({ instances: [[1, 2, 3, 4]] }) }));
+    const pending = Array.from({ length: 5 }, () =>
+      fetch(url, { method: 'POST', headers: JSON_CT, body: JSON.stringify({ instances: [[1, 2, 3, 4]] }) }),
+    );
     await new Promise((r) => setTimeout(r, 100));
     const closed = server.close();
     const answers = await Promise.all(pending);

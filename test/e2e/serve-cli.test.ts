@@ -32,6 +32,7 @@ test('slipway serve PATH prints its endpoints, answers predictions, and stops cl
     assert.match(out, /gRPC\s+127\.0\.0\.1:\d+/);
     const res = await fetch(`http://127.0.0.1:${port}/v1/models/iris:predict`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ instances: [[5, 0, 0, 0]] }),
     });
     assert.equal(res.status, 200);

@@ -95,7 +95,11 @@ test('fuzz: thousands of malformed requests each get a clean 4xx and the server 
       }
     };
     await Promise.all(Array.from({ length: 8 }, worker));
-    const ok = await fetch(`${base}/v1/models/iris:predict`, { method: 'POST', body: JSON.stringify({ instances: [[1, 2, 3, 4]] }) });
+    const ok = await fetch(`${base}/v1/models/iris:predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ instances: [[1, 2, 3, 4]] }),
+    });
     assert.equal(ok.status, 200);
     assert.ok([...statuses.keys()].some((s) => s >= 400));
   } finally {

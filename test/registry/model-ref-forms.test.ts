@@ -105,6 +105,7 @@ test('the model server serves every form: versions pinned, aliases and latest as
       const path = ref.kind === 'version' ? `versions/${ref.version}` : `labels/${ref.alias}`;
       const res = await fetch(`http://127.0.0.1:${server.restPort}/v1/models/iris/${path}:predict`, {
         method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ instances: [[5.1, 3.5, 1.4, 0.2]] }),
       });
       assert.equal(res.status, 200, `${form}: ${await res.text()}`);

@@ -15,8 +15,8 @@ curl -s -D /tmp/slipway-headers.txt -d "{\"instances\": [[$IMAGE]]}" "$URL/v1/mo
 REQUEST_ID=$(grep -i '^x-request-id:' /tmp/slipway-headers.txt | tr -d '\r' | cut -d' ' -f2)
 
 echo '# columnar format (inputs), a pinned version and a label (registry alias)'
-curl -s -d "{\"inputs\": [[$IMAGE]]}" "$URL/v1/models/mnist/versions/1:predict"; echo
-curl -s -d "{\"instances\": [[$IMAGE]]}" "$URL/v1/models/mnist/labels/production:predict"; echo
+curl -s -H "content-type: application/json" -d "{\"inputs\": [[$IMAGE]]}" "$URL/v1/models/mnist/versions/1:predict"; echo
+curl -s -H "content-type: application/json" -d "{\"instances\": [[$IMAGE]]}" "$URL/v1/models/mnist/labels/production:predict"; echo
 
 echo '# Open Inference Protocol v2'
 curl -s "$URL/v2/health/ready"; echo
