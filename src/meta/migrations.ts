@@ -94,4 +94,14 @@ export const migrations: readonly Migration[] = [
       `CREATE INDEX audit_chain_at ON audit_chain (at)`,
     ],
   },
+  {
+    id: 5,
+    name: 'registry-model-signatures',
+    up: [
+      // One OpenSSF model-signing bundle (Sigstore bundle JSON) per version; key_hint is sha256 of the signer's public key PEM.
+      `CREATE TABLE model_signatures (
+        name TEXT NOT NULL, version INTEGER NOT NULL, bundle_json TEXT NOT NULL, key_hint TEXT NOT NULL, signed_by TEXT NOT NULL,
+        signed_at BIGINT NOT NULL, PRIMARY KEY (name, version))`,
+    ],
+  },
 ];
