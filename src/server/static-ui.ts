@@ -19,6 +19,9 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
+/** The catch-all route that serves the dashboard (auth lets it through without a token: it holds no data). */
+export const STATIC_UI_ROUTE = '/*';
+
 /**
  * Serves the single-page dashboard from `dir`: files as they are (hashed assets cached for a year), and index.html
  * for every other GET that is not under /api (the app routes on the client). Without a build, `/` says how to make one.
@@ -26,7 +29,7 @@ const TYPES: Record<string, string> = {
 export function installStaticUi(app: FastifyInstance, dir: string): void {
   const root = resolve(dir);
   const index = join(root, 'index.html');
-  app.get('/*', async (req, reply) => {
+  app.get(STATIC_UI_ROUTE, async (req, reply) => {
     let path: string;
     try {
       path = decodeURIComponent((req.url.split('?')[0] ?? '/').replace(/^\/+/, ''));

@@ -193,3 +193,19 @@ test('without a build, / says how to build the dashboard', async () => {
   await app.close();
   t.cleanup();
 });
+
+test('with auth on, the dashboard files load without a token but every API route still needs one', async () => {
+  const app = await buildServer({ workspace: s.ws, db: s.db, store: s.store, uiDir: ui.dir, token: 'ui-s3cret', auth: 'on' });
+  try {
+    assert.equal((await app.inject({ url: '/' })).statusCode, 200);
+    assert.equal((await app.inject({ url: '/models/iris' })).statusCode, 200);
+    const runs = await app.inject({ url: '/api/runs' });
+    assert.equal(runs.statusCode, 401);
+    assert.equal(runs.json().error.code, 'UNAUTHORIZED');
+    assert.equal((await app.inject({ url: '/api/monitoring/iris/stream' })).statusCode, 401);
+    assert.equal((await app.inject({ method: 'POST', url: '/runs' })).statusCode, 401);
+    assert.equal((await app.inject({ url: '/api/runs', headers: { authorization: 'Bearer ui-s3cret' } })).statusCode, 200);
+  } finally {
+    await app.close();
+  }
+});

@@ -19,12 +19,39 @@ export function ErrorBox({ error, retry }: { error: unknown; retry?: () => void 
     <div className="error" role="alert" data-testid="error" data-code={code}>
       <strong>{code === 'UNREACHABLE' ? 'Server unreachable' : 'Something went wrong'}</strong> <code>{code}</code>
       <p>{message}</p>
+      {(code === 'UNAUTHORIZED' || code === 'TOKEN_INVALID' || code === 'PERMISSION_DENIED') && <TokenForm />}
       {retry && (
         <button type="button" onClick={retry} data-testid="retry">
           Try again
         </button>
       )}
     </div>
+  );
+}
+
+/** Asks for an access token (`slipway auth token create`), keeps it in this browser, and reloads. */
+function TokenForm(): ReactNode {
+  const [token, setToken] = useState('');
+  return (
+    <form
+      className="toolbar"
+      onSubmit={(e) => {
+        e.preventDefault();
+        localStorage.setItem('slipway.token', token.trim());
+        window.location.reload();
+      }}
+    >
+      <input
+        type="password"
+        placeholder="access token"
+        value={token}
+        onChange={(e) => setToken(e.target.value)}
+        data-testid="token-input"
+      />
+      <button type="submit" disabled={!token.trim()}>
+        Use token
+      </button>
+    </form>
   );
 }
 

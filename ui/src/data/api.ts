@@ -24,6 +24,11 @@ export function configureApi(opts: ApiOptions): void {
   defaults = { ...defaults, ...opts };
 }
 
+/** Whether requests carry a bearer token. */
+export function hasToken(): boolean {
+  return Boolean(defaults.token);
+}
+
 /** GETs (or sends) JSON from the REST API; errors become ApiError with the server's `{ error: { code, message } }`. */
 export async function api<T>(
   path: string,

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
-import { ApiError } from '../data/api.js';
+import { ApiError, hasToken } from '../data/api.js';
 import { formatNumber, formatTime } from '../data/format.js';
 import {
   MONITOR_METRICS,
@@ -72,6 +72,29 @@ export function ModelMonitorPage({ model, query }: { model: string; query: URLSe
       (s) => !closed && setSnap(s),
       (e: unknown) => !closed && setError(e),
     );
+    // EventSource cannot send an Authorization header: with a token, poll the snapshot instead.
+    if (hasToken()) {
+      const timer = setInterval(() => {
+        fetchSnapshot(model, window_).then(
+          (s) => {
+            if (closed) return;
+            setSnap(s);
+            setError(undefined);
+            setLive('live');
+            setUpdates((n) => n + 1);
+          },
+          (e: unknown) => {
+            if (closed) return;
+            setLive('lost');
+            setError(e);
+          },
+        );
+      }, 2000);
+      return () => {
+        closed = true;
+        clearInterval(timer);
+      };
+    }
     const es = new EventSource(streamUrl(model, window_));
     es.addEventListener('open', () => setLive('live'));
     es.addEventListener('snapshot', (ev) => {
