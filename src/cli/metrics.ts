@@ -42,7 +42,7 @@ export function registerMetrics(program: Command): void {
         const root = ctx.workspace().root;
         const pipeline = loadPipeline(root);
         const b = await resolveBase(root, pipeline, base ?? 'HEAD', { db: () => ctx.db(), defaultModel: pipeline.config.ci?.model });
-        const rows = diffValues(b.metrics, currentMetrics(root, pipeline), b.kind === 'model').filter((r) => opts.all || r.old !== r.new);
+        const rows = diffValues(b.metrics, currentMetrics(root, pipeline), !b.byFile).filter((r) => opts.all || r.old !== r.new);
         if (opts.json) printJson({ base: b.label, rows });
         else if (opts.md) process.stdout.write(`${diffMarkdown(rows, b.label)}\n`);
         else

@@ -16,8 +16,10 @@ import {
   parseModelRef,
   type ModelFormat,
   type ModelVersion,
+  type RegisterModelOptions,
   type WebhookDelivery,
 } from '../registry/index.js';
+import { loadPipeline, pipelineEnv, stageOutputSource } from '../pipeline/index.js';
 import { latestGateReport, getGateReport, promotionGateCheck, type GateReport } from '../gates/index.js';
 import type { CliContext } from './context.js';
 import { formatNumber, printJson, style, table } from './output.js';
@@ -57,31 +59,50 @@ export function registerModels(program: Command): void {
   models
     .command('register <name>')
     .description('register a new version of NAME from a run’s "model" artifact or a model folder / ONNX file')
-    .requiredOption('--from <run-or-path>', 'a run id, or a path to a model folder (model.json + weights.bin) or an .onnx file')
+    .option('--from <run-or-path>', 'a run id, or a path to a model folder (model.json + weights.bin) or an .onnx file')
+    .option('--from-stage <stage>', 'a pipeline stage’s output as slipway.lock records it (links the stage run, commit and data)')
+    .option('--out <path>', 'with --from-stage: which output, when the stage has several')
     .option('--format <format>', 'slipway or onnx (detected when omitted)')
     .option('--description <text>', 'a description of this version')
     .option('--metrics <file>', 'a metrics JSON file (e.g. from `slipway evaluate`) whose numbers become the version’s metrics')
     .option('--json', 'print the version as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  slipway models register mnist --from 01JD5V3Q9X… --metrics metrics.json\n  slipway models register resnet --from ./resnet18.onnx',
+      '\nExamples:\n  slipway models register mnist --from 01JD5V3Q9X… --metrics metrics.json\n  slipway models register resnet --from ./resnet18.onnx\n  slipway models register breast-cancer --from-stage train --metrics metrics/eval.json',
     )
-    .action((name: string, opts: { from: string; format?: string; description?: string; metrics?: string; json?: boolean }) =>
-      runCommand(async (ctx: CliContext) => {
-        if (opts.format !== undefined && opts.format !== 'slipway' && opts.format !== 'onnx')
-          throw new SlipwayError('USAGE', `--format must be slipway or onnx (got "${opts.format}")`);
-        const path = resolve(ctx.cwd, opts.from);
-        const from = existsSync(path) ? { path } : { runId: opts.from };
-        const v = await registerModel(await ctx.db(), ctx.store(), {
-          name,
-          from,
-          format: opts.format as ModelFormat | undefined,
-          description: opts.description,
-          metrics: opts.metrics === undefined ? undefined : readMetricsJson(resolve(ctx.cwd, opts.metrics)),
-        });
-        if (opts.json) printJson(v);
-        else process.stdout.write(`Registered ${style.bold(`${v.name}@${v.version}`)} (${v.format}, ${sig(v)})\n`);
-      }),
+    .action(
+      (
+        name: string,
+        opts: { from?: string; fromStage?: string; out?: string; format?: string; description?: string; metrics?: string; json?: boolean },
+      ) =>
+        runCommand(async (ctx: CliContext) => {
+          if (opts.format !== undefined && opts.format !== 'slipway' && opts.format !== 'onnx')
+            throw new SlipwayError('USAGE', `--format must be slipway or onnx (got "${opts.format}")`);
+          if ((opts.from === undefined) === (opts.fromStage === undefined))
+            throw new SlipwayError('USAGE', 'give exactly one of --from RUN_OR_PATH and --from-stage STAGE');
+          let from: RegisterModelOptions['from'];
+          if (opts.fromStage !== undefined) {
+            const ws = ctx.workspace();
+            const env = pipelineEnv(ws, await ctx.db(), ctx.store());
+            try {
+              from = { stage: await stageOutputSource(env, loadPipeline(ws.root), opts.fromStage, opts.out) };
+            } finally {
+              env.close();
+            }
+          } else {
+            const path = resolve(ctx.cwd, opts.from!);
+            from = existsSync(path) ? { path } : { runId: opts.from! };
+          }
+          const v = await registerModel(await ctx.db(), ctx.store(), {
+            name,
+            from,
+            format: opts.format as ModelFormat | undefined,
+            description: opts.description,
+            metrics: opts.metrics === undefined ? undefined : readMetricsJson(resolve(ctx.cwd, opts.metrics)),
+          });
+          if (opts.json) printJson(v);
+          else process.stdout.write(`Registered ${style.bold(`${v.name}@${v.version}`)} (${v.format}, ${sig(v)})\n`);
+        }),
     );
 
   models

@@ -3,3 +3,4 @@ export { loadSettings, type Settings } from './settings.js';
 export { loadConfig, parseConfig, parseYamlWith } from './slipway-yaml.js';
 export { slipwayConfigSchema, type SlipwayConfig } from './schema.js';
 export { storeSchema, parseDuration } from './store-schema.js';
+export { deploymentsSchema, deploymentSchema, analysisSchema, type DeploymentConfig, type AnalysisConfig } from './deployments-schema.js';

@@ -3,6 +3,7 @@ import { stagesSchema, ciSchema } from './pipeline-schema.js';
 import { gatesSchema } from './gates-schema.js';
 import { servingSchema, monitoringSchema } from './serving-schema.js';
 import { storeSchema } from './store-schema.js';
+import { deploymentsSchema } from './deployments-schema.js';
 
 /** The whole of `slipway.yaml`. Each capability owns its section's schema file. */
 export const slipwayConfigSchema = z
@@ -18,6 +19,7 @@ export const slipwayConfigSchema = z
     schedules: z
       .array(z.object({ cron: z.string().optional(), on_dataset: z.string().optional(), stages: z.array(z.string()).optional() }).strict())
       .optional(),
+    deployments: deploymentsSchema.optional(),
     webhooks: z.array(z.object({ url: z.string(), secret: z.string().optional(), events: z.array(z.string()).optional() })).optional(),
   })
   .strict();

@@ -140,6 +140,14 @@ export const monitoringSchema = z
       .object({ stages: z.array(z.string().min(1)).optional() })
       .strict()
       .optional(),
+    /**
+     * Labelled production predictions become versions of this dataset (`slipway monitor export-feedback`, and on
+     * `schedule` when `every` is set): `{ name: breast-cancer-feedback, model: breast-cancer, every: 1d }`.
+     */
+    feedback_dataset: z
+      .object({ name: z.string().min(1), model: z.string().min(1), every: duration.optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -17,3 +17,4 @@ export {
 } from './drift-stats.js';
 export { evaluateAlerts, type AlertRule, type AlertResult } from './alert-rules.js';
 export { sendAlertWebhook, type AlertWebhook } from './alert-webhook.js';
+export { liveSummary, type LiveSummary } from './live-summary.js';

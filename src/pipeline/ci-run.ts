@@ -8,6 +8,7 @@ import { currentMetrics, diffMarkdown, diffValues, resolveBase } from './metrics
 import { isGitRevision } from './git-revision.js';
 import { usedParams } from './experiments.js';
 import { writePlots } from './plots-svg.js';
+import { stageOutputSource } from './stage-source.js';
 
 /** What `slipway ci` did and its verdict. */
 export interface CiResult {
@@ -70,7 +71,7 @@ export async function runCi(ws: Workspace, env: PipelineEnv, pipeline: Pipeline,
   try {
     const ref = ci.model ? `${ci.model}:${alias}` : alias;
     const b = await resolveBase(ws.root, pipeline, ref, { db: async () => env.db });
-    sections.push(`### vs \`${ref}\``, '', diffMarkdown(diffValues(b.metrics, metricsNow, true), b.label), '');
+    sections.push(`### vs \`${ref}\``, '', diffMarkdown(diffValues(b.metrics, metricsNow, !b.byFile), b.label), '');
   } catch {
     sections.push(`_No \`${alias}\` model to compare with yet._`, '');
   }
@@ -92,14 +93,20 @@ export async function runCi(ws: Workspace, env: PipelineEnv, pipeline: Pipeline,
     for (const [k, v] of Object.entries(usedParams(ws.root, pipeline)))
       params[k] = typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' ? v : JSON.stringify(v);
     const flat: Record<string, number> = Object.assign({}, ...Object.values(metricsNow));
-    const mv = await registerModel(env.db, env.store, {
-      name: ci.model,
-      from: { path: join(ws.root, ci.model_path) },
-      metrics: flat,
-      params,
-    });
+    // A stage output registers with its stage run, commit and upstream data; any other path only as a file.
+    const outPath = ci.model_path.replace(/\/+$/, '');
+    const producer = [...pipeline.stages.values()].find((st) => st.outs.some((o) => o.path === outPath));
+    const from = producer
+      ? { stage: await stageOutputSource(env, pipeline, producer.name, outPath) }
+      : { path: join(ws.root, ci.model_path) };
+    const mv = await registerModel(env.db, env.store, { name: ci.model, from, metrics: flat, params, metricsFiles: metricsNow });
     model = { name: mv.name, version: mv.version };
-    sections.push('## Model', '', `Registered \`${mv.name}@${mv.version}\` from \`${ci.model_path}\`.`, '');
+    sections.push(
+      '## Model',
+      '',
+      `Registered \`${mv.name}@${mv.version}\` from \`${ci.model_path}\`${producer ? ` (stage \`${producer.name}\`, run \`${mv.runId ?? 'untracked'}\`, commit \`${mv.lineage.run?.commit ?? 'unknown'}\`, data ${mv.lineage.datasets.map((d) => `\`${d.dataset}@${d.version}\``).join(', ') || 'none recorded'})` : ''}.`,
+      '',
+    );
     if (pipeline.config.gates && ci.model in pipeline.config.gates) {
       const { runGates } = await import('../gates/index.js');
       const report = await runGates(env.db, env.store, {

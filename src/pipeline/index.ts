@@ -40,6 +40,7 @@ export {
 export { readPlotFile, lineChartSvg, plotsHtml, writePlots, type Chart, type Series } from './plots-svg.js';
 export { runHistoryCharts } from './run-history-charts.js';
 export { runCi, type CiResult, type CiOptions } from './ci-run.js';
+export { stageOutputSource, type StageOutputSource } from './stage-source.js';
 export { writeCiWorkflow } from './ci-workflows.js';
 export { installPostCommitHook, uninstallPostCommitHook, gitHooksDir } from './git-hooks.js';
 export {

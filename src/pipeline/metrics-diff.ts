@@ -24,6 +24,8 @@ export interface DiffRow {
 export interface ResolvedBase {
   readonly kind: 'git' | 'model';
   readonly label: string;
+  /** Metrics are keyed by the file they came from (git revisions; models registered from the pipeline): diff file with file. */
+  readonly byFile: boolean;
   readonly metrics: MetricsByFile;
   readonly params: Record<string, Record<string, unknown>>;
 }
@@ -78,7 +80,7 @@ export async function resolveBase(
       const v = text === undefined ? undefined : parseText(file, text);
       return v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : undefined;
     });
-    return { kind: 'git', label: base, metrics, params };
+    return { kind: 'git', label: base, metrics, params, byFile: true };
   }
   if (!opts.db) throw new SlipwayError('REVISION_NOT_FOUND', `"${base}" is not a git revision here`, { base });
   const { resolveModelRef } = await import('../registry/index.js');
@@ -89,7 +91,12 @@ export async function resolveBase(
     try {
       const mv = await resolveModelRef(db, ref);
       const label = `${mv.name}@${mv.version} (${ref})`;
-      return { kind: 'model', label, metrics: { [label]: { ...mv.metrics } }, params: { [label]: { ...mv.params } } };
+      // A version registered by `ci` kept its metrics per file: comparing by key alone would set, say, its held-out
+      // accuracy against the workspace's training accuracy.
+      const files = mv.lineage.metricsFiles;
+      if (files && Object.keys(files).length > 0)
+        return { kind: 'model', label, metrics: structuredClone(files) as MetricsByFile, params: { [label]: { ...mv.params } }, byFile: true };
+      return { kind: 'model', label, metrics: { [label]: { ...mv.metrics } }, params: { [label]: { ...mv.params } }, byFile: false };
     } catch (e) {
       lastErr = e;
     }

@@ -2,19 +2,29 @@ import { statSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Db } from '../meta/index.js';
 import type { ObjectStore, TreeEntry } from '../store/index.js';
-import { listFiles, putTree, readTree } from '../store/index.js';
+import { listFiles, putTree, readTree, withWriteLock } from '../store/index.js';
 import { SlipwayError } from '../errors/index.js';
 import type { Signature } from '../engine/signature.js';
 import { isModelName } from './model-ref.js';
 import { latestVersionNumber, insertVersion } from './model-repository.js';
 import { readFolderSignature, readOnnxSignature, validateSignature } from './read-signature.js';
 import { readRunSource } from './run-source.js';
-import type { Lineage, ModelFormat, ModelVersion } from './types.js';
+import type { Lineage, LineageDataset, ModelFormat, ModelVersion } from './types.js';
 
-/** What to register: a run's `model` artifact, or a model folder / ONNX file on disk. */
+/** A pipeline stage's stored output (see pipeline's stageOutputSource): the tree, the stage run, the data upstream. */
+export interface StageSource {
+  readonly stage: string;
+  readonly path: string;
+  readonly hash: string;
+  readonly type: 'file' | 'dir';
+  readonly runId: string | null;
+  readonly datasets: readonly LineageDataset[];
+}
+
+/** What to register: a run's `model` artifact, a pipeline stage's output, or a model folder / ONNX file on disk. */
 export interface RegisterModelOptions {
   readonly name: string;
-  readonly from: { readonly runId: string } | { readonly path: string };
+  readonly from: { readonly runId: string } | { readonly path: string } | { readonly stage: StageSource };
   /** Checked against what the artifact holds; detected when omitted. */
   readonly format?: ModelFormat;
   readonly description?: string;
@@ -22,6 +32,8 @@ export interface RegisterModelOptions {
   readonly metrics?: Readonly<Record<string, number>>;
   /** Merged over the run's params. */
   readonly params?: Readonly<Record<string, string | number | boolean>>;
+  /** The same metrics by the file each came from (a pipeline's metrics files), kept in the lineage. */
+  readonly metricsFiles?: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
 interface Artifact {
@@ -32,6 +44,11 @@ interface Artifact {
 
 /** Registers a new version of `name` (created on first use) and returns it; the version number is assigned in a transaction. */
 export async function registerModel(db: Db, store: ObjectStore, opts: RegisterModelOptions): Promise<ModelVersion> {
+  // The store's writer lock spans storing the objects and committing the version, so a concurrent gc cannot drop them.
+  return withWriteLock(store, () => registerModelLocked(db, store, opts));
+}
+
+async function registerModelLocked(db: Db, store: ObjectStore, opts: RegisterModelOptions): Promise<ModelVersion> {
   if (!isModelName(opts.name))
     throw new SlipwayError('MODEL_REF_INVALID', `"${opts.name}" is not a valid model name (letters, digits, . _ -)`, { name: opts.name });
   let art: Artifact;
@@ -57,6 +74,24 @@ export async function registerModel(db: Db, store: ObjectStore, opts: RegisterMo
       run: { id: run.id, experiment: run.experiment, commit: run.code.commit, dirty: run.code.dirty },
       datasets: run.inputs.map((i) => ({ dataset: i.dataset, version: i.version, treeHash: i.treeHash })),
     };
+  } else if ('stage' in opts.from) {
+    const src = opts.from.stage;
+    const entries: TreeEntry[] =
+      src.type === 'dir'
+        ? [...readTree(store, src.hash).entries]
+        : [{ path: src.path.split('/').pop()!, hash: src.hash, size: store.getBytes(src.hash).length, mode: 0o644 }];
+    art = await artifactFromTree(store, entries, `stage "${src.stage}" output "${src.path}"`, opts.format);
+    // The stage run carries the code version; the data is what the stage and its upstream stages read.
+    const run = src.runId ? await readRunSource(db, src.runId) : null;
+    runId = run?.id ?? null;
+    if (run) params = { ...run.params };
+    lineage = {
+      source: 'stage',
+      stage: src.stage,
+      path: src.path,
+      ...(run ? { run: { id: run.id, experiment: run.experiment, commit: run.code.commit, dirty: run.code.dirty } } : {}),
+      datasets: mergeDatasets(src.datasets, run?.inputs ?? []),
+    };
   } else {
     const path = resolve(opts.from.path);
     art = await artifactFromPath(store, path, opts.format);
@@ -77,10 +112,16 @@ export async function registerModel(db: Db, store: ObjectStore, opts: RegisterMo
     metrics,
     params,
     runId,
-    lineage: { ...lineage, parent },
+    lineage: { ...lineage, ...(opts.metricsFiles ? { metricsFiles: opts.metricsFiles } : {}), parent },
     description: opts.description ?? null,
     createdAt: Date.now(),
   }));
+}
+
+function mergeDatasets(a: readonly LineageDataset[], b: readonly LineageDataset[]): LineageDataset[] {
+  const out = new Map<string, LineageDataset>();
+  for (const d of [...a, ...b]) out.set(`${d.dataset}@${d.version}`, { dataset: d.dataset, version: d.version, treeHash: d.treeHash });
+  return [...out.values()];
 }
 
 async function insertWithNextVersion(

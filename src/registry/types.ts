@@ -12,9 +12,11 @@ export interface LineageDataset {
 
 /** Where a model version came from: its run (code commit, params), the data it read, and its parent version. */
 export interface Lineage {
-  readonly source: 'run' | 'path';
-  /** The folder or file it was registered from (path registrations). */
+  readonly source: 'run' | 'path' | 'stage';
+  /** The folder or file it was registered from (path registrations; the stage output's path for stage ones). */
   readonly path?: string;
+  /** The pipeline stage whose output it is (stage registrations). */
+  readonly stage?: string;
   readonly run?: {
     readonly id: string;
     readonly experiment: string;
@@ -22,6 +24,8 @@ export interface Lineage {
     readonly dirty: boolean;
   };
   readonly datasets: readonly LineageDataset[];
+  /** Metrics by the pipeline file they came from (pipeline registrations), so diffs compare file with file. */
+  readonly metricsFiles?: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** The model's previous version when this one was registered (null for the first). */
   readonly parent: number | null;
 }

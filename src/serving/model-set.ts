@@ -7,6 +7,7 @@ import { batchingPredict, type BatchingOptions, type BatchObserver } from './bat
 import type { RegistrySource } from './registry-source.js';
 import { formatModelRef, parseModelRef, versionRef, type ModelRef } from '../registry/index.js';
 import { loadModelRuntime, type LoadRuntimeOptions, type ModelRuntime, type TensorData } from '../runtime/index.js';
+import { checkBeforeRouting, goesToCanary, SHADOW_SUFFIX, type TrafficPlan, type TrafficRole } from './traffic-router.js';
 
 /** One model to serve: a registry reference (`name`, `name:alias`, `name@N`, `name@latest`; see registry/model-ref.ts) or a model folder. */
 export interface ModelSource {
@@ -45,6 +46,8 @@ interface ModelState {
 export interface VersionSelector {
   readonly version?: number;
   readonly label?: string;
+  /** The request id: with a traffic plan, the same id always lands on the same side of a canary split. */
+  readonly requestId?: string;
 }
 
 /** Options of the served set. */
@@ -56,11 +59,15 @@ export interface ModelSetOptions {
   readonly observer?: (model: string) => BatchObserver;
   /** Called when a label moves or a reload fails (for logs). */
   readonly onEvent?: (e: ServingEvent) => void;
+  /** Every routed request: which version answered and in which role (for per-role metrics). */
+  readonly onRouted?: (model: string, version: number, role: TrafficRole) => void;
+  /** Models whose alias may move to a version with a different input signature (default: refused, old one kept). */
+  readonly allowSignatureChange?: (model: string) => boolean;
 }
 
-/** A label moved to another version, or a new version failed to load (and the old one stays served). */
+/** A label moved to another version, or a new version failed to load or its checks (and the old one stays served). */
 export interface ServingEvent {
-  readonly kind: 'swap' | 'load-failed';
+  readonly kind: 'swap' | 'load-failed' | 'plan';
   readonly model: string;
   readonly label?: string;
   readonly from?: number;
@@ -71,8 +78,19 @@ export interface ServingEvent {
 /** The models being served: versions, labels, hot swap, reference-counted retirement. */
 export interface ModelSet {
   names(): string[];
-  /** Versions loaded for a model, ascending, and its labels. */
-  describe(name: string): { versions: number[]; labels: Record<string, number> };
+  /** Versions loaded for a model, ascending, its labels, its traffic plan and the last version it refused (and why). */
+  describe(name: string): {
+    versions: number[];
+    labels: Record<string, number>;
+    plan?: TrafficPlan;
+    refused?: { version: number; reason: string; at: number };
+  };
+  /**
+   * Sets (or clears, with undefined) a model's traffic plan. Canary and shadow versions are loaded, signature-checked
+   * and smoke-predicted before the plan takes effect; on failure nothing changes (SWAP_REFUSED / MODEL_LOAD_FAILED).
+   */
+  setPlan(name: string, plan: TrafficPlan | undefined): Promise<void>;
+  plan(name: string): TrafficPlan | undefined;
   /** Runs `fn` with the selected servable, keeping it alive (not closed by a swap) until `fn` settles. */
   use<T>(name: string, sel: VersionSelector, fn: (s: Servable) => Promise<T>): Promise<T>;
   get(name: string, sel: VersionSelector): Servable;
@@ -85,6 +103,8 @@ export interface ModelSet {
 export async function openModelSet(sources: readonly ModelSource[], opts: ModelSetOptions): Promise<ModelSet> {
   const models = new Map<string, ModelState>();
   const aliasRefs: { name: string; alias: string; ref: ModelRef }[] = [];
+  const plans = new Map<string, TrafficPlan>();
+  const refused = new Map<string, { version: number; reason: string; at: number }>();
   // Versions that failed to load are not retried on every poll; they are tried again only after the alias moves away.
   const failed = new Map<string, number>();
   let closed = false;
@@ -165,6 +185,42 @@ export async function openModelSet(sources: readonly ModelSource[], opts: ModelS
     throw e;
   }
 
+  // A label nobody configured (e.g. `canary`) follows the registry alias of that name from its first request on.
+  const following = new Map<string, Promise<void>>();
+  const followAlias = (name: string, alias: string): Promise<void> => {
+    const key = `${name}:${alias}`;
+    let p = following.get(key);
+    if (!p) {
+      p = (async () => {
+        if (!opts.registry || !/^[A-Za-z][A-Za-z0-9._-]*$/.test(alias)) return;
+        const ref = parseModelRef(`${name}:${alias}`);
+        let mv;
+        try {
+          mv = await opts.registry.resolve(ref);
+        } catch {
+          return; // no such alias: select() answers SERVABLE_NOT_FOUND
+        }
+        const s = state(name);
+        if (!s.versions.has(mv.version)) {
+          const entry = await loadFromRegistry(ref, name, mv.version);
+          const stable = [...s.versions.values()][0]?.servable;
+          try {
+            await checkBeforeRouting(name, mv.version, entry.servable, stable, opts.allowSignatureChange?.(name));
+          } catch (e) {
+            refused.set(name, { version: mv.version, reason: (e as Error).message, at: Date.now() });
+            await closeEntry(entry);
+            throw e;
+          }
+          s.versions.set(mv.version, entry);
+        }
+        s.labels.set(alias, mv.version);
+        aliasRefs.push({ name, alias, ref });
+      })().finally(() => following.delete(key));
+      following.set(key, p);
+    }
+    return p;
+  };
+
   const select = (name: string, sel: VersionSelector): Entry => {
     const s = models.get(name);
     if (!s)
@@ -173,7 +229,16 @@ export async function openModelSet(sources: readonly ModelSource[], opts: ModelS
         `Model "${name}" is not served here; served models: ${[...models.keys()].join(', ') || 'none'}.`,
       );
     let v: number | undefined;
+    const plan = plans.get(name);
     if (sel.version !== undefined) v = sel.version;
+    else if (plan && sel.label === 'canary' && plan.canary && !s.labels.has('canary')) v = plan.canary.version;
+    else if (
+      plan?.canary &&
+      (sel.label === undefined || sel.label === plan.stableLabel) &&
+      // Without a request id there is nothing to stick to: a fair coin at the canary's weight.
+      (sel.requestId === undefined ? Math.random() * 100 < plan.canary.weight : goesToCanary(sel.requestId, plan.canary.weight))
+    )
+      v = plan.canary.version;
     else if (sel.label !== undefined) {
       v = s.labels.get(sel.label);
       if (v === undefined)
@@ -200,11 +265,72 @@ export async function openModelSet(sources: readonly ModelSource[], opts: ModelS
           'SERVABLE_NOT_FOUND',
           `Model "${name}" is not served here; served models: ${[...models.keys()].join(', ') || 'none'}.`,
         );
-      return { versions: [...s.versions.keys()].sort((a, b) => a - b), labels: Object.fromEntries(s.labels) };
+      const plan = plans.get(name);
+      const why = refused.get(name);
+      return {
+        versions: [...s.versions.keys()].sort((a, b) => a - b),
+        labels: Object.fromEntries(s.labels),
+        ...(plan ? { plan } : {}),
+        ...(why ? { refused: why } : {}),
+      };
     },
     get: (name, sel) => select(name, sel).servable,
+    plan: (name) => plans.get(name),
+    async setPlan(name, plan) {
+      const s = models.get(name);
+      if (!s)
+        throw new SlipwayError(
+          'SERVABLE_NOT_FOUND',
+          `Model "${name}" is not served here; served models: ${[...models.keys()].join(', ') || 'none'}.`,
+        );
+      const before = plans.get(name);
+      if (plan) {
+        const stableVersion = s.labels.get(plan.stableLabel);
+        const stable = stableVersion === undefined ? undefined : s.versions.get(stableVersion)?.servable;
+        for (const v of [plan.canary?.version, plan.shadow?.version]) {
+          if (v === undefined || s.versions.has(v)) continue;
+          const entry = await loadFromRegistry(versionRef(name, v), name, v);
+          try {
+            await checkBeforeRouting(name, v, entry.servable, stable, plan.allowSignatureChange);
+          } catch (e) {
+            refused.set(name, { version: v, reason: (e as Error).message, at: Date.now() });
+            opts.onEvent?.({ kind: 'load-failed', model: name, to: v, error: (e as Error).message });
+            await closeEntry(entry);
+            throw e;
+          }
+          s.versions.set(v, entry);
+        }
+        plans.set(name, plan);
+      } else plans.delete(name);
+      opts.onEvent?.({ kind: 'plan', model: name, ...(plan?.canary ? { to: plan.canary.version } : {}) });
+      // Versions only the old plan used (and no label) are retired once their in-flight requests finish.
+      const keep = new Set([...s.labels.values(), plan?.canary?.version, plan?.shadow?.version]);
+      for (const v of [before?.canary?.version, before?.shadow?.version]) {
+        if (v === undefined || keep.has(v)) continue;
+        const old = s.versions.get(v);
+        if (old && !old.pinned) {
+          s.versions.delete(v);
+          retire(old);
+        }
+      }
+    },
     async use(name, sel, fn) {
+      const known = models.get(name);
+      if (known && sel.label !== undefined && !known.labels.has(sel.label) && !(sel.label === 'canary' && plans.get(name)?.canary))
+        await followAlias(name, sel.label);
       const e = select(name, sel);
+      const plan = plans.get(name);
+      if (opts.onRouted) {
+        const v = e.servable.version;
+        const role: TrafficRole = sel.requestId?.endsWith(SHADOW_SUFFIX)
+          ? 'shadow'
+          : sel.version !== undefined
+            ? 'direct'
+            : plan?.canary?.version === v
+              ? 'canary'
+              : 'stable';
+        opts.onRouted(name, v, role);
+      }
       e.inflight++;
       try {
         return await fn(e.servable);
@@ -237,7 +363,19 @@ export async function openModelSet(sources: readonly ModelSource[], opts: ModelS
             entry = await loadFromRegistry(a.ref, a.name, target);
           } catch (e) {
             failed.set(key, target);
+            refused.set(a.name, { version: target, reason: (e as Error).message, at: Date.now() });
             opts.onEvent?.({ kind: 'load-failed', model: a.name, label: a.alias, from: current, to: target, error: (e as Error).message });
+            continue;
+          }
+          const served = current === undefined ? undefined : s.versions.get(current)?.servable;
+          try {
+            // Signature and a smoke prediction before any request reaches it (a canary already passed these).
+            await checkBeforeRouting(a.name, target, entry.servable, served, opts.allowSignatureChange?.(a.name));
+          } catch (e) {
+            failed.set(key, target);
+            refused.set(a.name, { version: target, reason: (e as Error).message, at: Date.now() });
+            opts.onEvent?.({ kind: 'load-failed', model: a.name, label: a.alias, from: current, to: target, error: (e as Error).message });
+            await closeEntry(entry);
             continue;
           }
           if (closed) {
@@ -249,7 +387,8 @@ export async function openModelSet(sources: readonly ModelSource[], opts: ModelS
         s.labels.set(a.alias, target);
         swapped++;
         opts.onEvent?.({ kind: 'swap', model: a.name, label: a.alias, from: current, to: target });
-        if (current !== undefined && ![...s.labels.values()].includes(current)) {
+        const planned = plans.get(a.name);
+        if (current !== undefined && ![...s.labels.values(), planned?.canary?.version, planned?.shadow?.version].includes(current)) {
           const old = s.versions.get(current);
           if (old && !old.pinned) {
             s.versions.delete(current);
