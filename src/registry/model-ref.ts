@@ -1,4 +1,4 @@
-import { SlipwayError } from '../errors/index.js';
+import { SlipwayError, errorMessage } from '../errors/index.js';
 
 /** A parsed model reference: `name@3` (a version), `name:alias`, or a bare `name` (alias `production`). */
 export type ModelRef =
@@ -21,7 +21,7 @@ export function isAliasName(s: string): boolean {
 /** Parses `name@3`, `name@latest`, `name:alias` or `name` (→ alias `production`). */
 export function parseModelRef(ref: string): ModelRef {
   const bad = (why: string): SlipwayError =>
-    new SlipwayError('MODEL_REF_INVALID', `"${ref}" is not a model reference (${why}); write NAME@VERSION, NAME:ALIAS or NAME`, { ref });
+    new SlipwayError('MODEL_REF_INVALID', errorMessage('MODEL_REF_INVALID', { ref, why }), { ref });
   const s = ref.trim();
   const at = s.lastIndexOf('@');
   const colon = s.lastIndexOf(':');

@@ -17,5 +17,4 @@ export const coreErrors = {
   FORBIDDEN: forbidden,
   UNAVAILABLE: unavailable,
   OFFLINE: unavailable,
-  LOCKED: conflict,
 } as const;

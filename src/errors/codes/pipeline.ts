@@ -14,6 +14,5 @@ export const pipelineErrors = {
   REPRO_LOCKED: conflict,
   INTERRUPTED: conflict,
   EXECUTOR_UNAVAILABLE: unavailable,
-  EXP_NOT_FOUND: notFound,
   REVISION_NOT_FOUND: notFound,
 } as const;

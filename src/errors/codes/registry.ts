@@ -1,4 +1,4 @@
-import { badInput, notFound, conflict, verdict, precondition, unavailable } from '../spec.js';
+import { badInput, notFound, conflict, verdict, precondition } from '../spec.js';
 
 /** Models, versions, aliases, gates. */
 export const registryErrors = {
@@ -12,12 +12,10 @@ export const registryErrors = {
   ALIAS_CONFLICT: conflict,
   ALIAS_NO_PREVIOUS: precondition,
   SIGNATURE_MISMATCH: badInput,
-  GATE_FAILED: verdict,
   GATE_INVALID: badInput,
   GATE_REPORT_NOT_FOUND: notFound,
   GATE_METRIC_UNKNOWN: badInput,
   GATES_NOT_PASSED: verdict,
   GATE_DATA_INVALID: badInput,
-  GATE_RUNTIME_UNAVAILABLE: unavailable,
   FORCE_NEEDS_REASON: badInput,
 } as const;

@@ -8,6 +8,4 @@ export const servingErrors = {
   INPUT_INVALID: badInput,
   INPUT_MISSING: badInput,
   RUNTIME_UNSUPPORTED: badInput,
-  REQUEST_NOT_FOUND: notFound,
-  DEPLOY_INVALID: badInput,
 } as const;

@@ -4,7 +4,6 @@ import { badInput, notFound, conflict } from '../spec.js';
 export const trackingErrors = {
   RUN_NOT_FOUND: notFound,
   RUN_ENDED: conflict,
-  EXPERIMENT_NOT_FOUND: notFound,
   PARAM_CONFLICT: conflict,
   METRIC_INVALID: badInput,
   FILTER_INVALID: badInput,
