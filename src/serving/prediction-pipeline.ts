@@ -5,6 +5,7 @@ import type { ModelSet, Servable, VersionSelector } from './model-set.js';
 import type { PredictionLog } from '../monitoring/prediction-log.js';
 import type { TensorData } from '../runtime/index.js';
 import { toNested } from './tensor-codec.js';
+import { mirrorToShadow } from './shadow-mirror.js';
 import type { ServerMetrics } from './server-metrics.js';
 
 /** What every protocol handler shares. */
@@ -78,7 +79,8 @@ export async function runPrediction(ctx: ServingContext, req: PredictionRequest)
   let result: PredictionResult | undefined;
   let decoded: Record<string, TensorData> | undefined;
   try {
-    result = await ctx.models.use(req.model, req.sel, async (servable) => {
+    // The request id rides along so a canary split is sticky per id.
+    result = await ctx.models.use(req.model, { ...req.sel, requestId: req.requestId }, async (servable) => {
       version = servable.version;
       const inputs = req.decode(servable.signature);
       decoded = inputs;
@@ -87,6 +89,7 @@ export async function runPrediction(ctx: ServingContext, req: PredictionRequest)
       const outputs = await servable.predict(inputs);
       return { servable, outputs, rows };
     });
+    if (decoded) mirrorToShadow(ctx, req, decoded, result.servable.version);
     return result;
   } catch (e) {
     const err = toSlipwayError(e);
