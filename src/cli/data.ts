@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import {
   addDataset,
+  deleteDatasetVersions,
   checkoutDataset,
   diffDatasetVersions,
   getDatasetVersion,
@@ -12,7 +13,19 @@ import {
   type DatasetVersion,
   type StatDelta,
 } from '../data/index.js';
-import { closureOf, openRemote, readTree, openStatCache, pickRemote, pullClosure, pushObjects, type LinkType } from '../store/index.js';
+import {
+  closureOf,
+  openRemote,
+  readTree,
+  openStatCache,
+  pickRemote,
+  pullClosure,
+  pushObjects,
+  walkReachable,
+  type LinkType,
+} from '../store/index.js';
+import { remoteStatus } from '../sharing/index.js';
+import { SlipwayError } from '../errors/index.js';
 import type { CliContext } from './context.js';
 import { formatBytes, formatNumber, printJson, style, table } from './output.js';
 import { progress } from './progress.js';
@@ -317,6 +330,75 @@ export function registerData(program: Command): void {
           process.stdout.write(
             `pulled ${r.transferred} objects (${formatBytes(r.bytes)}) from ${target.name}; ${r.skipped} already here\n`,
           );
+      }),
+    );
+
+  data
+    .command('status [refs...]')
+    .description('show which dataset versions are complete in the local store and, with --remote, on a remote')
+    .option('-c, --remote [name]', 'also compare with a remote (default: the only one, or origin)')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  slipway data status\n  slipway data status cancer --remote origin')
+    .action((refs: string[], opts: { remote?: string | boolean; json?: boolean }) =>
+      runCommand(async (ctx) => {
+        const versions = await versionsFor(ctx, refs);
+        const store = ctx.store();
+        let remoteMissing: Map<string, number> | undefined;
+        if (opts.remote !== undefined) {
+          const target = pickRemote(ctx.config().remotes, typeof opts.remote === 'string' ? opts.remote : undefined);
+          const remote = openRemote(target.url, ctx.workspace().root, { s3: ctx.settings.s3 });
+          const entries = await remoteStatus(await ctx.db(), store, remote, ctx.workspace().root);
+          remoteMissing = new Map(
+            entries.filter((e) => e.kind === 'dataset').map((e) => [e.label.slice('dataset '.length), e.missingRemote]),
+          );
+        }
+        const rows = versions.map((v) => {
+          const ref = `${v.name}@${v.version}`;
+          const missingLocal = walkReachable(store, new Map([[v.treeHash, [ref]]])).missing.size;
+          return {
+            ref,
+            files: v.files,
+            bytes: v.bytes,
+            missingLocal,
+            ...(remoteMissing ? { missingRemote: remoteMissing.get(ref) ?? 0 } : {}),
+          };
+        });
+        if (opts.json) return printJson(rows);
+        if (rows.length === 0) return void process.stdout.write('no datasets yet; add one with `slipway data add PATH --name NAME`\n');
+        const head = ['dataset', 'files', 'bytes', 'local', ...(remoteMissing ? ['remote'] : [])];
+        process.stdout.write(
+          `${table(
+            head,
+            rows.map((r) => [
+              r.ref,
+              r.files,
+              formatBytes(r.bytes),
+              r.missingLocal === 0 ? 'complete' : `${r.missingLocal} missing (slipway pull)`,
+              ...(r.missingRemote === undefined ? [] : [r.missingRemote === 0 ? 'pushed' : `${r.missingRemote} not pushed`]),
+            ]),
+          )}\n`,
+        );
+      }),
+    );
+
+  data
+    .command('remove <ref>')
+    .description(
+      'remove a dataset version (NAME@N) or a whole dataset (NAME --all) from the index and its pointer file; `slipway gc` frees the objects later',
+    )
+    .option('--all', 'remove every version of NAME')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  slipway data remove cancer@1\n  slipway data remove scratch --all')
+    .action((ref: string, opts: { all?: boolean; json?: boolean }) =>
+      runCommand(async (ctx) => {
+        const r = parseDatasetRef(ref);
+        if (r.version === undefined && !opts.all)
+          throw new SlipwayError('USAGE', `give a version (${r.name}@N) or pass --all to remove every version of ${r.name}`, { ref });
+        const db = await ctx.db();
+        await getDatasetVersion(db, r.version === undefined ? r.name : ref);
+        const n = await deleteDatasetVersions(db, r.name, r.version);
+        if (opts.json) printJson({ removed: n, dataset: r.name, version: r.version ?? null });
+        else process.stdout.write(`removed ${n} version(s) of ${r.name}; run \`slipway gc\` to free unreferenced objects\n`);
       }),
     );
 }

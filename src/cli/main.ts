@@ -14,6 +14,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   remote: async () => (await import('./remote.js')).registerRemote,
   fsck: async () => (await import('./fsck.js')).registerFsck,
   gc: async () => (await import('./gc.js')).registerGc,
+  push: async () => (await import('./push.js')).registerPush,
+  pull: async () => (await import('./pull.js')).registerPull,
   train: async () => (await import('./train.js')).registerTrain,
   evaluate: async () => (await import('./evaluate.js')).registerEvaluate,
   export: async () => (await import('./export.js')).registerExport,

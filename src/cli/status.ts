@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { describeReason, loadPipeline, pipelineEnv, pipelineStatus } from '../pipeline/index.js';
 import { runCommand } from './run-command.js';
 import { printJson, style } from './output.js';
+import { printRemoteStatus } from './status-remote.js';
 
 /** `slipway status`: which stages are stale and why. */
 export function registerStatus(program: Command): void {
@@ -9,9 +10,15 @@ export function registerStatus(program: Command): void {
     .command('status')
     .description('show which pipeline stages are stale and exactly why (changed deps, params, command, outputs)')
     .option('--json', 'print as JSON')
-    .addHelpText('after', '\nExamples:\n  slipway status\n  slipway status --json')
-    .action((opts: { json?: boolean }) =>
+    .option(
+      '-c, --remote [name]',
+      'instead: what is missing locally and on the remote (datasets, models, run cache, outputs), like `dvc status -c`',
+    )
+    .addHelpText('after', '\nExamples:\n  slipway status\n  slipway status --json\n  slipway status --remote origin')
+    .action((opts: { json?: boolean; remote?: string | boolean }) =>
       runCommand(async (ctx) => {
+        if (opts.remote !== undefined)
+          return printRemoteStatus(ctx, typeof opts.remote === 'string' ? opts.remote : undefined, Boolean(opts.json));
         const ws = ctx.workspace();
         const pipeline = loadPipeline(ws.root);
         const env = pipelineEnv(ws, await ctx.db(), ctx.store());

@@ -94,3 +94,16 @@ export async function insertDatasetVersion(
     return { ...v, version, createdAt: now };
   });
 }
+
+/** Deletes one version of a dataset (or all with `version` undefined; then the dataset too); returns how many went. */
+export async function deleteDatasetVersions(db: Db, name: string, version?: number): Promise<number> {
+  return db.tx(async (tx) => {
+    const res =
+      version === undefined
+        ? await tx.run('DELETE FROM dataset_versions WHERE name = ?', [name])
+        : await tx.run('DELETE FROM dataset_versions WHERE name = ? AND version = ?', [name, version]);
+    const left = await tx.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM dataset_versions WHERE name = ?', [name]);
+    if (Number(left?.n ?? 0) === 0) await tx.run('DELETE FROM datasets WHERE name = ?', [name]);
+    return res.changes;
+  });
+}

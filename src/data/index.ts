@@ -18,6 +18,7 @@ export {
   listDatasetVersions,
   listLatestDatasetVersions,
   insertDatasetVersion,
+  deleteDatasetVersions,
   type DatasetVersion,
 } from './dataset-repository.js';
 export { addDataset, getDatasetVersion, checkoutDataset, type AddDatasetOptions, type AddDatasetResult } from './dataset-versions.js';
