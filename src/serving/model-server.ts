@@ -23,6 +23,7 @@ import { registerV2Rest } from './rest-v2.js';
 import { installServingGuards, type ServingAccessOptions } from './serving-guards.js';
 import { assertSafeBind, frameworkErrorOf, makeClientErrorHandler } from '../access/index.js';
 import { createServerMetrics } from './server-metrics.js';
+import { createRoutingMetrics } from './traffic-router.js';
 
 /** Options of the model server. */
 export interface ModelServerOptions {
@@ -68,6 +69,13 @@ export interface ModelServerOptions {
   readonly version?: string;
   /** Swap and reload-failure events (the CLI prints them). */
   readonly onEvent?: (e: ServingEvent) => void;
+  /** Models whose new versions may change the input signature (a deployment's allow_signature_change); default none. */
+  readonly allowSignatureChange?: (model: string) => boolean;
+  /**
+   * Extra routes and background work on the same server (the CLI mounts the rollout API and its controller here);
+   * the returned function runs first when the server closes.
+   */
+  readonly extend?: (app: FastifyInstance, server: { models: ModelSet; refresh(): Promise<number> }) => Promise<(() => Promise<void>) | void>;
 }
 
 /** A running model server. */
@@ -102,6 +110,7 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
   // Beyond loopback the server authenticates (AUTH_REQUIRED without a token) unless told --insecure.
   const authMode = await assertSafeBind({ host: opts.host ?? '127.0.0.1', db: opts.db, legacyToken: opts.access?.legacyToken, insecure: opts.insecure });
   const metrics = createServerMetrics();
+  const routed = createRoutingMetrics(metrics.registry);
   const needsRegistry = opts.models.some((m) => m.ref !== undefined);
   const registry = needsRegistry && opts.db && opts.store ? registrySource(opts.db, opts.store) : undefined;
   const models = await openModelSet(opts.models, {
@@ -113,6 +122,8 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
       queueDepth: (d) => metrics.queueDepth.set({ model }, d),
     }),
     onEvent: opts.onEvent,
+    onRouted: (model, version, role) => routed.inc({ model, version: String(version), role }),
+    allowSignatureChange: opts.allowSignatureChange,
   });
   const log: PredictionLog | undefined =
     opts.db && opts.monitoring?.enabled !== false ? createPredictionLog(opts.db, opts.monitoring) : undefined;
@@ -210,6 +221,10 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
     return { accepted: await recordFeedback(opts.db, items) };
   });
 
+  let refreshing: Promise<number> | null = null;
+  const refresh = (): Promise<number> => (refreshing ??= models.refresh().finally(() => (refreshing = null)));
+  const stopExtension = opts.extend ? await opts.extend(app, { models, refresh }) : undefined;
+
   let grpcServer: grpc.Server | null = null;
   let grpcPort: number | null = null;
   try {
@@ -222,6 +237,7 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
       grpcPort = g.port;
     }
   } catch (e) {
+    await stopExtension?.();
     await app.close().catch(() => undefined);
     await models.close();
     await log?.close();
@@ -235,8 +251,6 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
   const addr = app.server.address();
   const restPort = typeof addr === 'object' && addr ? addr.port : (opts.restPort ?? 8501);
 
-  let refreshing: Promise<number> | null = null;
-  const refresh = (): Promise<number> => (refreshing ??= models.refresh().finally(() => (refreshing = null)));
   const poll = opts.pollIntervalMs ?? 1000;
   const timer = registry && poll > 0 ? setInterval(() => void refresh().catch(() => undefined), poll) : null;
   timer?.unref();
@@ -250,6 +264,7 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
     close() {
       return (closing ??= (async () => {
         if (timer) clearInterval(timer);
+        await stopExtension?.();
         await refreshing?.catch(() => undefined);
         const grpcDone = grpcServer
           ? new Promise<void>((resolve) => {
