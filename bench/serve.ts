@@ -1,25 +1,32 @@
-// Model serving throughput and tail latency: Slipway's server (the MNIST CNN in the engine's format, random weights —
-// throughput does not depend on accuracy) against the FastAPI + PyTorch anchor, same wrk command, same machine, same run.
-// Also: batching on vs off at 64 connections, the worker-thread hop vs inline prediction, idle RSS and an RSS soak.
-// Needs: apt-get install -y python3-torch python3-fastapi python3-uvicorn wrk
-// Run: node --import tsx bench/serve.ts [--seconds 15] [--soak-seconds 60]
+// Model serving throughput and tail latency against the FastAPI + PyTorch anchor (../shared/anchors), same wrk
+// command, same machine, sides alternated A B A B A B so load drift hits both; medians and the min–max of the ratio:
+//   1. a model trained elsewhere: the PyTorch CNN exported to ONNX (export_torch_onnx.py), called with the nested
+//      NCHW body (predict_nchw.lua), slipway serve vs serve_torch_fastapi.py, wrk -t2 -c16;
+//   2. the engine-format CNN (random weights: throughput does not depend on accuracy) with predict_one.lua, the same;
+//   3. dynamic batching on vs off at 64 connections, for the engine CNN and for the ONNX model;
+//   then the worker-thread hop vs inline prediction, idle RSS and an RSS soak.
+// Needs Debian packages (benches only, not CI): apt-get install -y python3-torch python3-fastapi python3-uvicorn wrk
+// Run: node --import tsx bench/serve.ts [--seconds 10] [--rounds 3] [--soak-seconds 30] [--onnx FILE.onnx]
 import { mnistCnn } from './mnist-cnn.js';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { saveModel } from '../src/engine/index.js';
-import { loadModelRuntime } from '../src/serving/index.js';
+import { loadModelRuntime } from '../src/runtime/index.js';
+import { alternate, median, ratioLine, sideLine } from './alternate.js';
 
 const arg = (name: string, def: number): number => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? Number(process.argv[i + 1]) : def;
 };
-const seconds = arg('--seconds', 15);
-const soakSeconds = arg('--soak-seconds', 60);
+const seconds = arg('--seconds', 10);
+const rounds = arg('--rounds', 3);
+const soakSeconds = arg('--soak-seconds', 30);
 const repo = join(import.meta.dirname, '..');
 const anchors = join(repo, '..', 'shared', 'anchors');
 const lua = join(anchors, 'predict_one.lua');
+const luaNchw = join(anchors, 'predict_nchw.lua');
 
 interface WrkResult {
   rps: number;
@@ -35,8 +42,8 @@ function ms(s: string): number {
   return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
 }
 
-function wrk(url: string, conns: number, secs: number): WrkResult {
-  const out = execFileSync('wrk', ['-t2', `-c${conns}`, `-d${secs}s`, '--latency', '-s', lua, url], { encoding: 'utf8' });
+function wrk(url: string, conns: number, secs: number, script = lua): WrkResult {
+  const out = execFileSync('wrk', ['-t2', `-c${conns}`, `-d${secs}s`, '--latency', '-s', script, url], { encoding: 'utf8' });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const p50 = ms(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? '');
   const p99 = ms(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? '');
@@ -62,14 +69,6 @@ async function waitReady(url: string, child: ChildProcess): Promise<void> {
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m?.[1]) / 1024;
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 }
 
 /**
@@ -109,14 +108,83 @@ function slipway(modelDir: string, port: number, extra: string[] = []): ChildPro
   });
 }
 
+/** The PyTorch-exported ONNX model: --onnx FILE, else exported once by the anchor script and cached in the temp dir. */
+function torchOnnx(): string {
+  const i = process.argv.indexOf('--onnx');
+  if (i >= 0) return process.argv[i + 1]!;
+  const cached = join(tmpdir(), 'slipway-bench-torch-mnist.onnx');
+  if (!existsSync(cached)) {
+    console.log('exporting the PyTorch CNN to ONNX (export_torch_onnx.py, 1 epoch)…');
+    execFileSync('/usr/bin/python3', [join(anchors, 'export_torch_onnx.py'), join(repo, '..', 'shared', 'data', 'mnist'), cached, '1'], {
+      stdio: 'inherit',
+    });
+  }
+  return cached;
+}
+
+const f = (r: WrkResult): string =>
+  `${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms${r.errors ? ` (${r.errors})` : ''}`;
+
+/** Alternates two wrk targets and prints each round, the medians, and the throughput and p99 ratios B/A. */
+async function abWrk(
+  title: string,
+  a: { label: string; url: string },
+  b: { label: string; url: string },
+  conns: number,
+  script: string,
+  targets: string,
+): Promise<{ rps: number; p99: number }> {
+  console.log(`\n${title} — wrk -t2 -c${conns} -d${seconds}s -s ${script.split('/').pop()}, ${Math.max(3, rounds)} rounds A B A B…`);
+  const runs = await alternate(
+    rounds,
+    () => wrk(a.url, conns, seconds, script),
+    () => wrk(b.url, conns, seconds, script),
+  );
+  runs.a.forEach((x, i) => console.log(`  round ${i + 1}: ${a.label}: ${f(x)} | ${b.label}: ${f(runs.b[i]!)}`));
+  console.log(
+    `  ${sideLine(
+      a.label,
+      runs.a.map((r) => r.rps),
+      'req/s',
+    )}, p99 median ${median(runs.a.map((r) => r.p99)).toFixed(2)} ms`,
+  );
+  console.log(
+    `  ${sideLine(
+      b.label,
+      runs.b.map((r) => r.rps),
+      'req/s',
+    )}, p99 median ${median(runs.b.map((r) => r.p99)).toFixed(2)} ms`,
+  );
+  const rps = median(runs.a.map((r, i) => runs.b[i]!.rps / r.rps));
+  const p99 = median(runs.a.map((r, i) => runs.b[i]!.p99 / r.p99));
+  console.log(
+    `  throughput ${b.label}/${a.label} ${ratioLine(
+      runs.a.map((r) => r.rps),
+      runs.b.map((r) => r.rps),
+    )}; p99 ${b.label}/${a.label} ${ratioLine(
+      runs.a.map((r) => r.p99),
+      runs.b.map((r) => r.p99),
+    )} (${targets})`,
+  );
+  return { rps, p99 };
+}
+
 const tmp = mkdtempSync(join(tmpdir(), 'slipway-bench-serve-'));
 const children: ChildProcess[] = [];
+const start = async (child: ChildProcess, url: string): Promise<ChildProcess> => {
+  children.push(child);
+  await waitReady(url, child);
+  return child;
+};
 try {
   const modelDir = join(tmp, 'mnist');
   const model = mnistCnn(1);
   await saveModel(model, modelDir);
+  const onnxDir = join(tmp, 'torch');
+  mkdirSync(onnxDir);
+  copyFileSync(torchOnnx(), join(onnxDir, 'model.onnx'));
   cliMain = compiledCli(tmp);
-  console.log(`server: node ${cliMain.startsWith(repo) ? cliMain.slice(repo.length + 1) : 'dist (compiled for this run)'} serve mnist/`);
+  console.log(`server: node ${cliMain.startsWith(repo) ? cliMain.slice(repo.length + 1) : 'dist (compiled for this run)'} serve`);
 
   // 1. The worker hop: sequential single-image latency inline vs in a worker thread, in this process.
   const x = new Float32Array(784).map((_, i) => (i % 17) / 17);
@@ -136,56 +204,70 @@ try {
     await Promise.all(Array.from({ length: n }, one));
     const conc = ((performance.now() - t0) * 1000) / n;
     console.log(
-      `runtime ${label.padEnd(6)}: ${seq.toFixed(0)} µs/prediction one at a time, ${conc.toFixed(0)} µs/prediction with ${n} in flight`,
+      `engine runtime ${label.padEnd(6)}: ${seq.toFixed(0)} µs/prediction one at a time, ${conc.toFixed(0)} µs/prediction with ${n} in flight`,
     );
     await rt.close();
   }
 
-  // 2. Slipway vs the anchor, wrk -t2 -c16.
-  const anchor = spawn('/usr/bin/python3', [join(anchors, 'serve_torch_fastapi.py'), '18601'], {
-    cwd: anchors,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  children.push(anchor);
-  await waitReady('http://127.0.0.1:18601/v1/models/mnist:predict', anchor);
-  const a = wrk('http://127.0.0.1:18601/v1/models/mnist:predict', 16, seconds);
-  await stop(anchor);
-
-  const off = slipway(modelDir, 18501);
-  children.push(off);
-  await waitReady('http://127.0.0.1:18501/v1/models/mnist:predict', off);
+  const predict = (port: number, name: string): string => `http://127.0.0.1:${port}/v1/models/${name}:predict`;
+  const anchorUrl = predict(18601, 'mnist');
+  await start(
+    spawn('/usr/bin/python3', [join(anchors, 'serve_torch_fastapi.py'), '18601'], { cwd: anchors, stdio: ['ignore', 'ignore', 'inherit'] }),
+    anchorUrl,
+  );
+  const engineOff = await start(slipway(modelDir, 18501), predict(18501, 'mnist'));
+  await start(slipway(modelDir, 18502, ['--batching', '--max-batch-size', '32', '--batch-timeout-ms', '2']), predict(18502, 'mnist'));
+  await start(slipway(onnxDir, 18503), predict(18503, 'torch'));
+  await start(slipway(onnxDir, 18504, ['--batching', '--max-batch-size', '32', '--batch-timeout-ms', '2']), predict(18504, 'torch'));
   await new Promise((r) => setTimeout(r, 1000));
-  const idleRss = rssMiB(off.pid!);
-  const s = wrk('http://127.0.0.1:18501/v1/models/mnist:predict', 16, seconds);
-  const f = (r: WrkResult): string =>
-    `${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms${r.errors ? ` (${r.errors})` : ''}`;
-  console.log(`\nwrk -t2 -c16 -d${seconds}s, one MNIST image per request`);
-  console.log(`  anchor (FastAPI + PyTorch): ${f(a)}`);
-  console.log(`  slipway serve             : ${f(s)}`);
-  console.log(`  throughput ratio ${(s.rps / a.rps).toFixed(2)}x (target ≥ 3x); p99 ratio ${(s.p99 / a.p99).toFixed(2)} (target ≤ 0.5)`);
+  const idleRss = rssMiB(engineOff.pid!);
+  const anchor = { label: 'anchor', url: anchorUrl };
+
+  // 2. A model trained elsewhere (ONNX), then the engine CNN, each against the anchor.
+  await abWrk(
+    'PyTorch-exported ONNX CNN, nested NCHW body',
+    anchor,
+    { label: 'slipway', url: predict(18503, 'torch') },
+    16,
+    luaNchw,
+    'targets: ≥ 3×, p99 ≤ 0.5',
+  );
+  await abWrk(
+    'engine-format CNN, flat body',
+    anchor,
+    { label: 'slipway', url: predict(18501, 'mnist') },
+    16,
+    lua,
+    'targets: ≥ 3×, p99 ≤ 0.5',
+  );
 
   // 3. Batching off vs on at 64 connections.
-  const off64 = wrk('http://127.0.0.1:18501/v1/models/mnist:predict', 64, seconds);
-  const on = slipway(modelDir, 18502, ['--batching', '--max-batch-size', '32', '--batch-timeout-ms', '2']);
-  children.push(on);
-  await waitReady('http://127.0.0.1:18502/v1/models/mnist:predict', on);
-  const on64 = wrk('http://127.0.0.1:18502/v1/models/mnist:predict', 64, seconds);
-  await stop(on);
-  console.log(`\nwrk -t2 -c64 -d${seconds}s`);
-  console.log(`  batching off: ${f(off64)}`);
-  console.log(`  batching on : ${f(on64)} (max batch 32, max delay 2 ms)`);
-  console.log(`  batching ratio ${(on64.rps / off64.rps).toFixed(2)}x (target ≥ 1.5x)`);
+  const batch = '--batching --max-batch-size 32 --batch-timeout-ms 2';
+  await abWrk(
+    `batching on (${batch}) vs off, engine CNN`,
+    { label: 'off', url: predict(18501, 'mnist') },
+    { label: 'on', url: predict(18502, 'mnist') },
+    64,
+    lua,
+    'targets: ≥ 1.5×, p99 ≤ 1',
+  );
+  await abWrk(
+    `batching on vs off, ONNX CNN`,
+    { label: 'off', url: predict(18503, 'torch') },
+    { label: 'on', url: predict(18504, 'torch') },
+    64,
+    luaNchw,
+    'targets: ≥ 1.5×, p99 ≤ 1',
+  );
 
   // 4. Idle RSS, and RSS under load over a soak (least-squares slope of samples taken every second).
-  console.log(`\nidle RSS after warm-up: ${idleRss.toFixed(1)} MiB (target < 150 MiB)`);
+  console.log(`\nidle RSS after warm-up (engine CNN server): ${idleRss.toFixed(1)} MiB (target < 150 MiB)`);
   if (soakSeconds > 0) {
     const samples: [number, number][] = [];
     const t0 = Date.now();
-    const load = spawn('wrk', ['-t1', '-c8', `-d${soakSeconds}s`, '-s', lua, 'http://127.0.0.1:18501/v1/models/mnist:predict'], {
-      stdio: 'ignore',
-    });
+    const load = spawn('wrk', ['-t1', '-c8', `-d${soakSeconds}s`, '-s', lua, predict(18501, 'mnist')], { stdio: 'ignore' });
     while (load.exitCode === null && Date.now() - t0 < (soakSeconds + 5) * 1000) {
-      samples.push([(Date.now() - t0) / 1000, rssMiB(off.pid!)]);
+      samples.push([(Date.now() - t0) / 1000, rssMiB(engineOff.pid!)]);
       await new Promise((r) => setTimeout(r, 1000));
     }
     const half = samples.slice(Math.floor(samples.length / 2)); // after warm-up
@@ -197,8 +279,11 @@ try {
       `soak ${soakSeconds}s under wrk -c8: RSS ${samples[0]?.[1].toFixed(1)} → ${samples.at(-1)?.[1].toFixed(1)} MiB; slope over the second half ${(slope * 60).toFixed(2)} MiB/min`,
     );
   }
-  await stop(off);
-  console.log('\n(note: a shared 2-core machine; wrk, the server and other work compete for the same cores, so figures are noisy)');
+  console.log(
+    `\nload average at the end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} on ${cpus().length} cores (wrk, the servers and anything else share them)`,
+  );
 } finally {
   for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
   rmSync(tmp, { recursive: true, force: true });

@@ -8,6 +8,8 @@ import { driftSettings } from '../monitoring/index.js';
 import { parseModelRef } from '../registry/index.js';
 import { runCommand } from './run-command.js';
 import { style } from './output.js';
+import type { KeyObject } from 'node:crypto';
+import { readPublicKey } from '../registry/index.js';
 import type { CliContext } from './context.js';
 import type { SlipwayConfig } from '../config/index.js';
 
@@ -21,6 +23,7 @@ interface ServeFlags {
   batchTimeoutMs?: string;
   bodyLimit?: string;
   sampleRate?: string;
+  onnxWorkers?: string;
   insecure?: boolean;
 }
 
@@ -60,6 +63,13 @@ function sourcesOf(args: readonly string[], cleanups: (() => void)[]): ModelSour
   });
 }
 
+/** The public keys trusted by serving.require_signature (paths relative to the workspace). */
+function signatureKeys(ctx: CliContext, paths: readonly string[]): KeyObject[] {
+  if (paths.length === 0)
+    throw new SlipwayError('CONFIG_INVALID', 'serving.require_signature needs serving.signature_keys: the public key files (PEM) to trust');
+  return paths.map((p) => readPublicKey(readFileSync(resolve(ctx.workspace().root, p))));
+}
+
 function tryConfig(ctx: CliContext): SlipwayConfig | undefined {
   try {
     return ctx.config();
@@ -83,6 +93,7 @@ export function registerServe(program: Command): void {
     .option('--batch-timeout-ms <n>', 'longest a request waits for a batch to fill (default 2)')
     .option('--body-limit <bytes>', 'largest request body (default 16 MiB)')
     .option('--sample-rate <r>', 'fraction of predictions logged (default 1, or monitoring.sample_rate)')
+    .option('--onnx-workers <n>', 'run ONNX sessions in N worker threads (default 0: on the event loop)')
     .option('--insecure', 'listen beyond loopback without authentication (feedback and monitoring open to anyone)')
     .addHelpText(
       'after',
@@ -133,7 +144,9 @@ Examples:
               }
             : undefined,
           pollIntervalMs: sc?.poll_interval_ms,
+          runtime: flags.onnxWorkers !== undefined ? { onnxWorkers: int(flags.onnxWorkers, '--onnx-workers') } : undefined,
           insecure: flags.insecure,
+          requireSignature: sc?.require_signature ? { keys: signatureKeys(ctx, sc.signature_keys) } : undefined,
           access: {
             legacyToken: ctx.settings.token,
             predictNeedsToken: sc?.auth.predict === 'required',

@@ -5,7 +5,13 @@ import { loadEngineRuntime, type EngineRuntimeOptions } from './engine-runtime.j
 import type { ModelRuntime } from './model-runtime.js';
 
 /** Options for loading a runtime. */
-export type LoadRuntimeOptions = EngineRuntimeOptions;
+export interface LoadRuntimeOptions extends EngineRuntimeOptions {
+  /**
+   * ONNX sessions in this many worker threads (default 0: on the event loop, where onnxruntime-node runs a session
+   * synchronously). Measured in bench/serve.ts on 2 shared cores, a worker cost more than it freed; on more cores it may not.
+   */
+  readonly onnxWorkers?: number;
+}
 
 /**
  * Loads a model folder as a runtime: `model.onnx` → onnxruntime-node, `model.json` → Slipway's engine
@@ -13,7 +19,7 @@ export type LoadRuntimeOptions = EngineRuntimeOptions;
  */
 export async function loadModelRuntime(dir: string, opts: LoadRuntimeOptions = {}): Promise<ModelRuntime> {
   // onnxruntime-node (~10 MB resident) is loaded only when an ONNX model is served.
-  if (existsSync(join(dir, 'model.onnx'))) return (await import('./onnx-runtime.js')).loadOnnxRuntime(dir);
+  if (existsSync(join(dir, 'model.onnx'))) return (await import('./onnx-runtime.js')).loadOnnxRuntime(dir, { workers: opts.onnxWorkers });
   if (existsSync(join(dir, 'model.json'))) return loadEngineRuntime(dir, opts);
   throw new SlipwayError(
     'RUNTIME_UNSUPPORTED',

@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { DTYPE_OF_ORT_TYPE, type DType, type Signature, type TensorSpec } from '../engine/signature.js';
 import { SlipwayError } from '../errors/index.js';
 import type { ModelRuntime, TensorData } from './model-runtime.js';
+import { startOnnxWorkerPool, type OnnxWorkerPool, type WireTensor } from './onnx-worker-pool.js';
 import { checkInputs, closedRuntimeError } from './check-inputs.js';
 
 const ORT_TO_DTYPE = DTYPE_OF_ORT_TYPE;
@@ -32,13 +33,33 @@ function signatureFromSession(session: ort.InferenceSession): Signature {
   return { inputs: session.inputMetadata.map(spec), outputs: session.outputMetadata.map(spec) };
 }
 
+// One intra-op thread per session: the server runs many requests concurrently, so parallelism comes from requests.
+const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
+
+/** How the ONNX runtime runs its sessions. */
+export interface OnnxRuntimeOptions {
+  /** Worker threads with a session each (0: run on the calling thread, which onnxruntime-node does synchronously). */
+  readonly workers?: number;
+}
+
+async function runInPool(pool: OnnxWorkerPool, inputs: Readonly<Record<string, TensorData>>): Promise<Record<string, TensorData>> {
+  const feeds: WireTensor[] = [];
+  for (const [name, t] of Object.entries(inputs)) {
+    const type = DTYPE_TO_ORT[t.dtype];
+    if (!type) throw new SlipwayError('INPUT_INVALID', `input "${name}" has dtype ${t.dtype}, which the ONNX runtime cannot take.`);
+    feeds.push({ name, type, dims: t.shape, data: t.data });
+  }
+  const out: Record<string, TensorData> = {};
+  for (const r of await pool.run(feeds)) out[r.name] = { dtype: ORT_TO_DTYPE[r.type] ?? 'FP32', shape: [...r.dims], data: r.data };
+  return out;
+}
+
 /** Opens `dir/model.onnx` with onnxruntime-node; signature.json wins over the graph's metadata when present. */
-export async function loadOnnxRuntime(dir: string): Promise<ModelRuntime> {
+export async function loadOnnxRuntime(dir: string, opts: OnnxRuntimeOptions = {}): Promise<ModelRuntime> {
   const file = join(dir, 'model.onnx');
   let session: ort.InferenceSession;
   try {
-    // One intra-op thread per session: the server runs many requests concurrently, so parallelism comes from requests.
-    session = await ort.InferenceSession.create(file, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    session = await ort.InferenceSession.create(file, SESSION_OPTIONS);
   } catch (e) {
     throw new SlipwayError(
       'MODEL_LOAD_FAILED',
@@ -63,6 +84,12 @@ export async function loadOnnxRuntime(dir: string): Promise<ModelRuntime> {
     }
   }
   const outputNames = signature.outputs.map((t) => t.name);
+  const workers = opts.workers ?? 0;
+  let pool: OnnxWorkerPool | null = null;
+  if (workers > 0) {
+    await session.release();
+    pool = await startOnnxWorkerPool(file, SESSION_OPTIONS, outputNames, workers);
+  }
   let closed = false;
   return {
     format: 'onnx',
@@ -70,6 +97,7 @@ export async function loadOnnxRuntime(dir: string): Promise<ModelRuntime> {
     async predict(inputs: Readonly<Record<string, TensorData>>): Promise<Record<string, TensorData>> {
       if (closed) throw closedRuntimeError();
       checkInputs(signature, inputs);
+      if (pool) return runInPool(pool, inputs);
       const feeds: Record<string, ort.Tensor> = {};
       for (const [name, t] of Object.entries(inputs)) {
         const type = DTYPE_TO_ORT[t.dtype];
@@ -95,7 +123,8 @@ export async function loadOnnxRuntime(dir: string): Promise<ModelRuntime> {
     async close() {
       if (closed) return;
       closed = true;
-      await session.release();
+      if (pool) await pool.close();
+      else await session.release();
     },
   };
 }

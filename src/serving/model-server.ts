@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { KeyObject } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type * as grpc from '@grpc/grpc-js';
 import { SlipwayError, toSlipwayError } from '../errors/index.js';
@@ -19,6 +20,7 @@ import { openModelSet, type ModelSet, type ModelSource, type ServingEvent } from
 import { requestIdFrom, type ServingContext } from './prediction-pipeline.js';
 import { registrySource } from './registry-source.js';
 import { registerTfRest, sendError } from './rest-tf.js';
+import { parseBoundedJson, type JsonLimits } from './bounded-json.js';
 import { registerV2Rest } from './rest-v2.js';
 import { installServingGuards, type ServingAccessOptions } from './serving-guards.js';
 import { assertSafeBind, frameworkErrorOf, makeClientErrorHandler } from '../access/index.js';
@@ -43,6 +45,8 @@ export interface ModelServerOptions {
   readonly runtime?: LoadRuntimeOptions;
   /** Largest request body in bytes (default 16 MiB); larger ones get 413 (gRPC: RESOURCE_EXHAUSTED). */
   readonly bodyLimit?: number;
+  /** JSON depth and element limits, enforced while a body is parsed (defaults: depth 64, 4,194,304 values). */
+  readonly jsonLimits?: Pick<JsonLimits, 'maxDepth' | 'maxElements'>;
   /** Against slow clients: socket inactivity, whole request, and keep-alive idle limits (ms). */
   readonly timeouts?: {
     readonly connectionMs?: number;
@@ -63,6 +67,8 @@ export interface ModelServerOptions {
   readonly pollIntervalMs?: number;
   /** Tokens (optional for predict unless configured; required for feedback, monitoring, /metrics once auth is on) and CORS. */
   readonly access?: ServingAccessOptions;
+  /** Serve only registry versions whose model-signing bundle verifies with one of these public keys (files hashed at load). */
+  readonly requireSignature?: { readonly keys: readonly KeyObject[] };
   /** Listen beyond loopback without authentication (otherwise AUTH_REQUIRED when no token exists). */
   readonly insecure?: boolean;
   /** Server version reported by /v2. */
@@ -89,10 +95,14 @@ export interface ModelServer {
   close(): Promise<void>;
 }
 
+/** Body keys whose numeric arrays are tensors: TF Serving's instances/inputs, Open Inference v2's data. */
+const PACK_KEYS: ReadonlySet<string> = new Set(['instances', 'inputs', 'data']);
+
 function fastifyErrorToSlipway(e: FastifyError): SlipwayError {
   if (e instanceof SlipwayError) return e;
   const status = e.statusCode ?? 500;
-  if (status === 415 || e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new SlipwayError('UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON (content-type: application/json)');
+  if (status === 415 || e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return new SlipwayError('UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON (content-type: application/json)');
   if (status === 413)
     return new SlipwayError(
       'BODY_TOO_LARGE',
@@ -107,12 +117,19 @@ function fastifyErrorToSlipway(e: FastifyError): SlipwayError {
 /** Starts the REST (TF Serving v1 + Open Inference v2 + /metrics + feedback) and gRPC servers over the given models. */
 export async function startModelServer(opts: ModelServerOptions): Promise<ModelServer> {
   if (opts.models.length === 0) throw new SlipwayError('USAGE', 'startModelServer needs at least one model.');
+  if (opts.requireSignature && opts.models.some((m) => m.ref === undefined))
+    throw new SlipwayError('SIGNATURE_MISSING', 'serving.require_signature is on: serve registry versions (signed with `slipway models sign`), not folders');
   // Beyond loopback the server authenticates (AUTH_REQUIRED without a token) unless told --insecure.
-  const authMode = await assertSafeBind({ host: opts.host ?? '127.0.0.1', db: opts.db, legacyToken: opts.access?.legacyToken, insecure: opts.insecure });
+  const authMode = await assertSafeBind({
+    host: opts.host ?? '127.0.0.1',
+    db: opts.db,
+    legacyToken: opts.access?.legacyToken,
+    insecure: opts.insecure,
+  });
   const metrics = createServerMetrics();
   const routed = createRoutingMetrics(metrics.registry);
   const needsRegistry = opts.models.some((m) => m.ref !== undefined);
-  const registry = needsRegistry && opts.db && opts.store ? registrySource(opts.db, opts.store) : undefined;
+  const registry = needsRegistry && opts.db && opts.store ? registrySource(opts.db, opts.store, opts.requireSignature?.keys) : undefined;
   const models = await openModelSet(opts.models, {
     registry,
     batching: opts.batching,
@@ -161,6 +178,18 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
       done(new SlipwayError('MALFORMED_JSON', `the body is not valid JSON: ${(e as Error).message}`), undefined);
     }
   });
+  // JSON bodies go through one bounded parser: depth and element limits hold while parsing (nothing is built from an
+  // 8-million-level body), and predict/infer bodies get their tensors as packed numeric arrays (bounded-json.ts).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    try {
+      const path = req.url.split('?')[0]!;
+      const tensors = path.endsWith(':predict') || path.endsWith('/infer');
+      done(null, parseBoundedJson(body as Buffer, { ...opts.jsonLimits, packKeys: tensors ? PACK_KEYS : undefined }));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', requestIdFrom(req.headers['x-request-id']));
   });
@@ -170,6 +199,7 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
     if (
       (!req.url.startsWith('/v1/models/') && !req.url.startsWith('/v2/models/')) ||
       err.code === 'MALFORMED_JSON' ||
+      err.code === 'REQUEST_TOO_COMPLEX' ||
       err.code === 'BODY_TOO_LARGE' ||
       err.code === 'BAD_REQUEST' ||
       err.code === 'ROUTE_NOT_FOUND'

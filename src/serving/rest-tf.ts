@@ -5,6 +5,7 @@ import type { VersionSelector } from './model-set.js';
 import { classLabel, runPrediction, type ServingContext } from './prediction-pipeline.js';
 import type { TensorData } from '../runtime/index.js';
 import { checkInputNames, decodeColumn, decodeInstances, identity, toNested } from './tensor-codec.js';
+import { NumericArray, toPlain } from './bounded-json.js';
 
 /** Signature dtypes → TF Serving's DataType enum names (REST metadata and gRPC TensorProto). */
 export const TF_DTYPE: Readonly<Record<DType, string>> = {
@@ -107,7 +108,7 @@ interface PredictBody {
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof NumericArray);
 }
 
 /** Decodes a TF Serving predict body (row `instances` or columnar `inputs`) against a signature. */
@@ -125,7 +126,13 @@ export function decodeTfPredict(body: PredictBody, sig: Signature): { inputs: Re
     throw new SlipwayError('INPUT_MISSING', 'the body needs "instances" (row format) or "inputs" (columnar format).');
   const out: Record<string, TensorData> = {};
   if (hasRows) {
-    const inst = body.instances;
+    let inst: unknown = body.instances;
+    if (inst instanceof NumericArray) {
+      // The whole list parsed as one numeric array: the fast path of single-input models.
+      if (sig.inputs.length === 1)
+        return { inputs: { [sig.inputs[0]!.name]: decodeInstances(inst, sig.inputs[0]!, identity) }, columnar: false };
+      inst = toPlain(inst);
+    }
     if (!Array.isArray(inst) || inst.length === 0)
       throw new SlipwayError('INPUT_INVALID', '"instances" must be a non-empty list, one element per example.');
     if (sig.inputs.length === 1 && !isObject(inst[0])) {

@@ -1,5 +1,6 @@
 import type { DType, Signature, TensorSpec } from '../engine/signature.js';
 import { SlipwayError } from '../errors/index.js';
+import { NumericArray } from './bounded-json.js';
 import type { TensorData } from '../runtime/index.js';
 
 type Typed = TensorData['data'];
@@ -40,6 +41,7 @@ export function allocTyped(dtype: DType, n: number): Typed {
 
 /** Builds a typed tensor from plain numbers, checking each value fits `dtype` (finite, integral, in range). */
 export function typedFromNumbers(values: ArrayLike<unknown>, dtype: DType, where: string): Typed {
+  if (values instanceof Float64Array && (dtype === 'FP32' || dtype === 'FP64')) return floatsFrom(values, dtype, where);
   const n = values.length;
   const out = allocTyped(dtype, n);
   const range = INT_RANGE[dtype];
@@ -64,13 +66,27 @@ export function typedFromNumbers(values: ArrayLike<unknown>, dtype: DType, where
   return out;
 }
 
+/** Parsed numbers into a float tensor: only finiteness needs checking (a JSON number like 1e999 parses as Infinity). */
+function floatsFrom(values: Float64Array, dtype: 'FP32' | 'FP64', where: string): Typed {
+  const out = dtype === 'FP32' ? new Float32Array(values) : Float64Array.from(values);
+  for (let i = 0; i < values.length; i++)
+    if (!Number.isFinite(values[i]!))
+      throw new SlipwayError('INPUT_INVALID', `${where}: element ${i} is ${values[i]}; NaN and Infinity are not accepted.`);
+  return out;
+}
+
 function short(v: unknown): string {
   const s = v === undefined ? 'undefined' : (JSON.stringify(v) ?? String(v));
   return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
 
 /** Flattens a (possibly nested) JSON array, checking it is rectangular; returns the shape and the leaves. */
-export function flattenNested(value: unknown, where: string): { shape: number[]; values: unknown[] } {
+export function flattenNested(value: unknown, where: string): { shape: number[]; values: ArrayLike<unknown> } {
+  if (value instanceof NumericArray) {
+    if (value.shape.length > 16)
+      throw new SlipwayError('INPUT_INVALID', `${where}: arrays nested more than 16 deep; no model here takes such a tensor.`);
+    return { shape: [...value.shape], values: value.data };
+  }
   const shape: number[] = [];
   let probe: unknown = value;
   while (Array.isArray(probe)) {
@@ -80,8 +96,16 @@ export function flattenNested(value: unknown, where: string): { shape: number[];
     if (probe.length === 0) break;
     probe = probe[0];
   }
+  if (probe instanceof NumericArray) shape.push(...probe.shape);
   const values: unknown[] = [];
   const walk = (v: unknown, depth: number): void => {
+    if (v instanceof NumericArray) {
+      // A packed sub-array inside a plain list (the list was ragged or mixed elsewhere).
+      if (v.shape.length !== shape.length - depth || v.shape.some((d, k) => d !== shape[depth + k]))
+        throw new SlipwayError('INPUT_INVALID', `${where}: ragged array; every list at depth ${depth} must have ${shape[depth]} elements.`);
+      for (let k = 0; k < v.data.length; k++) values.push(v.data[k]);
+      return;
+    }
     if (depth === shape.length) {
       if (Array.isArray(v))
         throw new SlipwayError('INPUT_INVALID', `${where}: ragged array (nested deeper than shape [${shape.join(', ')}]).`);
@@ -113,10 +137,15 @@ const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
  * Decodes TF Serving's row format (`instances`) for one input: each instance is one example, either nested to the
  * example shape or, leniently, flat with the example's element count (as many clients send images).
  */
-export function decodeInstances(instances: readonly unknown[], spec: TensorSpec, pick: (inst: unknown, i: number) => unknown): TensorData {
+export function decodeInstances(
+  instances: readonly unknown[] | NumericArray,
+  spec: TensorSpec,
+  pick: (inst: unknown, i: number) => unknown,
+): TensorData {
   const example = spec.shape.slice(1);
   const known = example.every((d) => d >= 0);
   const perExample = known ? prod(example) : -1;
+  if (instances instanceof NumericArray) return decodePackedInstances(instances, spec, example, perExample);
   const all: unknown[] = [];
   let exShape: number[] | null = null;
   instances.forEach((inst, i) => {
@@ -133,10 +162,24 @@ export function decodeInstances(instances: readonly unknown[], spec: TensorSpec,
     if (exShape && exShape.join(',') !== s.join(','))
       throw new SlipwayError('INPUT_INVALID', `${where}: shape [${s.join(', ')}] differs from instances[0]'s [${exShape.join(', ')}].`);
     exShape = s;
-    for (const v of values) all.push(v);
+    for (let k = 0; k < values.length; k++) all.push(values[k]);
   });
   const shape = [instances.length, ...(exShape ?? example.map((d) => Math.max(d, 0)))];
   return { dtype: spec.dtype, shape, data: typedFromNumbers(all, spec.dtype, `input "${spec.name}"`) };
+}
+
+/** All instances of a single-input request parsed as one rectangular numeric array: no per-instance walk. */
+function decodePackedInstances(instances: NumericArray, spec: TensorSpec, example: readonly number[], perExample: number): TensorData {
+  const rows = instances.shape[0]!;
+  let s = instances.shape.slice(1);
+  if (s.length === 1 && perExample >= 0 && example.length > 1 && s[0] === perExample) s = [...example];
+  if (!(s.length === example.length && example.every((d, k) => d < 0 || d === s[k]))) {
+    throw new SlipwayError(
+      'INPUT_INVALID',
+      `instances[0]: shape [${s.join(', ')}] does not match the [${example.join(', ')}] that input "${spec.name}" takes per instance (-1 = any).`,
+    );
+  }
+  return { dtype: spec.dtype, shape: [rows, ...s], data: typedFromNumbers(instances.data, spec.dtype, `input "${spec.name}"`) };
 }
 
 /** Identity picker for single-input row format. */

@@ -31,8 +31,11 @@ export function tinyPredict(x: readonly number[]): number[] {
   return e.map((v) => v / s);
 }
 
-/** Bytes of an ONNX model (opset 13): input "x" float [N, 4] → MatMul → Add → Softmax → output "probs" [N, 3]. */
-export function tinyOnnxBytes(scale = 1): Uint8Array {
+/**
+ * Bytes of an ONNX model (opset 13): input "x" float [N, 4] → MatMul → Add → Softmax → output "probs" [N, 3].
+ * With `nchw`, the input is an image batch [N, 1, 2, 2] flattened first (the shape PyTorch exports take).
+ */
+export function tinyOnnxBytes(scale = 1, nchw = false): Uint8Array {
   const root = protobuf.parse(ONNX_PROTO, { keepCase: true }).root;
   const Model = root.lookupType('onnx.ModelProto');
   const vi = (name: string, dims: (number | string)[]) => ({
@@ -46,6 +49,9 @@ export function tinyOnnxBytes(scale = 1): Uint8Array {
     graph: {
       name: 'tiny',
       node: [
+        ...(nchw
+          ? [{ input: ['image'], output: ['x'], name: 'flat', op_type: 'Flatten', attribute: [{ name: 'axis', i: 1, type: 2 }] }]
+          : []),
         { input: ['x', 'W'], output: ['xw'], name: 'mm', op_type: 'MatMul' },
         { input: ['xw', 'b'], output: ['z'], name: 'add', op_type: 'Add' },
         { input: ['z'], output: ['probs'], name: 'sm', op_type: 'Softmax', attribute: [{ name: 'axis', i: -1, type: 2 }] },
@@ -54,7 +60,7 @@ export function tinyOnnxBytes(scale = 1): Uint8Array {
         { name: 'W', dims: [4, 3], data_type: 1, float_data: TINY_W.map((w) => w * scale) },
         { name: 'b', dims: [3], data_type: 1, float_data: TINY_B },
       ],
-      input: [vi('x', ['N', 4])],
+      input: [nchw ? vi('image', ['N', 1, 2, 2]) : vi('x', ['N', 4])],
       output: [vi('probs', ['N', 3])],
     },
   });
@@ -69,9 +75,9 @@ export const TINY_SIGNATURE: Signature = {
 };
 
 /** Writes a servable ONNX model folder (model.onnx + signature.json) into `dir`. */
-export function writeTinyOnnx(dir: string, opts: { scale?: number; signature?: boolean } = {}): string {
+export function writeTinyOnnx(dir: string, opts: { scale?: number; signature?: boolean; nchw?: boolean } = {}): string {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'model.onnx'), tinyOnnxBytes(opts.scale));
-  if (opts.signature !== false) writeFileSync(join(dir, 'signature.json'), JSON.stringify(TINY_SIGNATURE));
+  writeFileSync(join(dir, 'model.onnx'), tinyOnnxBytes(opts.scale, opts.nchw));
+  if (opts.signature !== false && !opts.nchw) writeFileSync(join(dir, 'signature.json'), JSON.stringify(TINY_SIGNATURE));
   return dir;
 }

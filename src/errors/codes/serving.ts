@@ -7,5 +7,6 @@ export const servingErrors = {
   MODEL_LOAD_FAILED: internal,
   INPUT_INVALID: badInput,
   INPUT_MISSING: badInput,
+  REQUEST_TOO_COMPLEX: badInput,
   RUNTIME_UNSUPPORTED: badInput,
 } as const;
