@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { registerModelSigning } from './models-signing.js';
 import { SlipwayError, isSlipwayError } from '../errors/index.js';
 import {
   registerModel,
@@ -55,6 +56,7 @@ function versionText(v: ModelVersion, aliases: string[], report: GateReport | un
 /** `slipway models …`: register, list, show, diff, alias, history, rollback, promote. */
 export function registerModels(program: Command): void {
   const models = program.command('models').description('the model registry: versions, aliases, promotion through gates');
+  registerModelSigning(models);
 
   models
     .command('register <name>')

@@ -8,6 +8,8 @@ import { driftSettings } from '../monitoring/index.js';
 import { parseModelRef } from '../registry/index.js';
 import { runCommand } from './run-command.js';
 import { style } from './output.js';
+import type { KeyObject } from 'node:crypto';
+import { readPublicKey } from '../registry/index.js';
 import type { CliContext } from './context.js';
 import type { SlipwayConfig } from '../config/index.js';
 
@@ -59,6 +61,13 @@ function sourcesOf(args: readonly string[], cleanups: (() => void)[]): ModelSour
     }
     return { ref: parseModelRef(a) };
   });
+}
+
+/** The public keys trusted by serving.require_signature (paths relative to the workspace). */
+function signatureKeys(ctx: CliContext, paths: readonly string[]): KeyObject[] {
+  if (paths.length === 0)
+    throw new SlipwayError('CONFIG_INVALID', 'serving.require_signature needs serving.signature_keys: the public key files (PEM) to trust');
+  return paths.map((p) => readPublicKey(readFileSync(resolve(ctx.workspace().root, p))));
 }
 
 function tryConfig(ctx: CliContext): SlipwayConfig | undefined {
@@ -137,6 +146,7 @@ Examples:
           pollIntervalMs: sc?.poll_interval_ms,
           runtime: flags.onnxWorkers !== undefined ? { onnxWorkers: int(flags.onnxWorkers, '--onnx-workers') } : undefined,
           insecure: flags.insecure,
+          requireSignature: sc?.require_signature ? { keys: signatureKeys(ctx, sc.signature_keys) } : undefined,
           access: {
             legacyToken: ctx.settings.token,
             predictNeedsToken: sc?.auth.predict === 'required',

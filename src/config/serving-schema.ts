@@ -18,6 +18,7 @@ const positiveInt = z.number().int().positive();
  *   auth: { predict: optional }        # `required`: predict needs a token too (feedback, monitoring, /metrics always do once auth is on)
  *   cors_origins: []                   # browser origins allowed to call the server (off by default)
  *   require_signature: false           # true: refuse versions without a valid `slipway models sign` signature
+ *   signature_keys: [keys/release.pub] # public keys (PEM, relative to the workspace) trusted by require_signature
  * ```
  */
 export const servingSchema = z
@@ -38,6 +39,7 @@ export const servingSchema = z
       .default({ predict: 'optional' }),
     cors_origins: z.array(z.string().min(1)).default([]),
     require_signature: z.boolean().default(false),
+    signature_keys: z.array(z.string().min(1)).default([]),
     timeouts: z
       .object({
         connection_ms: positiveInt.optional(),

@@ -9,3 +9,5 @@ export { promote, type PromoteOptions, type PromoteResult, type GateCheck } from
 export { deliverWebhooks, signPayload, type WebhookConfig, type WebhookDelivery } from './webhooks.js';
 export { modelLineage, lineageText, lineageDot, lineageNodeId, type LineageGraph, type LineageDeployment, type LineageLive } from './lineage.js';
 export { readOnnxSignature, readFolderSignature, validateSignature } from './read-signature.js';
+export { signModelVersion, verifyModelVersion, verifyModelFolder, modelSignature, hashModelFolder } from './signing.js';
+export { readPrivateKey, readPublicKey, signStatement, verifyBundle, modelStatement, type SigstoreBundle, type ModelStatement } from './signing-format.js';
