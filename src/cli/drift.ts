@@ -75,7 +75,7 @@ export function driftText(r: DataDriftReport, ref: string, cur: string): string 
 }
 
 /** JSON numbers cannot be Infinity or NaN: those print as strings ("Infinity", "NaN"). */
-function jsonSafe(r: DataDriftReport): unknown {
+export function jsonSafe(r: DataDriftReport): unknown {
   return JSON.parse(JSON.stringify(r, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)));
 }
 

@@ -12,6 +12,8 @@ import {
   type MonitoringReport,
 } from '../monitoring/index.js';
 import { runCommand } from './run-command.js';
+import { liveDataDrift, type DataDriftReport, type LiveDataDrift } from '../monitoring/drift/index.js';
+import { driftText, jsonSafe } from './drift.js';
 import { selfCommand } from './hooks.js';
 import { printJson, style, table } from './output.js';
 
@@ -124,15 +126,29 @@ export function registerMonitor(program: Command): void {
     .option('--window <duration>', 'window such as 15m, 1h, 7d (default 1h, or monitoring.window)')
     .option('--url <url>', 'ask a running server (e.g. http://127.0.0.1:8501) instead of reading the workspace database')
     .option('--reference <duration>', 'drift reference: the preceding duration such as 7d (default: the window just before, as long)')
+    .option('--training', "compare the window's inputs with the served version's training data (slipway drift's tests, named features)")
+    .option('--method <m>', 'with --training: the drift method (psi, ks, wasserstein, …; default Evidently’s choice per column)')
     .option('--check', 'evaluate monitoring.alerts, post firing alerts to monitoring.webhook, exit 1 when any fires')
     .option('--retrain', 'with --check: when an alert fires, run `slipway repro` (monitoring.retrain.stages) to retrain')
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  slipway monitor mnist --window 15m\n  slipway monitor mnist --window 1d --reference 7d\n  slipway monitor mnist --check --retrain\n  slipway monitor mnist --url http://127.0.0.1:8501 --json',
+      '\nExamples:\n  slipway monitor mnist --window 15m\n  slipway monitor mnist --window 1d --reference 7d\n  slipway monitor breast-cancer --window 1d --training --method psi\n  slipway monitor mnist --check --retrain\n  slipway monitor mnist --url http://127.0.0.1:8501 --json',
     )
     .action(
-      (model: string, opts: { window?: string; url?: string; json?: boolean; reference?: string; check?: boolean; retrain?: boolean }) =>
+      (
+        model: string,
+        opts: {
+          window?: string;
+          url?: string;
+          json?: boolean;
+          reference?: string;
+          check?: boolean;
+          retrain?: boolean;
+          training?: boolean;
+          method?: string;
+        },
+      ) =>
         runCommand(async (ctx) => {
           let window = opts.window;
           let report: MonitoringReport;
@@ -171,15 +187,43 @@ export function registerMonitor(program: Command): void {
               drift: driftSettings(m, opts.reference),
             });
           }
+          // Live inputs against the training data: read from the workspace (its store holds the training dataset).
+          const live = async (o: { method?: string; threshold?: number; share?: number }): Promise<LiveDataDrift> =>
+            liveDataDrift(await ctx.db(), ctx.store(), model, {
+              from: report.from,
+              to: report.to,
+              method: o.method,
+              threshold: o.threshold,
+              driftShare: o.share,
+              maxRows: ctx.config().monitoring?.drift.max_rows,
+            });
           if (!opts.check && !opts.retrain) {
-            if (opts.json) printJson(report);
-            else process.stdout.write(`${renderMonitoringReport(report, window)}\n`);
+            const training = opts.training ? await live({ method: opts.method }) : undefined;
+            if (opts.json) printJson(training ? { ...report, training: { ...training, report: jsonSafe(training.report) } } : report);
+            else {
+              process.stdout.write(`${renderMonitoringReport(report, window)}\n`);
+              if (training)
+                process.stdout.write(
+                  `\n${driftText(training.report, `training data ${training.reference}`, `${model}@${training.version} inputs, last ${window}`)}\n`,
+                );
+            }
             return 0;
           }
           const m = ctx.config().monitoring;
           if (!report.drift)
             throw new SlipwayError('UNAVAILABLE', 'the server sent a report without drift; upgrade it or check without --url.');
-          const alerts = evaluateAlerts(report, m?.alerts ?? []);
+          const datasetDrift = new Map<string, DataDriftReport | string>();
+          for (const rule of m?.alerts ?? []) {
+            if (!('drift' in rule) || rule.drift !== 'dataset') continue;
+            try {
+              datasetDrift.set(rule.name, (await live(rule)).report);
+            } catch (e) {
+              // A rule that cannot be judged (no lineage dataset, no logged inputs) is skipped, never fired.
+              if (!(e instanceof SlipwayError) || e.code === 'DRIFT_METHOD_UNKNOWN') throw e;
+              datasetDrift.set(rule.name, e.message);
+            }
+          }
+          const alerts = evaluateAlerts(report, m?.alerts ?? [], datasetDrift);
           const fired = alerts.filter((a) => a.fired);
           const delivery = fired.length > 0 && m?.webhook ? await sendAlertWebhook(await ctx.db(), m.webhook, report, alerts) : null;
           if (opts.json) printJson({ model, window, fired: fired.length, alerts, webhook: delivery, drift: report.drift });

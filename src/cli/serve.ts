@@ -7,6 +7,7 @@ import { startModelServer, type ModelSource } from '../serving/index.js';
 import { driftSettings } from '../monitoring/index.js';
 import { parseModelRef } from '../registry/index.js';
 import { runCommand } from './run-command.js';
+import { rolloutExtension } from './rollout-host.js';
 import { style } from './output.js';
 import type { KeyObject } from 'node:crypto';
 import { readPublicKey } from '../registry/index.js';
@@ -161,11 +162,21 @@ Examples:
               }
             : undefined,
           monitoring: { sampleRate, redact: mc?.redact, logInputs: mc?.log_inputs, drift: driftSettings(mc) },
+          // Deployments: the rollout controller and its API run inside this server, steering its traffic.
+          allowSignatureChange: (m) => Object.values(cfg?.deployments ?? {}).some((d) => d.model === m && d.allow_signature_change),
+          extend:
+            cfg && db
+              ? rolloutExtension(db, ctx.store(), ctx.workspace().root, ctx.workspace().stateDir, cfg, (line) =>
+                  process.stderr.write(`${style.cyan('rollout')} ${line}\n`),
+                )
+              : undefined,
           onEvent: (e) =>
             process.stderr.write(
               e.kind === 'swap'
                 ? `${style.green('swap')} ${e.model}:${e.label} ${e.from ?? '-'} → ${e.to}\n`
-                : `${style.yellow('warning')}: ${e.model}:${e.label ?? ''} version ${e.to ?? '?'} did not load and is not served: ${e.error}\n`,
+                : e.kind === 'plan'
+                  ? `${style.cyan('traffic')} ${e.model}: canary ${e.to ?? 'none'}\n`
+                  : `${style.yellow('warning')}: ${e.model}:${e.label ?? ''} version ${e.to ?? '?'} is not served: ${e.error}\n`,
             ),
         });
         const host = flags.host ?? sc?.host ?? '127.0.0.1';

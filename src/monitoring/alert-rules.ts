@@ -1,4 +1,5 @@
 import type { MonitoringReport } from './monitoring-report.js';
+import type { DataDriftReport } from './drift/drift-engine.js';
 
 /** A metric bound (`metric` with `min`/`max`) or a drift bound (`drift` with `psi_max`/`p_min`), as in slipway.yaml. */
 export type AlertRule =
@@ -15,6 +16,15 @@ export type AlertRule =
       readonly drift: 'prediction' | 'features';
       readonly psi_max?: number | undefined;
       readonly p_min?: number | undefined;
+    }
+  | {
+      readonly name: string;
+      /** Live inputs against the training data with `slipway drift`'s engine; fires when the dataset drifts. */
+      readonly drift: 'dataset';
+      readonly method?: string | undefined;
+      readonly threshold?: number | undefined;
+      /** The drifting-column share at which the dataset drifts (default 0.5). */
+      readonly share?: number | undefined;
     };
 
 /** One bound of one rule, judged against a report. */
@@ -61,14 +71,21 @@ function metricValue(r: MonitoringReport, metric: string): number | null {
   }
 }
 
-function judge(name: string, what: string, value: number | null, op: '>=' | '<=', bound: number, skipped?: string): AlertResult {
+function judge(name: string, what: string, value: number | null, op: '>=' | '<=' | '<', bound: number, skipped?: string): AlertResult {
   const rule = `${what} ${op} ${bound}`;
   if (skipped !== undefined || value === null) return { name, rule, value, bound, fired: false, skipped: skipped ?? 'no data' };
-  return { name, rule, value, bound, fired: op === '>=' ? !(value >= bound) : !(value <= bound) };
+  return { name, rule, value, bound, fired: op === '>=' ? !(value >= bound) : op === '<' ? !(value < bound) : !(value <= bound) };
 }
 
-/** Evaluates alert rules against a monitoring report; a rule with two bounds yields two results. */
-export function evaluateAlerts(report: MonitoringReport, rules: readonly AlertRule[]): AlertResult[] {
+/**
+ * Evaluates alert rules against a monitoring report; a rule with two bounds yields two results. `dataset` drift
+ * rules read `datasetDrift` (by rule name: the share of drifting columns, or why it could not be computed).
+ */
+export function evaluateAlerts(
+  report: MonitoringReport,
+  rules: readonly AlertRule[],
+  datasetDrift: ReadonlyMap<string, DataDriftReport | string> = new Map(),
+): AlertResult[] {
   const out: AlertResult[] = [];
   for (const rule of rules) {
     if ('metric' in rule) {
@@ -81,6 +98,12 @@ export function evaluateAlerts(report: MonitoringReport, rules: readonly AlertRu
       } else if (value === null) skipped = `unknown metric ${rule.metric}`;
       if (rule.min !== undefined) out.push(judge(rule.name, rule.metric, value, '>=', rule.min, skipped));
       if (rule.max !== undefined) out.push(judge(rule.name, rule.metric, value, '<=', rule.max, skipped));
+    } else if (rule.drift === 'dataset') {
+      const d = datasetDrift.get(rule.name);
+      const skipped = d === undefined ? 'live drift against the training data not computed' : typeof d === 'string' ? d : undefined;
+      const share = typeof d === 'object' ? d.shareOfDriftedColumns : null;
+      // Evidently: the dataset drifts when the share is at least the bound.
+      out.push(judge(rule.name, 'share of drifting input columns', share, '<', rule.share ?? 0.5, skipped));
     } else {
       const d = report.drift;
       const part = rule.drift === 'prediction' ? d.prediction : d.features;

@@ -1,4 +1,4 @@
-import { badInput } from '../spec.js';
+import { badInput, precondition } from '../spec.js';
 
 /** Drift reports (slipway drift, monitor drift). */
 export const monitoringErrors = {
@@ -7,4 +7,5 @@ export const monitoringErrors = {
   DRIFT_METHOD_UNKNOWN: badInput,
   DRIFT_COLUMN_UNKNOWN: badInput,
   DRIFT_OPTION_INVALID: badInput,
+  DRIFT_REFERENCE_MISSING: precondition,
 } as const;

@@ -24,3 +24,4 @@ export { ks2samp, smirnov, type Ks2Result } from './ks-2samp.js';
 export { andersonKsamp, cramerVonMises, cvmLimitCdf } from './rank-tests.js';
 export { driftHtml } from './drift-html.js';
 export { loadDriftTable, type DriftSourceOptions } from './load-drift-table.js';
+export { liveDataDrift, type LiveDataDrift, type LiveDriftOptions } from './live-drift.js';
