@@ -90,6 +90,16 @@ const alertRuleSchema = z.union([
     })
     .strict()
     .refine((r) => r.psi_max !== undefined || r.p_min !== undefined, 'give psi_max, p_min or both'),
+  // Live inputs against the served version's training data, decided as Evidently's DataDriftPreset (slipway drift).
+  z
+    .object({
+      name: z.string().min(1),
+      drift: z.literal('dataset'),
+      method: z.string().min(1).optional(),
+      threshold: z.number().min(0).optional(),
+      share: z.number().gt(0).max(1).default(0.5),
+    })
+    .strict(),
 ]);
 
 /**
@@ -107,6 +117,7 @@ const alertRuleSchema = z.union([
  *   alerts:
  *     - { name: low-accuracy, metric: accuracy, min: 0.9, min_labelled: 50 }
  *     - { name: drift, drift: prediction, psi_max: 0.25 }      # or drift: features; p_min: 0.01
+ *     - { name: inputs, drift: dataset, method: psi, share: 0.5 }   # live inputs vs training data (slipway drift's tests)
  *     - { name: latency, metric: latency_p95_ms, max: 50 }
  *   webhook: { url: https://hooks.example.com/slipway, secret: s3cret }
  *   retrain: { stages: [train] }      # what --retrain reproduces (default: the whole pipeline)
