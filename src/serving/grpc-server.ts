@@ -11,6 +11,7 @@ import { decodeV2Inputs, encodeV2Outputs, v2Platform } from './rest-v2.js';
 import type { TensorData } from '../runtime/index.js';
 import { checkInputNames, checkShape, toNumbers, typedFromNumbers } from './tensor-codec.js';
 import { TF_DTYPE, tfStatus } from './rest-tf.js';
+import { truncateForEcho } from '../access/index.js';
 
 /** Loads the serving protos as a gRPC package definition. */
 export function loadServingProtos(): grpc.GrpcObject {
@@ -76,7 +77,8 @@ export function decodeTensorProto(t: TensorProtoIn, spec: TensorSpec): TensorDat
   const where = `input "${spec.name}"`;
   const dt = FROM_TF[t.dtype];
   if (!dt) throw new SlipwayError('INPUT_INVALID', `${where}: dtype ${t.dtype} is not supported.`);
-  if (dt !== spec.dtype && !((spec.dtype === 'FP32' || spec.dtype === 'FP64') && dt !== 'BYTES'))
+  // The dtype must be the signature's, as TF Serving requires: an INT64 tensor is not silently read as FP32.
+  if (dt !== spec.dtype)
     throw new SlipwayError('INPUT_INVALID', `${where}: dtype ${t.dtype} does not fit the model's ${TF_ENUM[spec.dtype]}.`);
   if (!t.tensor_shape || t.tensor_shape.unknown_rank) throw new SlipwayError('INPUT_INVALID', `${where}: tensor_shape is required.`);
   const shape = t.tensor_shape.dim.map((d) => Number(d.size));
@@ -160,7 +162,8 @@ function unary(body: (req: any, call: grpc.ServerUnaryCall<any, unknown>) => Pro
         const err = toSlipwayError(e);
         const md = new grpc.Metadata();
         md.set('x-slipway-error-code', err.code);
-        cb({ code: err.grpcStatus as grpc.status, details: err.message, metadata: md });
+        // Messages echo client-sent names; a long one would overflow the client's metadata limit (grpc-message is a header).
+        cb({ code: err.grpcStatus as grpc.status, details: truncateForEcho(err.message, 1000), metadata: md });
       },
     );
   };
