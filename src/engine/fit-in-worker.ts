@@ -4,7 +4,7 @@ import { mergeCallbacks, trackingCallbacks } from './fit-tracking.js';
 import type { FitEvent, FitJob } from './fit-worker-protocol.js';
 import type { FitOptions, History, Model } from './model.js';
 import { modelToFile } from './model-io.js';
-import type { ModelInternals } from './sequential.js';
+import type { ModelInternals } from './model-internals.js';
 import type { Tensor } from './tensor.js';
 
 /** Options of `fitInWorker`: those of `fit`. */

@@ -4,8 +4,8 @@ import { computeLoss, countCorrect, fusesWith, targetWidth } from './losses.js';
 import type { CompiledConfig, FitCallbacks, FitOptions, History, Logs, Model } from './model.js';
 import { createOptimizer, type Optimizer } from './optimizers.js';
 import { createRng, permutation } from './random.js';
-import type { ModelInternals } from './sequential.js';
-import { evaluateBatches } from './sequential.js';
+import type { ModelInternals } from './model-internals.js';
+import { evaluateBatches } from './evaluate-batches.js';
 import { sizeOf, sliceRows, type Tensor } from './tensor.js';
 import { mergeCallbacks, trackingCallbacks } from './fit-tracking.js';
 

@@ -2,14 +2,18 @@ import { SlipwayError } from '../errors/index.js';
 import { getKernels } from './kernels/select-kernels.js';
 import type { Kernels } from './kernels/kernels.js';
 import type { Layer, StepContext } from './layers/layer.js';
-import { computeLoss, countCorrect, resolveLoss, targetWidth, validateTargets } from './losses.js';
-import type { CompileOptions, CompiledConfig, Logs, Model } from './model.js';
+import { resolveLoss, targetWidth, validateTargets } from './losses.js';
+import type { CompileOptions, CompiledConfig, Model } from './model.js';
 import { resolveOptimizer } from './optimizers.js';
 import { createRng, randomSeed, type Rng } from './random.js';
 import { renderSummary } from './summary.js';
-import { assertFinite, shapeString, sizeOf, sliceRows, type Tensor } from './tensor.js';
+import { assertFinite, shapeString, sizeOf, sliceRows } from './tensor.js';
 import { fitModel } from './fit.js';
+import { evaluateBatches } from './evaluate-batches.js';
+import type { ModelInternals } from './model-internals.js';
 import { createTape } from './tape.js';
+
+export type { ModelInternals } from './model-internals.js';
 
 /** Options of `sequential`. */
 export interface SequentialOptions {
@@ -18,15 +22,6 @@ export interface SequentialOptions {
   /** Kernel backend; default `getKernels()` (native when built). */
   kernels?: Kernels;
   name?: string;
-}
-
-/** The model internals `fit` drives; not part of the public API. */
-export interface ModelInternals {
-  readonly rng: Rng;
-  forward(x: Float32Array, batch: number, training: boolean, rng: Rng): Float32Array;
-  /** Backpropagates ∂L/∂output (or ∂L/∂pre-activation when `fused`) through the tape the last training forward recorded. */
-  backward(grad: Float32Array, batch: number, fused: boolean): void;
-  checkInputs(x: Tensor, y: Tensor | null, what: string): void;
 }
 
 const SNAKE: Record<string, string> = {
@@ -252,26 +247,4 @@ export function sequential(layers: readonly Layer[], opts: SequentialOptions = {
   const declared = layers[0]!.declaredInputShape;
   if (declared) model.build(declared);
   return model;
-}
-
-/** Mean loss and metrics over `x`/`y` in batches, without training. */
-export function evaluateBatches(model: Model, internals: ModelInternals, x: Tensor, y: Tensor, batchSize: number): Logs {
-  const c = model.compiled!;
-  const n = x.shape[0]!;
-  const k = model.outputShape![model.outputShape!.length - 1] ?? 1;
-  const rowsPer = sizeOf(model.outputShape!) / k;
-  const w = targetWidth(c.loss, k) * rowsPer;
-  let loss = 0;
-  let correct = 0;
-  const bs = Math.max(1, batchSize);
-  for (let s = 0; s < n; s += bs) {
-    const e = Math.min(n, s + bs);
-    const out = internals.forward(sliceRows(x, s, e).data, e - s, false, internals.rng);
-    const yt = y.data.subarray(s * w, e * w);
-    loss += computeLoss(c.loss, out, yt, (e - s) * rowsPer, k, null) * (e - s);
-    if (c.metrics.includes('accuracy')) correct += countCorrect(c.loss, out, yt, (e - s) * rowsPer, k) / rowsPer;
-  }
-  const logs: Logs = { loss: loss / n };
-  if (c.metrics.includes('accuracy')) logs.accuracy = correct / n;
-  return logs;
 }

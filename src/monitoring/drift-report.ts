@@ -2,7 +2,7 @@ import type { MonitoringConfig } from '../config/serving-schema.js';
 import { parseWindow } from './parse-window.js';
 import type { Db } from '../meta/index.js';
 import { categoricalPsi, chiSquaredTest, ksTest, psi } from './drift-stats.js';
-import { labelsOf } from './monitoring-report.js';
+import { labelsOf } from './labels-of.js';
 import { featureRows } from './drift-features.js';
 
 /** Drift thresholds and work caps (slipway.yaml `monitoring.drift`). */

@@ -1,5 +1,6 @@
 import type { Db } from '../meta/index.js';
-import { labelsOf, percentile } from './monitoring-report.js';
+import { percentile } from './monitoring-report.js';
+import { labelsOf } from './labels-of.js';
 
 /** Live figures of one model version over a time range, from the prediction log and joined feedback. */
 export interface LiveSummary {

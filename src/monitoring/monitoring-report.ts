@@ -1,6 +1,7 @@
 import type { Db } from '../meta/index.js';
 import { reportFromConfusion, type ClassificationReport } from '../engine/metrics/classification.js';
 import { driftReport, type DriftReport, type DriftSettings } from './drift-report.js';
+import { labelsOf } from './labels-of.js';
 
 /** Options of a monitoring report. */
 export interface MonitoringOptions {
@@ -39,19 +40,6 @@ export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[i]!;
-}
-
-/** The class labels of a logged `predicted` value: one label, or each row's of a multi-row request (a JSON array). */
-export function labelsOf(v: string): string[] {
-  if (v.startsWith('[')) {
-    try {
-      const a = JSON.parse(v) as unknown;
-      if (Array.isArray(a)) return a.map(String);
-    } catch {
-      // a label that merely starts with '['
-    }
-  }
-  return [v];
 }
 
 /** Sorts labels numerically when they are all numbers, else alphabetically. */

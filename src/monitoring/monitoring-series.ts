@@ -1,5 +1,6 @@
 import type { Db } from '../meta/index.js';
-import { labelsOf, percentile } from './monitoring-report.js';
+import { percentile } from './monitoring-report.js';
+import { labelsOf } from './labels-of.js';
 
 /** One time bucket of one model version's traffic and, where feedback arrived, quality. */
 export interface SeriesPoint {

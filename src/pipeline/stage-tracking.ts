@@ -1,5 +1,5 @@
 import type { Db } from '../meta/index.js';
-import type { DatasetInput, Run, StartRunOptions } from '../tracking/types.js';
+import type { DatasetInput, Run, StartRunOptions } from '../tracking/index.js';
 
 /** The part of the tracking SDK the pipeline uses (src/tracking/index.ts). */
 export interface TrackingApi {

@@ -32,7 +32,8 @@ export {
   type ReleaseLock,
   type StoreLockOptions,
 } from './store-lock.js';
-export { openRemote, type Remote, type OpenRemoteOptions } from './remote.js';
+export type { Remote } from './remote.js';
+export { openRemote, type OpenRemoteOptions } from './open-remote.js';
 export { openS3Remote, parseS3Url, type S3Settings } from './s3-remote.js';
 export { openFsRemote } from './fs-remote.js';
 export { receiveObject } from './receive-object.js';

@@ -1,7 +1,7 @@
 /** Run tracking: the SDK (startRun → Run), read APIs, and the backends (local workspace, HTTP server). */
-export type { ParamValue, RunStatus, DatasetInput, StartRunOptions, Run, RunRecord, MetricPoint } from './types.js';
+export type { ParamValue, RunStatus, DatasetInput, Run, RunRecord, MetricPoint } from './types.js';
 export type { TrackingBackend, CreateRunInput, MetricRow, LogBatch, ArtifactRecord, RunQuery, HistoryPage } from './backend.js';
-export { startRun, resolveBackend, paramStrings } from './start-run.js';
+export { startRun, resolveBackend, paramStrings, type StartRunOptions } from './start-run.js';
 export {
   getRun,
   metricHistory,

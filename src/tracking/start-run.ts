@@ -7,7 +7,34 @@ import { environmentInfo } from './environment.js';
 import { httpBackend } from './http-backend.js';
 import { artifactName, localBackend, openLocalBackend } from './local-backend.js';
 import { validateMetric } from './run-repository.js';
-import type { ParamValue, Run, RunStatus, StartRunOptions } from './types.js';
+import type { Db } from '../meta/index.js';
+import type { ObjectStore } from '../store/index.js';
+import type { DatasetInput, ParamValue, Run, RunStatus } from './types.js';
+
+/** Options for `startRun`. */
+export interface StartRunOptions {
+  readonly experiment: string;
+  readonly name?: string;
+  readonly params?: Readonly<Record<string, ParamValue>>;
+  readonly tags?: Readonly<Record<string, string>>;
+  /** 'run' (default), 'stage' for pipeline stages, 'train', 'eval', 'gate'. */
+  readonly kind?: string;
+  readonly parentRunId?: string;
+  readonly inputs?: readonly DatasetInput[];
+  /** Workspace folder (default: found from cwd). Ignored when tracking goes to a server. */
+  readonly workspace?: string;
+  /** Control-plane URL; default from SLIPWAY_TRACKING_URI. */
+  readonly trackingUri?: string;
+  /** An open database and store to log into (e.g. a pipeline in the same process); the SDK then neither opens nor closes them. */
+  readonly db?: Db;
+  readonly store?: ObjectStore;
+  /** An explicit backend (wins over everything above). */
+  readonly backend?: TrackingBackend;
+  /** Buffered metric points are flushed after this many ms (default 500) … */
+  readonly flushIntervalMs?: number;
+  /** … or as soon as this many are buffered (default 10,000). */
+  readonly flushSize?: number;
+}
 
 const DEFAULT_FLUSH_MS = 500;
 const DEFAULT_FLUSH_POINTS = 10_000;

@@ -1,7 +1,3 @@
-import type { Db } from '../meta/index.js';
-import type { ObjectStore } from '../store/index.js';
-import type { TrackingBackend } from './backend.js';
-
 /** A param value as logged; stored as text, compared numerically when both sides parse as numbers. */
 export type ParamValue = string | number | boolean;
 
@@ -13,31 +9,6 @@ export interface DatasetInput {
   readonly dataset: string;
   readonly version: number;
   readonly treeHash: string;
-}
-
-/** Options for `startRun`. */
-export interface StartRunOptions {
-  readonly experiment: string;
-  readonly name?: string;
-  readonly params?: Readonly<Record<string, ParamValue>>;
-  readonly tags?: Readonly<Record<string, string>>;
-  /** 'run' (default), 'stage' for pipeline stages, 'train', 'eval', 'gate'. */
-  readonly kind?: string;
-  readonly parentRunId?: string;
-  readonly inputs?: readonly DatasetInput[];
-  /** Workspace folder (default: found from cwd). Ignored when tracking goes to a server. */
-  readonly workspace?: string;
-  /** Control-plane URL; default from SLIPWAY_TRACKING_URI. */
-  readonly trackingUri?: string;
-  /** An open database and store to log into (e.g. a pipeline in the same process); the SDK then neither opens nor closes them. */
-  readonly db?: Db;
-  readonly store?: ObjectStore;
-  /** An explicit backend (wins over everything above). */
-  readonly backend?: TrackingBackend;
-  /** Buffered metric points are flushed after this many ms (default 500) … */
-  readonly flushIntervalMs?: number;
-  /** … or as soon as this many are buffered (default 10,000). */
-  readonly flushSize?: number;
 }
 
 /** A live run. Metric logging is buffered and flushed in batches; `end` flushes. */
