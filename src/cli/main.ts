@@ -33,6 +33,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   models: async () => (await import('./models.js')).registerModels,
   gates: async () => (await import('./gates.js')).registerGates,
   lineage: async () => (await import('./lineage.js')).registerLineage,
+  rollout: async () => (await import('./rollout.js')).registerRollout,
   serve: async () => (await import('./serve.js')).registerServe,
   monitor: async () => (await import('./monitor.js')).registerMonitor,
   drift: async () => (await import('./drift.js')).registerDrift,

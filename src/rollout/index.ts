@@ -16,3 +16,4 @@ export {
   type AnalysisCheck,
 } from './rollout-state.js';
 export { analyseStep, predictionPsi, shadowDisagreement, type StepAnalysis } from './analysis.js';
+export { registerRolloutRoutes } from './rollout-routes.js';
