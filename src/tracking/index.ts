@@ -21,3 +21,5 @@ export { localBackend, openLocalBackend, storeArtifact } from './local-backend.j
 export { httpBackend } from './http-backend.js';
 export { codeVersion, type CodeVersion } from './code-version.js';
 export { environmentInfo } from './environment.js';
+export { downsampleHistory, type DownsampledHistory } from './metric-downsample.js';
+export { artifactRoots } from './artifact-roots.js';

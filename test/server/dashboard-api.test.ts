@@ -209,3 +209,44 @@ test('with auth on, the dashboard files load without a token but every API route
     await app.close();
   }
 });
+
+test('compare in two requests: runs by id in order, and many runs × keys of downsampled histories', async () => {
+  const ids = [s.runIds[3]!, s.runIds[0]!, s.mainRun];
+  const b = (await s.app.inject({ url: `/api/runs/batch?ids=${ids.join(',')}` })).json();
+  assert.deepEqual(
+    b.runs.map((r: { id: string }) => r.id),
+    ids,
+  );
+  const missing = await s.app.inject({ url: `/api/runs/batch?ids=${ids[0]},NOPE` });
+  assert.equal(missing.statusCode, 404);
+  assert.equal(missing.json().error.code, 'RUN_NOT_FOUND');
+  const h = (await s.app.inject({ url: `/api/metrics/histories?runs=${ids.join(',')}&keys=loss,accuracy&max_points=50` })).json().histories;
+  assert.equal(h.length, 6);
+  const main = h.find((x: { runId: string; key: string }) => x.runId === s.mainRun && x.key === 'loss');
+  assert.equal(main.total, 20_000);
+  assert.equal(main.points.length, 50);
+  const sweep = h.find((x: { runId: string; key: string }) => x.runId === ids[0] && x.key === 'accuracy');
+  assert.equal(sweep.points.length, 30);
+  assert.equal(sweep.downsampled, false);
+});
+
+test('a long history is reduced in SQL (bucket lows and highs) without losing a one-point spike, by step and by time', async () => {
+  const { createRun, logBatch } = await import('../../src/tracking/index.js');
+  const { id } = await createRun(s.db, { experiment: 'spiky' });
+  const metrics = Array.from({ length: 30_000 }, (_, i) => ({
+    key: 'm',
+    value: i === 12_345 ? 50 : Math.sin(i / 100),
+    step: i,
+    timestamp: 5_000 + i * 3,
+  }));
+  for (let i = 0; i < metrics.length; i += 10_000) await logBatch(s.db, id, { metrics: metrics.slice(i, i + 10_000) });
+  for (const x of ['step', 'time']) {
+    const r = (await s.app.inject({ url: `/api/runs/${id}/metrics/m/history?max_points=100&x=${x}` })).json();
+    assert.equal(r.total, 30_000);
+    assert.equal(r.points.length, 100);
+    assert.ok(r.points.some((p: { value: number }) => p.value === 50));
+    assert.equal(r.points[0].step, 0);
+    assert.equal(r.points.at(-1).step, 29_999);
+    assert.ok(Math.min(...r.points.map((p: { value: number }) => p.value)) < -0.99);
+  }
+});

@@ -77,7 +77,12 @@ export async function seedRuns(db: Db, opts: { n: number; experiment: string; st
 }
 
 /** Builds the seeded workspace and its server (uiDir: the built dashboard to serve, or false). */
-export async function seedWorkspace(opts: { uiDir: string | false; runs?: number; historyPoints?: number }): Promise<Seeded> {
+export async function seedWorkspace(opts: {
+  uiDir: string | false;
+  runs?: number;
+  steps?: number;
+  historyPoints?: number;
+}): Promise<Seeded> {
   const t = tempWorkspace({ 'slipway.yaml': CONFIG });
   mkdirSync(join(t.dir, 'data'), { recursive: true });
   copyFileSync(join(FIXTURES, 'tabular', 'iris.csv'), join(t.dir, 'data', 'iris.csv'));
@@ -85,7 +90,7 @@ export async function seedWorkspace(opts: { uiDir: string | false; runs?: number
   const store = openObjectStore(t.ws.objectsDir);
   const app = await buildServer({ workspace: t.ws, db, store, uiDir: opts.uiDir });
 
-  const runIds = await seedRuns(db, { n: opts.runs ?? 12, experiment: 'sweep', steps: 30 });
+  const runIds = await seedRuns(db, { n: opts.runs ?? 12, experiment: 'sweep', steps: opts.steps ?? 30 });
   // One run with a long history and one artifact of each previewable kind, logged over the public API.
   const { id: mainRun } = await createRun(db, {
     experiment: 'mnist',

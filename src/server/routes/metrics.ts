@@ -5,10 +5,13 @@
  *   → { "points": [{ "step": 0, "ts": 1732670000000, "value": 0.9 }, …], "next_offset": 1000 }
  *   curl -s 'localhost:5000/api/runs/$RUN/metrics/loss/history?max_points=1000&x=step'
  *   → { "points": [...at most 1000, chosen by LTTB...], "total": 100000, "downsampled": true, "next_offset": null }
+ *   curl -s 'localhost:5000/api/metrics/histories?runs=$A,$B&keys=loss,accuracy&max_points=500'
+ *   → { "histories": [{ "runId": A, "key": "loss", "points": [...], "total": …, "downsampled": … }, …] }
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { lttb, metricHistory, type MetricPoint } from '../../tracking/index.js';
+import { downsampleHistory, metricHistory } from '../../tracking/index.js';
+import { SlipwayError } from '../../errors/index.js';
 import type { ServerContext } from '../server-context.js';
 import { parseRequest } from '../parse-request.js';
 
@@ -23,27 +26,35 @@ const pageQuery = z.object({
   x: z.enum(['step', 'time']).default('step'),
 });
 
-/** Metric history route. */
+const batchQuery = z.object({
+  runs: z.string().min(1),
+  keys: z.string().min(1),
+  max_points: z.coerce.number().int().min(3).max(MAX_HISTORY_PAGE).default(500),
+  x: z.enum(['step', 'time']).default('step'),
+});
+
+/** Metric history routes. */
 export const metricRoutes: FastifyPluginAsync<ServerContext> = async (app, ctx) => {
   app.get('/api/runs/:id/metrics/:key/history', async (req) => {
     const { id, key } = parseRequest(pathParams, req.params, 'path');
     const { offset, limit, max_points: maxPoints, x } = parseRequest(pageQuery, req.query, 'query');
-    if (maxPoints !== undefined) {
-      // Downsampling needs the whole history: read it page by page, then keep the points LTTB picks.
-      const all: MetricPoint[] = [];
-      for (let off = 0; ; off += MAX_HISTORY_PAGE) {
-        const page = await metricHistory(ctx.db, id, key, { offset: off, limit: MAX_HISTORY_PAGE });
-        for (const p of page) all.push(p);
-        if (page.length < MAX_HISTORY_PAGE) break;
-      }
-      const xy = all.map((p) => ({ x: x === 'time' ? p.ts : p.step, y: p.value, p }));
-      if (x === 'time') xy.sort((a, b) => a.x - b.x);
-      const kept = lttb(xy, maxPoints).map((e) => e.p);
-      return { points: kept, total: all.length, downsampled: kept.length < all.length, next_offset: null };
-    }
+    if (maxPoints !== undefined) return { ...(await downsampleHistory(ctx.db, id, key, maxPoints, x)), next_offset: null };
     // One extra row tells whether another page follows.
     const rows = await metricHistory(ctx.db, id, key, { offset, limit: limit + 1 });
     const more = rows.length > limit;
     return { points: more ? rows.slice(0, limit) : rows, next_offset: more ? offset + limit : null };
+  });
+
+  // Many runs × keys in one request (the compare view): each history downsampled like above.
+  app.get('/api/metrics/histories', async (req) => {
+    const q = parseRequest(batchQuery, req.query, 'query');
+    const runs = [...new Set(q.runs.split(',').filter(Boolean))];
+    const keys = [...new Set(q.keys.split(',').filter(Boolean))];
+    if (runs.length * keys.length > 5000)
+      throw new SlipwayError('BAD_REQUEST', `ask for at most 5000 run × key histories at once (got ${runs.length} × ${keys.length})`);
+    const histories = [];
+    for (const runId of runs)
+      for (const key of keys) histories.push({ runId, key, ...(await downsampleHistory(ctx.db, runId, key, q.max_points, q.x)) });
+    return { histories };
   });
 };

@@ -8,12 +8,24 @@
  *   curl -s localhost:5000/api/runs/$RUN/end -H 'content-type: application/json' -d '{"status":"FINISHED"}'
  *   curl -s 'localhost:5000/api/runs?experiment=mnist&where=metrics.loss%20%3C%200.5&order_by=metrics.loss%20asc'
  *
- * Routes: POST /api/runs, GET /api/runs (?offset=&limit= paging, `total`), GET /api/runs/keys, GET /api/experiments, GET /api/runs/:id, POST /api/runs/:id/{params,tags,log-batch,inputs,end}.
+ * Routes: POST /api/runs, GET /api/runs (?offset=&limit= paging, `total`), GET /api/runs/batch?ids=, GET /api/runs/keys, GET /api/experiments, GET /api/runs/:id, POST /api/runs/:id/{params,tags,log-batch,inputs,end}.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { createRun, endRun, getRun, listRuns, countRuns, runKeys, listExperimentNames, logBatch, addInput } from '../../tracking/index.js';
-import { runStatus } from '../../tracking/run-repository.js';
+import {
+  createRun,
+  endRun,
+  getRun,
+  listRuns,
+  countRuns,
+  runKeys,
+  listExperimentNames,
+  logBatch,
+  addInput,
+  hydrateRuns,
+} from '../../tracking/index.js';
+import { runNotFound, runStatus } from '../../tracking/run-repository.js';
+import { SlipwayError } from '../../errors/index.js';
 import type { ServerContext } from '../server-context.js';
 import { paramMap, parseRequest, stringMap } from '../parse-request.js';
 
@@ -64,6 +76,18 @@ export const runRoutes: FastifyPluginAsync<ServerContext> = async (app, ctx) => 
     // `total` counts every match, so a client can page (offset/limit) through them.
     const [runs, total] = await Promise.all([listRuns(db, query), countRuns(db, query)]);
     return { runs, total };
+  });
+
+  // Several runs by id in one request (the compare view), in the order asked.
+  app.get('/api/runs/batch', async (req) => {
+    const q = parseRequest(z.object({ ids: z.string().min(1) }), req.query, 'query');
+    const ids = [...new Set(q.ids.split(',').filter(Boolean))];
+    if (ids.length > 1000) throw new SlipwayError('BAD_REQUEST', `ask for at most 1000 runs at once (got ${ids.length})`);
+    const runs = await hydrateRuns(db, ids);
+    const byId = new Map(runs.map((r) => [r.id, r]));
+    const missing = ids.find((id) => !byId.has(id));
+    if (missing !== undefined) throw runNotFound(missing);
+    return { runs: ids.map((id) => byId.get(id)!) };
   });
 
   app.get('/api/runs/keys', async (req) => {

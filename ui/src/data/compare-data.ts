@@ -1,4 +1,5 @@
-import type { RunRecord } from './types.js';
+import { api, qs } from './api.js';
+import type { MetricPoint, RunRecord } from './types.js';
 
 /** Aligns several (x, y) series on the union of their x values, as uPlot wants: [xs, ys1, ys2, …] with nulls for gaps. */
 export function alignSeries(
@@ -115,4 +116,18 @@ export function parseRunIds(param: string | null): string[] {
         .filter(Boolean),
     ),
   ];
+}
+
+/** Fetches several runs in one request, in the order given. */
+export async function fetchRuns(ids: readonly string[]): Promise<RunRecord[]> {
+  return (await api<{ runs: RunRecord[] }>(`/api/runs/batch${qs({ ids: ids.join(',') })}`)).runs;
+}
+
+/** One downsampled history per run for `key`, in one request (runs without the metric get no points). */
+export async function fetchHistories(ids: readonly string[], key: string, maxPoints = 500): Promise<MetricPoint[][]> {
+  const r = await api<{ histories: { runId: string; points: MetricPoint[] }[] }>(
+    `/api/metrics/histories${qs({ runs: ids.join(','), keys: key, max_points: maxPoints })}`,
+  );
+  const byRun = new Map(r.histories.map((h) => [h.runId, h.points]));
+  return ids.map((id) => byRun.get(id) ?? []);
 }

@@ -1,7 +1,7 @@
 import { useMemo, type ReactNode } from 'react';
-import { alignSeries, diffTable, parallelCoordinates, parseRunIds } from '../data/compare-data.js';
+import { alignSeries, diffTable, fetchHistories, fetchRuns, parallelCoordinates, parseRunIds } from '../data/compare-data.js';
 import { formatNumber } from '../data/format.js';
-import { chartColumns, fetchHistory, fetchRun } from '../data/run-data.js';
+import { chartColumns } from '../data/run-data.js';
 import type { RunRecord } from '../data/types.js';
 import { LineChart, seriesColor } from '../components/chart.js';
 import { Empty, ErrorBox, Loading, Show, useAsync } from '../components/state.js';
@@ -12,20 +12,17 @@ const MAX_METRICS = 5;
 function OverlaidChart({ runs, metric }: { runs: RunRecord[]; metric: string }): ReactNode {
   const h = useAsync(
     () =>
-      Promise.all(
-        runs.map((r) =>
-          metric in r.metrics
-            ? fetchHistory(r.id, metric, { maxPoints: 500 })
-            : Promise.resolve({ points: [], total: 0, downsampled: false }),
-        ),
+      fetchHistories(
+        runs.map((r) => r.id),
+        metric,
       ),
     [runs, metric],
   );
   const data = useMemo(() => {
     if (!h.data) return null;
     return alignSeries(
-      h.data.map((x) => {
-        const [xs, ys] = chartColumns(x.points, { x: 'step', smoothing: 0, log: false });
+      h.data.map((points) => {
+        const [xs, ys] = chartColumns(points, { x: 'step', smoothing: 0, log: false });
         return { x: xs, y: ys };
       }),
     );
@@ -74,7 +71,7 @@ function ParallelPlot({ runs }: { runs: RunRecord[] }): ReactNode {
 /** Several runs side by side: overlaid metric charts, parallel coordinates of params → metrics, a diff table. */
 export function ComparePage({ query }: { query: URLSearchParams }): ReactNode {
   const ids = parseRunIds(query.get('runs'));
-  const state = useAsync(() => Promise.all(ids.map(fetchRun)), [ids.join(',')]);
+  const state = useAsync(() => fetchRuns(ids), [ids.join(',')]);
   return (
     <section data-testid="compare-page">
       <h1>Compare runs</h1>
