@@ -15,6 +15,7 @@ export function registerServer(program: Command): void {
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--body-limit <bytes>', 'largest JSON request body', String(1024 * 1024))
     .option('--insecure', 'listen beyond loopback without authentication (anyone who can reach the port may write)')
+    .option('--quota <bytes>', 'most bytes the object store may hold before uploads are refused', String(20 * 1024 ** 3))
     .addHelpText(
       'after',
       `
@@ -26,7 +27,7 @@ Examples:
   SLIPWAY_TRACKING_URI=http://127.0.0.1:5000 node train.js  # the SDK logs to this server
   curl -s localhost:5000/api/runs -H 'content-type: application/json' -d '{"experiment":"demo"}'`,
     )
-    .action((o: { port: string; host: string; bodyLimit: string; insecure?: boolean }) =>
+    .action((o: { port: string; host: string; bodyLimit: string; insecure?: boolean; quota: string }) =>
       runCommand(async (ctx) => {
         const port = Number(o.port);
         const bodyLimit = Number(o.bodyLimit);
@@ -40,6 +41,7 @@ Examples:
           workspace: ctx.workspace(),
           db,
           auth,
+          quotaBytes: Number(o.quota) > 0 ? Number(o.quota) : undefined,
           store: ctx.store(),
           bodyLimit,
           token: ctx.settings.token,

@@ -5,6 +5,8 @@ import type { ObjectStore } from '../store/index.js';
 import { installErrorHandling } from './error-handler.js';
 import { installAuth } from './auth.js';
 import { installRouteAccess } from './route-access.js';
+import { installNameChecks } from './request-names.js';
+import { openArtifactQuota } from './artifact-quota.js';
 import { checkUrlLength, clientErrorHandler, createAuthenticator, errorBody, frameworkErrorOf, type AuthMode } from '../access/index.js';
 import type { ServerContext } from './server-context.js';
 import { runRoutes } from './routes/runs.js';
@@ -23,8 +25,10 @@ export interface BuildServerOptions {
   readonly store: ObjectStore;
   /** Largest JSON body in bytes (default 1 MiB). */
   readonly bodyLimit?: number;
-  /** Largest raw upload (artifacts, objects) in bytes (default 4 GiB; streamed to disk). */
+  /** Largest raw upload (artifacts, objects) in bytes (default 1 GiB; streamed to disk). */
   readonly uploadLimit?: number;
+  /** Most bytes the workspace's object store may hold before uploads get QUOTA_EXCEEDED (default 20 GiB). */
+  readonly quotaBytes?: number;
   /** SLIPWAY_TOKEN: one shared admin token; when set, every route but /api/health needs it or another valid token. */
   readonly token?: string | undefined;
   /** `auto` (default): auth is on once any token exists; `on`: always; `off`: never (loopback or --insecure only). */
@@ -52,7 +56,16 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
   app.addHook('onRequest', async (req) => checkUrlLength(req.url));
   installAuth(app, createAuthenticator(opts.db, opts.auth ?? 'auto', opts.token));
   installRouteAccess(app, opts.db);
-  const ctx: ServerContext = { workspace: opts.workspace, db: opts.db, store: opts.store, uploadLimit: opts.uploadLimit ?? 4 * 1024 ** 3 };
+  installNameChecks(app);
+  // JSON only (a browser can post text/plain cross-site without a preflight): other types get 415. Raw upload routes add their own parser.
+  app.removeContentTypeParser('text/plain');
+  const ctx: ServerContext = {
+    workspace: opts.workspace,
+    db: opts.db,
+    store: opts.store,
+    uploadLimit: opts.uploadLimit ?? 1024 ** 3,
+    quota: await openArtifactQuota(opts.workspace.objectsDir, opts.quotaBytes ?? 20 * 1024 ** 3),
+  };
   app.get('/api/health', async () => ({ status: 'ok', dialect: opts.db.dialect }));
   await app.register(runRoutes, ctx);
   await app.register(metricRoutes, ctx);

@@ -1,3 +1,4 @@
+import type { ArtifactQuota } from './artifact-quota.js';
 import type { Workspace } from '../config/index.js';
 import type { Db } from '../meta/index.js';
 import type { ObjectStore } from '../store/index.js';
@@ -9,4 +10,6 @@ export interface ServerContext {
   readonly store: ObjectStore;
   /** Largest artifact/object upload in bytes (raw bodies are streamed to disk, not buffered). */
   readonly uploadLimit: number;
+  /** The workspace's artifact quota (uploads past it get QUOTA_EXCEEDED). */
+  readonly quota?: ArtifactQuota;
 }

@@ -5,6 +5,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SlipwayError } from '../errors/index.js';
 import type { ObjectStore } from '../store/index.js';
+import type { ArtifactQuota } from './artifact-quota.js';
 
 /** Streams a raw request body into the store (temp file, hashed on the way, size-limited); returns its hash and size. */
 export async function streamIntoStore(
@@ -13,6 +14,7 @@ export async function streamIntoStore(
   tmpDir: string,
   limit: number,
   expectHash?: string,
+  quota?: ArtifactQuota,
 ): Promise<{ hash: string; size: number }> {
   mkdirSync(tmpDir, { recursive: true });
   const tmp = join(tmpDir, `upload-${process.pid}-${randomBytes(6).toString('hex')}`);
@@ -22,7 +24,13 @@ export async function streamIntoStore(
     transform(chunk: Buffer, _enc, cb) {
       size += chunk.length;
       if (size > limit) cb(new SlipwayError('BODY_TOO_LARGE', `upload is larger than the server's limit of ${limit} bytes`));
-      else {
+      else if (quota && quota.used() + size > quota.limit) {
+        try {
+          quota.check(size);
+        } catch (e) {
+          cb(e as Error);
+        }
+      } else {
         h.update(chunk);
         cb(null, chunk);
       }
@@ -39,7 +47,9 @@ export async function streamIntoStore(
           hash,
         },
       );
+    const isNew = !store.has(hash);
     store.putFileKnown(tmp, hash);
+    if (isNew) quota?.add(size);
     return { hash, size };
   } finally {
     rmSync(tmp, { force: true });

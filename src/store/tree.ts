@@ -35,6 +35,16 @@ export interface Tree {
 
 /** Refuses paths that would escape the folder they are checked out into. */
 export function assertSafePath(p: string): void {
+  // NUL and control characters break file systems, logs and headers downstream; no manifest may carry them.
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(p))
+    throw new SlipwayError(
+      'NAME_INVALID',
+      `path ${JSON.stringify(p.slice(0, 200))} holds a NUL or control character; use printable names`,
+      {
+        path: p,
+      },
+    );
   if (p === '' || isAbsolute(p) || p.startsWith('/') || p.includes('\\') || /^[a-zA-Z]:/.test(p)) {
     throw new SlipwayError('PATH_ESCAPES', `path "${p}" in a manifest is absolute or empty; manifests hold relative paths only`, {
       path: p,
@@ -46,6 +56,11 @@ export function assertSafePath(p: string): void {
   }
 }
 
+/** 0755 when any execute bit is set, else 0644: the only modes a tree records. */
+export function safeMode(mode: number): number {
+  return Number.isInteger(mode) && (mode & 0o111) !== 0 ? 0o755 : 0o644;
+}
+
 /** The canonical bytes of a tree: entries sorted by path, fixed key order. */
 export function encodeTree(entries: readonly TreeEntry[]): string {
   const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -54,7 +69,11 @@ export function encodeTree(entries: readonly TreeEntry[]): string {
     if (i > 0 && sorted[i - 1]!.path === sorted[i]!.path)
       throw new SlipwayError('TREE_INVALID', `duplicate path "${sorted[i]!.path}" in a tree`);
   }
-  return JSON.stringify({ kind: 'tree', entries: sorted.map((e) => ({ path: e.path, hash: e.hash, size: e.size, mode: e.mode })) });
+  // Modes are masked to 0644/0755: a manifest from a client must not make setuid, setgid, sticky or world-writable files.
+  return JSON.stringify({
+    kind: 'tree',
+    entries: sorted.map((e) => ({ path: e.path, hash: e.hash, size: e.size, mode: safeMode(e.mode) })),
+  });
 }
 
 /** Stores a tree manifest; returns its hash. */
@@ -211,7 +230,7 @@ export function checkoutTree(store: ObjectStore, treeHash: string, dir: string, 
     const dest = safeDestination(dir, e.path, checked);
     const how = placeFile(src, dest, order);
     // A hard link shares the object's inode and a symlink points at it; their mode must stay read-only.
-    if (how === 'reflink' || how === 'copy') chmodSync(dest, e.mode);
+    if (how === 'reflink' || how === 'copy') chmodSync(dest, safeMode(e.mode));
   }
   return [...tree.entries];
 }

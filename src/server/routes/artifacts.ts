@@ -46,7 +46,8 @@ async function rawRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void
     const path = checkArtifactPath(raw);
     await runStatus(ctx.db, id);
     if (!req.body) throw new SlipwayError('BAD_REQUEST', 'send the artifact bytes as the request body (curl --data-binary @FILE)');
-    const { hash, size } = await streamIntoStore(req.body as Readable, ctx.store, tmpDir, ctx.uploadLimit);
+    ctx.quota?.check(Number(req.headers['content-length'] ?? 0) || 0);
+    const { hash, size } = await streamIntoStore(req.body as Readable, ctx.store, tmpDir, ctx.uploadLimit, undefined, ctx.quota);
     const artifact = { path, hash, size, kind: 'file' as const };
     await addArtifact(ctx.db, id, artifact);
     return { artifact };
@@ -55,7 +56,8 @@ async function rawRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void
   app.put('/api/objects/:hash', async (req) => {
     const { hash } = parseRequest(z.object({ hash: z.string().refine(isHash, 'must be a sha256 hex id') }), req.params, 'path');
     if (!req.body) throw new SlipwayError('BAD_REQUEST', 'send the object bytes as the request body');
-    return streamIntoStore(req.body as Readable, ctx.store, tmpDir, ctx.uploadLimit, hash);
+    ctx.quota?.check(Number(req.headers['content-length'] ?? 0) || 0);
+    return streamIntoStore(req.body as Readable, ctx.store, tmpDir, ctx.uploadLimit, hash, ctx.quota);
   });
 }
 
