@@ -99,6 +99,8 @@ export function createRolloutController(o: RolloutControllerOptions): RolloutCon
   const apply = async (st: RolloutState, d: DeploymentConfig): Promise<void> => {
     if (!o.traffic) return;
     const live = isActive(st);
+    // An ended rollout leaves no plan: every request goes to the stable alias again.
+    if (!live) return o.traffic.setPlan(st.model, undefined);
     await o.traffic.setPlan(st.model, {
       stableLabel: st.stableAlias,
       // A paused rollout keeps its weight (pausing stops the walk, not the traffic); an ended one has none.
