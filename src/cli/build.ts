@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SlipwayError } from '../errors/index.js';
 import { checkoutModelVersion } from '../registry/index.js';
@@ -62,10 +62,6 @@ async function buildImageCommand(ctx: CliContext, modelRef: string, flags: Image
     const baseHost = flags.base.startsWith('oci:') ? '' : parseImageRef(flags.base).registry;
     const base = await loadBase(flags.base, new BlobDir(cacheDir), registryOptions(ctx, flags, baseHost));
     const root = slipwayPackageRoot();
-    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
-      version?: string;
-      repository?: string | { url?: string };
-    };
     const image = await buildImage({
       model: {
         name: mv.name,
@@ -79,8 +75,6 @@ async function buildImageCommand(ctx: CliContext, modelRef: string, flags: Image
       app: { root, distDir: flags.dist },
       base,
       cacheDir,
-      appVersion: pkg.version,
-      sourceUrl: typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url,
     });
     const written = output ? await writeImageOutput(output, image, tag) : 0;
     const pushed = pushRef ? await pushImage(pushRef, image, registryOptions(ctx, flags, parseImageRef(pushRef).registry)) : undefined;

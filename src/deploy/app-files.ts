@@ -17,7 +17,7 @@ export interface AppSource {
 
 /**
  * Paths inside node_modules that a linux container never loads: other platforms' prebuilt binaries, native build
- * intermediates and C sources, and the `.bin` shims. Dropping them keeps onnxruntime-node from adding ~220 MB of
+ * intermediates and C sources, static libraries, type declarations, source maps, docs, and the `.bin` shims. Dropping them keeps onnxruntime-node from adding ~220 MB of
  * macOS and Windows libraries to the image.
  */
 function pruned(rel: string, arch: string): boolean {
@@ -28,6 +28,8 @@ function pruned(rel: string, arch: string): boolean {
   if (/\/build\/Release\/(obj\.target|\.deps|obj)(\/|$)/.test(rel)) return true;
   if (/\/build\/(Makefile|config\.gypi|[^/]+\.mk|binding\.Makefile)$/.test(rel)) return true;
   if (/^node_modules\/better-sqlite3\/(deps|src)(\/|$)/.test(rel)) return true;
+  // Never loaded at run time: static libraries, type declarations, source maps and docs (licences stay).
+  if (/\.(a|d\.ts|d\.mts|d\.cts|map|md|markdown)$/i.test(rel) && !/licen[cs]e/i.test(rel)) return true;
   return false;
 }
 

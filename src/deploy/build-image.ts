@@ -41,10 +41,12 @@ export interface BuildImageOptions {
   readonly base: BaseImage;
   /** Folder of cached blobs and layer keys (e.g. ~/.cache/slipway/oci). */
   readonly cacheDir: string;
-  /** `org.opencontainers.image.source` (a repository URL). */
-  readonly sourceUrl?: string;
-  /** Application version (package.json's), for a label. */
-  readonly appVersion?: string;
+}
+
+/** The app's version and repository URL from its package.json (for the version and source labels). */
+function appPackage(root: string): { version?: string; sourceUrl?: string } {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string; repository?: string | { url?: string } };
+  return { version: pkg.version, sourceUrl: typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url };
 }
 
 /** One layer in the build report. */
@@ -106,6 +108,7 @@ export function modelEntries(m: ImageModel): TarEntry[] {
 /** The image config: the base's, with the user, workdir, entrypoint, ports, env and labels of a served model. */
 export function imageConfig(opts: BuildImageOptions, layers: readonly Layer[]): ImageConfig {
   const { model, base } = opts;
+  const pkg = appPackage(opts.app.root);
   const created = new Date(model.createdAt).toISOString();
   const env = (base.config.config?.Env ?? []).filter((e) => !/^(NODE_ENV|HOME|SLIPWAY_NO_PROGRESS)=/.test(e));
   if (!env.some((e) => e.startsWith('PATH='))) env.push('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
@@ -119,13 +122,13 @@ export function imageConfig(opts: BuildImageOptions, layers: readonly Layer[]): 
     'org.opencontainers.image.created': created,
     'org.opencontainers.image.base.name': base.source,
     'org.opencontainers.image.base.digest': base.manifestDigest,
-    ...(opts.sourceUrl ? { 'org.opencontainers.image.source': opts.sourceUrl } : {}),
+    ...(pkg.sourceUrl ? { 'org.opencontainers.image.source': pkg.sourceUrl } : {}),
     ...(model.revision ? { 'org.opencontainers.image.revision': model.revision } : {}),
     [`${LABEL_PREFIX}.model.name`]: model.name,
     [`${LABEL_PREFIX}.model.version`]: String(model.version),
     [`${LABEL_PREFIX}.model.digest`]: `sha256:${model.treeHash}`,
     [`${LABEL_PREFIX}.healthcheck`]: `GET http://127.0.0.1:${REST_PORT}${READY_PATH}`,
-    ...(opts.appVersion ? { [`${LABEL_PREFIX}.version`]: opts.appVersion } : {}),
+    ...(pkg.version ? { [`${LABEL_PREFIX}.version`]: pkg.version } : {}),
   };
   const platform = hostPlatform();
   return {
@@ -136,6 +139,9 @@ export function imageConfig(opts: BuildImageOptions, layers: readonly Layer[]): 
       User: `${IMAGE_UID}:${IMAGE_UID}`,
       Env: env,
       Entrypoint: ['node', `/${APP_DIR}/bin/slipway.js`, 'serve', modelPath(model.name), '--host', '0.0.0.0'],
+      // The image has no database, so it only answers predictions, health and metrics; --insecure lets it listen
+      // beyond loopback without a token. To require one, set SLIPWAY_TOKEN and override the args (Cmd) with [].
+      Cmd: ['--insecure'],
       WorkingDir: `/${APP_DIR}`,
       ExposedPorts: { [`${GRPC_PORT}/tcp`]: {}, [`${REST_PORT}/tcp`]: {} },
       Labels: labels,

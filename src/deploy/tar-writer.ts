@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { SlipwayError } from '../errors/index.js';
 
 /** One entry of a layer tarball: a regular file (from disk or bytes), a directory, or a symlink. */
@@ -81,7 +82,12 @@ export async function* tarStream(entries: readonly TarEntry[]): AsyncGenerator<B
     } else {
       yield* headersFor(e.path, e.mode, e.size, '0');
       let written = 0;
-      if (typeof e.source === 'string') {
+      if (typeof e.source === 'string' && e.size < 4 * 1024 * 1024) {
+        // Most files are small: one read beats a stream's setup per file (thousands of them in node_modules).
+        const data = await readFile(e.source);
+        written = data.length;
+        yield data;
+      } else if (typeof e.source === 'string') {
         for await (const chunk of createReadStream(e.source)) {
           written += (chunk as Buffer).length;
           yield chunk as Buffer;
