@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { collectRoots, fsckStore, openRemote, pickRemote, repairStore } from '../store/index.js';
+import { fsckStore, openRemote, pickRemote, repairStore } from '../store/index.js';
+import { workspaceRoots } from './workspace-roots.js';
 import { formatBytes, printJson, style } from './output.js';
 import { progress } from './progress.js';
 import { runCommand } from './run-command.js';
@@ -15,7 +16,7 @@ export function registerFsck(program: Command): void {
     .addHelpText('after', '\nExamples:\n  slipway fsck && echo store is healthy\n  slipway fsck --repair -r origin')
     .action((opts: { json?: boolean; repair?: boolean; remote?: string }) =>
       runCommand(async (ctx) => {
-        const roots = await collectRoots(await ctx.db(), ctx.workspace().root, { requiredOnly: true });
+        const roots = await workspaceRoots(await ctx.db(), ctx.workspace().root, { requiredOnly: true });
         const bar = progress('checking', 0);
         const report = await fsckStore(ctx.store(), roots, {
           onProgress: (d, t) => {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../config/index.js';
-import { acquireGcLock, collectRoots, DEFAULT_PRUNE_EXPIRE_MS, gcStore } from '../store/index.js';
+import { acquireGcLock, DEFAULT_PRUNE_EXPIRE_MS, gcStore } from '../store/index.js';
+import { workspaceRoots } from './workspace-roots.js';
 import { SlipwayError } from '../errors/index.js';
 import { formatBytes, printJson } from './output.js';
 import { runCommand } from './run-command.js';
@@ -28,7 +29,7 @@ export function registerGc(program: Command): void {
         let report;
         try {
           // Roots are read under the lock: a writer that committed before we got it is seen, one after waits for us.
-          const roots = await collectRoots(await ctx.db(), ctx.workspace().root);
+          const roots = await workspaceRoots(await ctx.db(), ctx.workspace().root);
           report = gcStore(store, roots, { dryRun: opts.dryRun, pruneExpireMs });
         } finally {
           release();

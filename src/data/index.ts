@@ -44,3 +44,4 @@ export {
   type ColumnProfile,
   type Histogram,
 } from './profile.js';
+export { datasetRoots } from './dataset-roots.js';

@@ -52,3 +52,4 @@ export {
   type Trigger,
   type SchedulerOptions,
 } from './scheduler.js';
+export { pipelineRoots } from './pipeline-roots.js';

@@ -11,3 +11,4 @@ export { modelLineage, lineageText, lineageDot, lineageNodeId, type LineageGraph
 export { readOnnxSignature, readFolderSignature, validateSignature } from './read-signature.js';
 export { signModelVersion, verifyModelVersion, verifyModelFolder, modelSignature, hashModelFolder } from './signing.js';
 export { readPrivateKey, readPublicKey, signStatement, verifyBundle, modelStatement, type SigstoreBundle, type ModelStatement } from './signing-format.js';
+export { modelRoots } from './model-roots.js';

@@ -19,7 +19,7 @@ export { hashFiles, type FileDigest, type HashFilesOptions } from './hash-pool.j
 export { openStatCache, stampOf, type StatCache, type FileStamp } from './stat-cache.js';
 export { listObjects, looksLikeTree, type StoreListing } from './object-walk.js';
 export { walkReachable, addRoot, type RootRefs, type Reachability } from './reachability.js';
-export { collectRoots, type CollectRootsOptions } from './roots.js';
+export { collectRoots, type CollectRootsOptions, type RootProvider } from './root-provider.js';
 export { fsckStore, type FsckReport, type FsckProblem } from './fsck.js';
 export { repairStore, type RepairReport } from './fsck-repair.js';
 export { gcStore, DEFAULT_PRUNE_EXPIRE_MS, type GcReport, type GcOptions } from './gc.js';

@@ -23,3 +23,4 @@ export { codeVersion, type CodeVersion } from './code-version.js';
 export { environmentInfo } from './environment.js';
 export { downsampleHistory, type DownsampledHistory } from './metric-downsample.js';
 export { artifactRoots } from './artifact-roots.js';
+export { artifactRoots } from './artifact-roots.js';

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { openDb, type Db } from '../../src/meta/index.js';
-import { collectRoots, fsckStore, gcStore, openObjectStore, putTree, sha256, type ObjectStore } from '../../src/store/index.js';
+import { fsckStore, gcStore, openObjectStore, putTree, sha256, type ObjectStore } from '../../src/store/index.js';
+import { workspaceRoots } from '../../src/cli/workspace-roots.js';
 import { addDataset } from '../../src/data/index.js';
 import { tempWorkspace } from '../helpers/temp-workspace.js';
 
@@ -34,10 +35,10 @@ test('fsck passes a healthy store, names a flipped byte and a missing object ref
   const { db, store, root, cleanup } = await setup();
   try {
     const { version } = await addDataset(db, store, { path: join(root, 'data'), name: 'd' });
-    assert.equal((await fsckStore(store, await collectRoots(db, root, { requiredOnly: true }))).ok, true);
+    assert.equal((await fsckStore(store, await workspaceRoots(db, root, { requiredOnly: true }))).ok, true);
     const alpha = sha256('alpha');
     flipByte(store, alpha);
-    const bad = await fsckStore(store, await collectRoots(db, root, { requiredOnly: true }));
+    const bad = await fsckStore(store, await workspaceRoots(db, root, { requiredOnly: true }));
     assert.equal(bad.ok, false);
     assert.deepEqual(
       bad.problems.map((p) => [p.kind, p.hash]),
@@ -53,7 +54,7 @@ test('fsck passes a healthy store, names a flipped byte and a missing object ref
       `schema: "1"\nstages:\n  train:\n    key: ${sha256('key')}\n    deps:\n      - path: train.js\n        hash: ${depOnly}\n` +
         `    outs:\n      - path: out\n        hash: ${tree}\n        cache: true\n      - path: metrics.json\n        hash: ${sha256('uncached')}\n        cache: false\n`,
     );
-    const missing = await fsckStore(store, await collectRoots(db, root, { requiredOnly: true }));
+    const missing = await fsckStore(store, await workspaceRoots(db, root, { requiredOnly: true }));
     assert.deepEqual(
       missing.problems.filter((p) => p.kind === 'missing').map((p) => p.hash),
       [ghost],
@@ -105,19 +106,19 @@ test('gc keeps everything reachable (datasets, models, run artifacts, run cache,
     const stale = join(store.root, orphan.slice(0, 2), `${orphan.slice(2)}.tmp-999999999-abcdef`);
     writeFileSync(stale, 'half');
 
-    const dry = gcStore(store, await collectRoots(db, root), { dryRun: true, pruneExpireMs: 0 });
+    const dry = gcStore(store, await workspaceRoots(db, root), { dryRun: true, pruneExpireMs: 0 });
     const doomed = dry.removed.map((r) => r.hash).sort();
     assert.deepEqual(doomed, [orphan, orphanTree, sha256('only in an orphan tree')].sort());
     assert.ok(store.has(orphan), 'dry run removes nothing');
     assert.ok(existsSync(stale));
 
-    const real = gcStore(store, await collectRoots(db, root), { pruneExpireMs: 0 });
+    const real = gcStore(store, await workspaceRoots(db, root), { pruneExpireMs: 0 });
     assert.equal(real.removed.length, 3);
     assert.deepEqual(real.tempFilesRemoved, [stale]);
     assert.ok(!store.has(orphan) && !store.has(orphanTree));
     for (const h of [...Object.values(keep), sha256('weights'), version.treeHash, sha256('alpha'), sha256('beta')])
       assert.ok(store.has(h), h);
-    assert.equal((await fsckStore(store, await collectRoots(db, root))).ok, true);
+    assert.equal((await fsckStore(store, await workspaceRoots(db, root))).ok, true);
   } finally {
     await cleanup();
   }
