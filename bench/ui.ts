@@ -164,7 +164,7 @@ try {
     console.log(`  B/A ${ratioLine(xa, xb)}`);
   }
   console.log(
-    'A: 100 runs, 1,000-point history, compare 10 runs × 5 metrics; B: 10,000 runs, 100,000-point history (LTTB to 2,000 on the server), compare 100 runs × 5 metrics (LTTB to 500 each)',
+    'A: 100 runs, 1,000-point history, compare 10 runs × 5 metrics; B: 10,000 runs, 100,000-point history (LTTB to 2,000 on the server), compare 100 runs × 5 metrics (200 points each, server-side)',
   );
 } finally {
   await ctx.close();

@@ -21,6 +21,6 @@ export { localBackend, openLocalBackend, storeArtifact } from './local-backend.j
 export { httpBackend } from './http-backend.js';
 export { codeVersion, type CodeVersion } from './code-version.js';
 export { environmentInfo } from './environment.js';
-export { downsampleHistory, type DownsampledHistory } from './metric-downsample.js';
-export { artifactRoots } from './artifact-roots.js';
+export { reapOrphanRuns } from './orphan-runs.js';
+export { downsampleHistory, downsampleHistories, type DownsampledHistory } from './metric-downsample.js';
 export { artifactRoots } from './artifact-roots.js';

@@ -77,3 +77,64 @@ export async function downsampleHistory(
   const kept = lttb(xy, maxPoints).map((e) => e.p);
   return { points: kept, total, downsampled: true };
 }
+
+/**
+ * One metric of many runs, thinned for an overlaid chart in two queries whatever the number of runs: the x range
+ * of them all, then each run's lowest and highest value per shared x-bucket (runs line up on the same bucket x).
+ * A bucket with one point keeps that point exactly, so short histories come back whole.
+ */
+export async function downsampleHistories(
+  db: Db,
+  runIds: readonly string[],
+  key: string,
+  maxPoints: number,
+  x: 'step' | 'time' = 'step',
+): Promise<Map<string, DownsampledHistory>> {
+  const out = new Map<string, DownsampledHistory>();
+  if (runIds.length === 0) return out;
+  const col = x === 'time' ? 'ts' : 'step';
+  const inList = runIds.map(() => '?').join(', ');
+  const stats = await db.get<{ lo: number | string | null; hi: number | string | null }>(
+    `SELECT MIN(${col}) AS lo, MAX(${col}) AS hi FROM metrics WHERE key = ? AND run_id IN (${inList})`,
+    [key, ...runIds],
+  );
+  if (!stats || stats.lo === null || stats.hi === null) return out;
+  const lo = Number(stats.lo);
+  const width = Math.max(1, Math.ceil((Number(stats.hi) - lo + 1) / Math.max(1, Math.floor(maxPoints / 2))));
+  const rows = await db.all<{
+    run_id: string;
+    n: number | string;
+    x0: number | string;
+    x1: number | string;
+    t0: number | string;
+    s0: number | string;
+    vmin: number;
+    vmax: number;
+  }>(
+    `SELECT run_id, COUNT(*) AS n, MIN(${col}) AS x0, MAX(${col}) AS x1, MIN(ts) AS t0, MIN(step) AS s0, MIN(value) AS vmin, MAX(value) AS vmax
+       FROM metrics WHERE key = ? AND run_id IN (${inList})
+      GROUP BY run_id, CAST((${col} - ?) / ? AS BIGINT) ORDER BY run_id, MIN(${col})`,
+    [key, ...runIds, lo, width],
+  );
+  const acc = new Map<string, { points: MetricPoint[]; total: number; merged: boolean }>();
+  for (const r of rows) {
+    let a = acc.get(r.run_id);
+    if (!a) acc.set(r.run_id, (a = { points: [], total: 0, merged: false }));
+    const n = Number(r.n);
+    a.total += n;
+    if (n === 1) {
+      a.points.push({ step: Number(r.s0), ts: Number(r.t0), value: Number(r.vmin) });
+      continue;
+    }
+    a.merged = true;
+    const mid = (Number(r.x0) + Number(r.x1)) / 2;
+    const at = (value: number): MetricPoint =>
+      x === 'time'
+        ? { step: Number(r.s0), ts: Math.round(mid), value: Number(value) }
+        : { step: Math.round(mid), ts: Number(r.t0), value: Number(value) };
+    a.points.push(at(r.vmin));
+    if (r.vmax !== r.vmin) a.points.push(at(r.vmax));
+  }
+  for (const [id, a] of acc) out.set(id, { points: a.points, total: a.total, downsampled: a.merged });
+  return out;
+}

@@ -224,10 +224,23 @@ test('compare in two requests: runs by id in order, and many runs × keys of dow
   assert.equal(h.length, 6);
   const main = h.find((x: { runId: string; key: string }) => x.runId === s.mainRun && x.key === 'loss');
   assert.equal(main.total, 20_000);
-  assert.equal(main.points.length, 50);
+  assert.ok(main.value.length > 0 && main.value.length <= 50);
+  assert.equal(main.step.length, main.value.length);
+  // Accuracy spans steps 0–29 in these runs: 25 shared buckets two steps wide, each one low and one high.
   const sweep = h.find((x: { runId: string; key: string }) => x.runId === ids[0] && x.key === 'accuracy');
-  assert.equal(sweep.points.length, 30);
-  assert.equal(sweep.downsampled, false);
+  assert.equal(sweep.total, 30);
+  assert.equal(sweep.value.length, 30);
+  assert.deepEqual(sweep.step.slice(0, 4), [1, 1, 3, 3]);
+  const none = h.find((x: { runId: string; key: string }) => x.runId === s.mainRun && x.key === 'accuracy');
+  assert.equal(none.total, 1);
+  assert.deepEqual(none.value, [0.981]);
+  // Runs of the same length get exact points when they fit.
+  const exact = (await s.app.inject({ url: `/api/metrics/histories?runs=${ids[0]},${ids[1]}&keys=loss&max_points=100` })).json().histories;
+  assert.deepEqual(
+    exact[0].step,
+    Array.from({ length: 30 }, (_, i) => i),
+  );
+  assert.equal(exact[0].downsampled, false);
 });
 
 test('a long history is reduced in SQL (bucket lows and highs) without losing a one-point spike, by step and by time', async () => {

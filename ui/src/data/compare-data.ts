@@ -124,10 +124,10 @@ export async function fetchRuns(ids: readonly string[]): Promise<RunRecord[]> {
 }
 
 /** One downsampled history per run for `key`, in one request (runs without the metric get no points). */
-export async function fetchHistories(ids: readonly string[], key: string, maxPoints = 500): Promise<MetricPoint[][]> {
-  const r = await api<{ histories: { runId: string; points: MetricPoint[] }[] }>(
+export async function fetchHistories(ids: readonly string[], key: string, maxPoints = 200): Promise<MetricPoint[][]> {
+  const r = await api<{ histories: { runId: string; step: number[]; ts: number[]; value: number[] }[] }>(
     `/api/metrics/histories${qs({ runs: ids.join(','), keys: key, max_points: maxPoints })}`,
   );
-  const byRun = new Map(r.histories.map((h) => [h.runId, h.points]));
+  const byRun = new Map(r.histories.map((h) => [h.runId, h.step.map((step, i) => ({ step, ts: h.ts[i]!, value: h.value[i]! }))]));
   return ids.map((id) => byRun.get(id) ?? []);
 }

@@ -71,7 +71,7 @@ function ParallelPlot({ runs }: { runs: RunRecord[] }): ReactNode {
 /** Several runs side by side: overlaid metric charts, parallel coordinates of params → metrics, a diff table. */
 export function ComparePage({ query }: { query: URLSearchParams }): ReactNode {
   const ids = parseRunIds(query.get('runs'));
-  const state = useAsync(() => fetchRuns(ids), [ids.join(',')]);
+  const state = useAsync(() => (ids.length < 2 ? Promise.resolve([]) : fetchRuns(ids)), [ids.join(',')]);
   return (
     <section data-testid="compare-page">
       <h1>Compare runs</h1>
