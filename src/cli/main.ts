@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { packageVersion } from './version.js';
+import { applyProcessDefaults } from '../config/index.js';
 
 type Register = (program: Command) => void;
 
@@ -88,4 +89,5 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 });
 
 const only = requestedCommand(process.argv);
+applyProcessDefaults();
 await (await buildProgram(only ? [only] : undefined)).parseAsync(process.argv);

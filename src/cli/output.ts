@@ -1,6 +1,7 @@
+import { cliSettings } from '../config/index.js';
 /** Whether to colour output (a TTY without NO_COLOR). */
 export function useColor(): boolean {
-  return Boolean(process.stdout.isTTY) && process.env.NO_COLOR === undefined && process.env.TERM !== 'dumb';
+  return cliSettings().color;
 }
 
 const wrap =

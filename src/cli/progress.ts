@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { cliSettings } from '../config/index.js';
 
 /** A progress bar that only draws on a TTY (stderr), so piped output and --json stay clean. */
 export interface Progress {
@@ -10,7 +11,7 @@ export interface Progress {
 
 /** Starts a progress bar for `total` units with a label; `format` may use {bar} {value} {total} {percentage} {eta_formatted} and payload keys. */
 export function progress(label: string, total: number, format?: string): Progress {
-  if (!process.stderr.isTTY || process.env.SLIPWAY_NO_PROGRESS) {
+  if (!cliSettings().progress) {
     return { update() {}, increment() {}, setTotal() {}, stop() {} };
   }
   const bar = new cliProgress.SingleBar(

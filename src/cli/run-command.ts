@@ -1,11 +1,7 @@
+import { cliSettings } from '../config/index.js';
 import { createContext, type CliContext } from './context.js';
 import { toSlipwayError } from '../errors/index.js';
 import { style } from './output.js';
-
-/** Whether the user asked for stack traces. */
-function isVerbose(): boolean {
-  return process.argv.includes('--verbose') || process.env.SLIPWAY_VERBOSE === '1';
-}
 
 /**
  * Runs a command body with a context, turning errors into `error[CODE]: message` and the catalogue's exit code
@@ -19,7 +15,7 @@ export async function runCommand(body: (ctx: CliContext) => Promise<number | voi
   } catch (e) {
     const err = toSlipwayError(e);
     process.stderr.write(`${style.red(`error[${err.code}]`)}: ${err.message}\n`);
-    if (isVerbose()) process.stderr.write(`${(err.cause as Error | undefined)?.stack ?? err.stack}\n`);
+    if (cliSettings().verbose) process.stderr.write(`${(err.cause as Error | undefined)?.stack ?? err.stack}\n`);
     else if (err.code === 'INTERNAL') process.stderr.write('(run again with --verbose for the stack trace)\n');
     code = err.exitCode;
   } finally {

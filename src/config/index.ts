@@ -1,5 +1,13 @@
 export { findWorkspace, initWorkspace, workspaceAt, CONFIG_FILE, STATE_DIR, type Workspace } from './workspace.js';
-export { loadSettings, type Settings } from './settings.js';
+export {
+  loadSettings,
+  kernelSettings,
+  cliSettings,
+  applyProcessDefaults,
+  type Settings,
+  type KernelSettings,
+  type CliSettings,
+} from './settings.js';
 export { loadConfig, parseConfig, parseYamlWith } from './slipway-yaml.js';
 export { slipwayConfigSchema, type SlipwayConfig } from './schema.js';
 export { storeSchema, parseDuration } from './store-schema.js';

@@ -81,7 +81,6 @@ export function openS3Remote(url: string, settings: S3Settings = {}): Remote {
           { url },
         );
       // Loaded on first use: the SDK takes a noticeable time to import, and most commands never talk to S3.
-      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
       const sdk = await import('@aws-sdk/client-s3');
       const s3 = new sdk.S3Client({
         endpoint: settings.endpoint,

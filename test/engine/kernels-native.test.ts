@@ -9,24 +9,25 @@ import { isSlipwayError } from '../../src/errors/index.js';
 import type { Conv2dGeometry } from '../../src/engine/kernels/kernels.js';
 import { loadNativeKernels, nativeAddonPath } from '../../src/engine/kernels/native-kernels.js';
 import { referenceKernels } from '../../src/engine/kernels/reference-kernels.js';
-import { kernelSelectionFromEnv, selectKernels } from '../../src/engine/kernels/select-kernels.js';
+import { selectKernels } from '../../src/engine/kernels/select-kernels.js';
+import { kernelSettings } from '../../src/config/index.js';
 
 const native = loadNativeKernels();
 const skip = native ? false : 'native kernels are not built on this machine';
 
 test('SLIPWAY_KERNELS and SLIPWAY_THREADS are validated with CONFIG_INVALID', () => {
-  assert.deepEqual(kernelSelectionFromEnv({}), { force: undefined, threads: undefined });
-  assert.deepEqual(kernelSelectionFromEnv({ SLIPWAY_KERNELS: 'reference', SLIPWAY_THREADS: '3' }), { force: 'reference', threads: 3 });
+  assert.deepEqual(kernelSettings({}), { force: undefined, threads: undefined });
+  assert.deepEqual(kernelSettings({ SLIPWAY_KERNELS: 'reference', SLIPWAY_THREADS: '3' }), { force: 'reference', threads: 3 });
   assert.throws(
-    () => kernelSelectionFromEnv({ SLIPWAY_KERNELS: 'cuda' }),
+    () => kernelSettings({ SLIPWAY_KERNELS: 'cuda' }),
     (e) => isSlipwayError(e, 'CONFIG_INVALID'),
   );
   assert.throws(
-    () => kernelSelectionFromEnv({ SLIPWAY_THREADS: '0' }),
+    () => kernelSettings({ SLIPWAY_THREADS: '0' }),
     (e) => isSlipwayError(e, 'CONFIG_INVALID'),
   );
   assert.throws(
-    () => kernelSelectionFromEnv({ SLIPWAY_THREADS: 'two' }),
+    () => kernelSettings({ SLIPWAY_THREADS: 'two' }),
     (e) => isSlipwayError(e, 'CONFIG_INVALID'),
   );
   assert.equal(selectKernels({ force: 'reference' }), referenceKernels);

@@ -3,6 +3,7 @@
  * SLIPWAY_KERNELS=reference|native forces one (native fails loudly when it is forced but missing);
  * SLIPWAY_THREADS sizes the native thread pool (default: the physical cores).
  */
+import { kernelSettings } from '../../config/index.js';
 import { SlipwayError } from '../../errors/index.js';
 import type { Kernels } from './kernels.js';
 import { loadNativeKernels, nativeSimd } from './native-kernels.js';
@@ -15,24 +16,10 @@ export interface KernelsInfo {
   simd: 'avx512' | 'avx2' | 'none';
 }
 
-/** Settings that pick the backend; `getKernels()` reads them from the environment once. */
+/** Settings that pick the backend; `getKernels()` takes them from config/settings.ts (kernelSettings) once. */
 export interface KernelSelection {
   force?: 'reference' | 'native';
   threads?: number;
-}
-
-/** Reads SLIPWAY_KERNELS and SLIPWAY_THREADS (the edge where the environment enters). */
-export function kernelSelectionFromEnv(env: NodeJS.ProcessEnv = process.env): KernelSelection {
-  const force = env.SLIPWAY_KERNELS?.trim();
-  if (force !== undefined && force !== '' && force !== 'reference' && force !== 'native') {
-    throw new SlipwayError('CONFIG_INVALID', `SLIPWAY_KERNELS=${force} is not a kernel backend; use 'reference' or 'native', or unset it.`);
-  }
-  const t = env.SLIPWAY_THREADS?.trim();
-  const threads = t ? Number(t) : undefined;
-  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 256)) {
-    throw new SlipwayError('CONFIG_INVALID', `SLIPWAY_THREADS=${t} must be an integer from 1 to 256; unset it to use the physical cores.`);
-  }
-  return { force: force === '' ? undefined : (force as KernelSelection['force']), threads };
 }
 
 let warnedFallback = false;
@@ -65,7 +52,7 @@ let chosen: Kernels | undefined;
 
 /** The process's kernel backend (chosen on first call from the environment). */
 export function getKernels(): Kernels {
-  chosen ??= selectKernels(kernelSelectionFromEnv());
+  chosen ??= selectKernels(kernelSettings());
   return chosen;
 }
 
