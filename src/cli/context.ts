@@ -3,6 +3,7 @@ import { openDb, type Db } from '../meta/index.js';
 import { openObjectStore, type ObjectStore } from '../store/index.js';
 import { pointerSync, type PointerSync } from '../sharing/index.js';
 import { toSlipwayError } from '../errors/index.js';
+import { reapOrphanRuns } from '../tracking/orphan-runs.js';
 
 /** What a CLI command works with, opened lazily so commands that need no database stay fast. */
 export interface CliContext {
@@ -35,6 +36,8 @@ export function createContext(cwd: string = process.cwd(), settings: Settings = 
       const err = toSlipwayError(e);
       process.stderr.write(`warning[${err.code}]: ${err.message}\n`);
     }
+    // A run whose process died (a SIGKILLed repro or training script) would stay RUNNING forever: end it as KILLED.
+    await reapOrphanRuns(d).catch(() => undefined);
     return d;
   };
   const ctx: CliContext = {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { existsSync, mkdtempSync, readFileSync, statSync, symlinkSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync, symlinkSync, rmSync } from 'node:fs';
+import { ownedTempDir } from '../serving/owned-temp-dir.js';
 import { basename, join, resolve } from 'node:path';
 import { isSlipwayError, SlipwayError } from '../errors/index.js';
 import { startModelServer, type ModelSource } from '../serving/index.js';
@@ -46,7 +46,7 @@ function sourcesOf(args: readonly string[], cleanups: (() => void)[]): ModelSour
             'USAGE',
             `${a} is a file but not an .onnx model; give a model folder, an .onnx file or a registry reference.`,
           );
-        const dir = mkdtempSync(join(tmpdir(), 'slipway-serve-'));
+        const dir = ownedTempDir('onnx');
         symlinkSync(full, join(dir, 'model.onnx'));
         cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
         return { name: basename(full, '.onnx'), dir, labels: ['production'] };

@@ -41,9 +41,28 @@ export async function runStageProcess(opts: StageProcessOptions): Promise<StageE
   }
 }
 
+/**
+ * The shell around each stage command. The command runs in its own process group (detached), so a SIGKILLed parent
+ * would leave it running and racing the next `repro`; a watcher in the group polls the parent ($2) once a second and
+ * kills the whole group when it is gone. The command is passed as $1, never spliced into the script.
+ */
+const GUARDED = [
+  '( while kill -0 "$2" 2>/dev/null; do sleep 1; done; kill -KILL 0 ) </dev/null >/dev/null 2>&1 &',
+  'watcher=$!',
+  '/bin/sh -c "$1"',
+  'code=$?',
+  'kill "$watcher" 2>/dev/null',
+  'exit $code',
+].join('\n');
+
 function runOne(cmd: string, opts: StageProcessOptions, log: NodeJS.WritableStream): Promise<StageExit> {
   return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', cmd], { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/bin/sh', ['-c', GUARDED, 'slipway-stage', cmd, String(process.pid)], {
+      cwd: opts.cwd,
+      env: opts.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let killed = false;
     let killTimer: NodeJS.Timeout | undefined;
     const kill = (): void => {

@@ -23,6 +23,7 @@ import { registerTfRest, sendError } from './rest-tf.js';
 import { parseBoundedJson, type JsonLimits } from './bounded-json.js';
 import { registerV2Rest } from './rest-v2.js';
 import { installServingGuards, type ServingAccessOptions } from './serving-guards.js';
+import { sweepOwnedTempDirs } from './owned-temp-dir.js';
 import { assertSafeBind, frameworkErrorOf, makeClientErrorHandler } from '../access/index.js';
 import { createServerMetrics } from './server-metrics.js';
 import { createRoutingMetrics } from './traffic-router.js';
@@ -126,6 +127,8 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
     legacyToken: opts.access?.legacyToken,
     insecure: opts.insecure,
   });
+  // Checkouts left in the temp folder by servers that were killed (SIGKILL runs no cleanup) go first.
+  sweepOwnedTempDirs();
   const metrics = createServerMetrics();
   const routed = createRoutingMetrics(metrics.registry);
   const needsRegistry = opts.models.some((m) => m.ref !== undefined);

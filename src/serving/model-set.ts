@@ -1,5 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
+import { ownedTempDir } from './owned-temp-dir.js';
 import { join } from 'node:path';
 import type { Signature } from '../engine/signature.js';
 import { SlipwayError } from '../errors/index.js';
@@ -128,7 +128,8 @@ export async function openModelSet(sources: readonly ModelSource[], opts: ModelS
         'MODEL_LOAD_FAILED',
         `Serving ${formatModelRef(ref)} needs a workspace (registry); run inside one or serve a model folder.`,
       );
-    const dir = mkdtempSync(join(tmpdir(), `slipway-serve-${name}-${version}-`));
+    // Named after this process: a server that dies without cleaning up has its checkouts swept by the next one.
+    const dir = ownedTempDir(`${name}-${version}`);
     const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
     try {
       await opts.registry.checkout(versionRef(ref.name, version), dir);
