@@ -71,6 +71,7 @@ export const messages: Readonly<Record<string, string>> = {
   LOSS_UNKNOWN: 'unknown loss "{name}"; use mse, binaryCrossentropy, categoricalCrossentropy or sparseCategoricalCrossentropy',
   NATIVE_FAILED: 'the native kernels are not usable ({why}); run `npm rebuild slipway` or use SLIPWAY_KERNELS=reference',
   ONNX_EXPORT_FAILED: '{source} cannot be exported to ONNX: {why}',
+  QUANTIZE_UNSUPPORTED: 'int8 quantisation does not handle {ops}; quantise a model of Conv/Gemm/MatMul and common float ops (opset 13+)',
   // pipeline
   PIPELINE_INVALID: '{where}: {why}; fix the stage in slipway.yaml',
   PIPELINE_CYCLE: 'stages {stages} depend on each other in a circle; break the cycle',
@@ -119,6 +120,9 @@ export const messages: Readonly<Record<string, string>> = {
     'unknown drift method "{name}"; use ks, chisquare, z, wasserstein, js, psi, kl, hellinger, anderson or cramer_von_mises',
   DRIFT_COLUMN_UNKNOWN: 'column "{column}" is in neither table; check the name',
   DRIFT_OPTION_INVALID: '{flag} {value} is not valid: {why}',
+  // explain
+  EXPLAIN_INVALID: 'the explanation request is invalid: {why}',
+  EXPLAIN_UNSUPPORTED: 'this model cannot be explained this way: {why}',
   // deploy
   IMAGE_REF_INVALID: '"{ref}" is not an image reference ({why}); write [HOST[:PORT]/]NAME[:TAG]',
   IMAGE_BASE_NOT_FOUND: 'no base image at {where}; build one with `slipway build base` or pass a registry reference',
