@@ -31,3 +31,4 @@ export {
   pushImage,
   type ImageOutput,
 } from './image-output.js';
+export { renderKubernetesManifests, renderInferenceService, k8sName, type KubernetesDeployOptions, type KubernetesObject } from './kubernetes-manifests.js';
