@@ -115,7 +115,8 @@ export function lineageGraph(l: LineageGraph): Graph {
     edges.push({ from: model, to: `alias:${a}` });
   }
   for (const d of l.deployments ?? []) {
-    nodes.push({ id: `deployment:${d.name}`, label: `${d.name}${d.role ? ` (${d.role})` : ''}`, kind: 'deployment', layer: 4 });
+    const role = [d.role, d.weight !== undefined ? `${d.weight}%` : undefined].filter(Boolean).join(' ');
+    nodes.push({ id: `deployment:${d.name}`, label: `${d.name}${role ? ` (${role})` : ''}`, kind: 'deployment', layer: 4 });
     edges.push({ from: l.aliases.length ? `alias:${l.aliases[0]}` : model, to: `deployment:${d.name}` });
   }
   return { nodes, edges };

@@ -95,7 +95,7 @@ export interface LineageGraph {
   readonly model: { readonly name: string; readonly version: number; readonly treeHash: string; readonly parent: number | null };
   readonly aliases: readonly string[];
   /** Deployments serving the version, where the server knows them. */
-  readonly deployments?: readonly { readonly name: string; readonly role?: string }[];
+  readonly deployments?: readonly { readonly name: string; readonly role?: string; readonly weight?: number }[];
 }
 
 export interface Histogram {
