@@ -14,7 +14,7 @@ import { loadTrainingData, parseRange, type RowRange } from '../engine/training-
 import { SlipwayError, isSlipwayError } from '../errors/index.js';
 import { writeFileAtomic } from '../store/index.js';
 import { startRun } from '../tracking/index.js';
-import type { DatasetInput, Run } from '../tracking/types.js';
+import type { DatasetInput, Run } from '../tracking/index.js';
 import type { CliContext } from './context.js';
 import { formatNumber } from './output.js';
 import { progress, type Progress } from './progress.js';

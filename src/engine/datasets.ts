@@ -1,6 +1,4 @@
-import { loadMnist, type LoadMnistOptions } from '../data/datasets/mnist.js';
-import { generateDigits, type GenerateDigitsOptions } from '../data/datasets/synthetic-digits.js';
-import type { ImageSplit } from '../data/datasets/mnist.js';
+import { generateDigits, loadMnist, type GenerateDigitsOptions, type ImageSplit, type LoadMnistOptions } from '../data/datasets/index.js';
 import type { Tensor } from './tensor.js';
 
 /** A split as tensors: x [N, H, W, 1] in [0, 1] and y [N] class indices. */

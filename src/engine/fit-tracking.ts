@@ -1,4 +1,4 @@
-import type { ParamValue, Run } from '../tracking/types.js';
+import type { ParamValue, Run } from '../tracking/index.js';
 import type { FitCallbacks, Model } from './model.js';
 import { kerasClassName } from './summary.js';
 

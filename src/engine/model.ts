@@ -1,4 +1,4 @@
-import type { Run } from '../tracking/types.js';
+import type { Run } from '../tracking/index.js';
 import type { Kernels } from './kernels/kernels.js';
 import type { Layer } from './layers/layer.js';
 import type { LossName, LossSpec } from './losses.js';

@@ -6,8 +6,15 @@ import { readTree } from '../store/index.js';
 import { SlipwayError } from '../errors/index.js';
 import type { GatesConfig, GateSetConfig } from '../config/gates-schema.js';
 import { loadModelRuntime, type ModelRuntime } from '../runtime/index.js';
-import { checkoutModelVersion, resolveModelRef, resolveVersion, versionRef, type ModelRef, type ModelVersion } from '../registry/index.js';
-import { aliasVersion } from '../registry/model-repository.js';
+import {
+  aliasVersion,
+  checkoutModelVersion,
+  resolveModelRef,
+  resolveVersion,
+  versionRef,
+  type ModelRef,
+  type ModelVersion,
+} from '../registry/index.js';
 import { inputRowShape, loadEvalData } from './eval-data.js';
 import { detectTask, evaluate, predictedClasses } from './metrics.js';
 import { predictAll, type PredictClock } from './predictions.js';

@@ -1,5 +1,5 @@
 import type { Db } from '../meta/index.js';
-import { deliverWebhooks, type WebhookDelivery } from '../registry/webhooks.js';
+import { deliverWebhooks, type WebhookDelivery } from '../registry/index.js';
 import type { AlertResult } from './alert-rules.js';
 import type { MonitoringReport } from './monitoring-report.js';
 

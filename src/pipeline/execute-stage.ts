@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SlipwayError, toSlipwayError } from '../errors/index.js';
-import type { DatasetInput, ParamValue, Run } from '../tracking/types.js';
+import type { DatasetInput, ParamValue, Run } from '../tracking/index.js';
 import { materialiseDatasets } from './dataset-deps.js';
 import type { LockStage } from './lock-file.js';
 import type { PathHasher } from './path-hasher.js';

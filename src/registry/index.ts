@@ -2,7 +2,7 @@ export type { ModelFormat, ModelVersion, ModelSummary, AliasRecord, AliasMove, L
 export { parseModelRef, formatModelRef, versionRef, modelRefOf, assertAliasName, isModelName, type ModelRef } from './model-ref.js';
 export { registerModel, type RegisterModelOptions, type StageSource } from './register-model.js';
 export { resolveModelRef, resolveVersion, checkoutModelVersion } from './resolve-model.js';
-export { listModels, listVersions, listAliases, getVersion } from './model-repository.js';
+export { listModels, listVersions, listAliases, getVersion, aliasVersion } from './model-repository.js';
 export { diffVersions, type VersionDiff, type DiffEntry } from './diff-versions.js';
 export { setAlias, aliasHistory, rollbackAlias, rollbackTarget, type SetAliasOptions } from './aliases.js';
 export { promote, type PromoteOptions, type PromoteResult, type GateCheck } from './promote.js';

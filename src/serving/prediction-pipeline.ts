@@ -3,7 +3,7 @@ import { ulid } from 'ulidx';
 import type { Signature } from '../engine/signature.js';
 import { SlipwayError, toSlipwayError } from '../errors/index.js';
 import type { ModelSet, Servable, VersionSelector } from './model-set.js';
-import type { PredictionLog } from '../monitoring/prediction-log.js';
+import type { PredictionLog } from '../monitoring/index.js';
 import type { TensorData } from '../runtime/index.js';
 import { toNested } from './tensor-codec.js';
 import { mirrorToShadow } from './shadow-mirror.js';
