@@ -6,7 +6,7 @@
 // Targets (issue 18): runs < 1000 ms, filter < 200 ms, 100k-point chart < 300 ms, compare < 1000 ms.
 // Run: node --import tsx bench/ui.ts [--rounds 3]
 import { rmSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { createRun, endRun, logBatch } from '../src/tracking/index.js';
@@ -66,7 +66,15 @@ interface Figures {
   chartNav: number;
   chartDraw: number;
   compare: number;
+  /** CPU time of this process (the in-process server, and playwright's side) while the page loaded: less load-dependent than wall time. */
+  chartCpu: number;
+  compareCpu: number;
 }
+
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 /** Time from navigation start until `expr` holds, polled every animation frame (ms, the page's own clock). */
 const untilRaf = (expr: string): string => `(() => (${expr}) ? performance.now() : false)()`;
@@ -92,6 +100,7 @@ async function measure(ctx: BrowserContext, sd: Side): Promise<Figures> {
       }
     }, want);
 
+    const c0 = cpuMs();
     await page.goto(`${sd.base}/runs/${sd.s.mainRun}`, { waitUntil: 'commit' });
     const chartNav = (await (
       await page.waitForFunction(untilRaf(`document.querySelector('[data-testid=metric-chart-loss][data-drawn="1"]')`), null, {
@@ -99,11 +108,13 @@ async function measure(ctx: BrowserContext, sd: Side): Promise<Figures> {
         timeout: 60_000,
       })
     ).jsonValue()) as number;
+    const chartCpu = cpuMs() - c0;
     const chartDraw = await page.evaluate(
       () =>
         (window as unknown as { __slipwayDraws?: { id: string; ms: number }[] }).__slipwayDraws?.find((d) => d.id === 'loss')?.ms ?? NaN,
     );
 
+    const c1 = cpuMs();
     await page.goto(`${sd.base}/compare?runs=${sd.compareIds.join(',')}`, { waitUntil: 'commit' });
     const compare = (await (
       await page.waitForFunction(
@@ -117,8 +128,9 @@ async function measure(ctx: BrowserContext, sd: Side): Promise<Figures> {
         },
       )
     ).jsonValue()) as number;
+    const compareCpu = cpuMs() - c1;
     if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
-    return { runsOnScreen, filter, chartNav, chartDraw, compare };
+    return { runsOnScreen, filter, chartNav, chartDraw, compare, chartCpu, compareCpu };
   } finally {
     await page.close();
   }
@@ -147,20 +159,26 @@ try {
     () => measure(ctx, a),
     () => measure(ctx, b),
   );
-  const rows: [keyof Figures, string, number][] = [
+  const rows: [keyof Figures, string, number | null][] = [
     ['runsOnScreen', 'runs page, navigation → rows on screen', 1000],
     ['filter', `runs page, filter applied (${b.filtered} of 10,000 match)`, 200],
     ['chartNav', 'run page, navigation → history charted', 300],
     ['chartDraw', 'run page, chart draw only (uPlot)', 300],
     ['compare', 'compare, navigation → 5 metric charts + diff table', 1000],
+    ['chartCpu', 'run page, server-process CPU while loading', null],
+    ['compareCpu', 'compare, server-process CPU while loading', null],
   ];
-  console.log(`\nbench/ui (Chromium ${ctx.browser()?.version() ?? ''}, ${rounds} rounds A B alternating; A = anchor, B = issue size)`);
+  console.log(
+    `\nbench/ui (Chromium ${ctx.browser()?.version() ?? ''}, ${rounds} rounds A B alternating; A = anchor, B = issue size; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores)`,
+  );
   for (const [k, label, target] of rows) {
     const xa = r.a.map((f) => f[k]);
     const xb = r.b.map((f) => f[k]);
     console.log(`${label}:`);
     console.log(`  ${sideLine('A', xa, 'ms')}`);
-    console.log(`  ${sideLine('B', xb, 'ms')}  target < ${target} ms: ${median(xb) < target ? 'met' : 'NOT met'}`);
+    console.log(
+      `  ${sideLine('B', xb, 'ms')}${target === null ? '' : `  target < ${target} ms: ${median(xb) < target ? 'met' : 'NOT met'}`}`,
+    );
     console.log(`  B/A ${ratioLine(xa, xb)}`);
   }
   console.log(
