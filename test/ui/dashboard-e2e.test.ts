@@ -87,6 +87,10 @@ test('runs page: 13 runs in a virtualised table, filter, sort, select and compar
   await page.getByTestId('runs-filter').fill('');
   await page.getByTestId('runs-filter-apply').click();
   await page.waitForFunction(() => document.querySelector('[data-testid=runs-count]')?.textContent === '13 runs');
+  await page.getByTestId('runs-experiment').selectOption('mnist');
+  await page.waitForFunction(() => document.querySelector('[data-testid=runs-count]')?.textContent === '1 run');
+  await page.getByTestId('runs-experiment').selectOption('');
+  await page.waitForFunction(() => document.querySelector('[data-testid=runs-count]')?.textContent === '13 runs');
   const boxes = page.getByTestId('run-select');
   await boxes.nth(0).check();
   await boxes.nth(1).check();

@@ -78,6 +78,11 @@ export async function fetchRunKeys(experiment?: string): Promise<RunKeys> {
   return (await api<{ keys: RunKeys }>(`/api/runs/keys${qs({ experiment })}`)).keys;
 }
 
+/** Fetches the experiment names with their run counts. */
+export async function fetchExperiments(): Promise<{ name: string; runs: number }[]> {
+  return (await api<{ experiments: { name: string; runs: number }[] }>('/api/experiments')).experiments;
+}
+
 /**
  * A sparse, page-cached view of a filtered run list for a virtualised table: rows are fetched a page at a time as
  * they scroll into view, so 10,000 runs cost one small request for what is on screen.
@@ -91,7 +96,7 @@ export class RunsWindow {
   constructor(
     readonly query: RunsQuery,
     private readonly load: (q: RunsQuery, offset: number, limit: number) => Promise<RunsPage> = fetchRunsPage,
-    pageSize = 200,
+    pageSize = 100,
   ) {
     this.pageSize = pageSize;
   }

@@ -1,6 +1,15 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { formatNumber, formatTime } from '../data/format.js';
-import { RunsWindow, cellValue, fetchRunKeys, nextSort, runColumns, visibleRange, type RunColumn } from '../data/runs-data.js';
+import {
+  RunsWindow,
+  cellValue,
+  fetchExperiments,
+  fetchRunKeys,
+  nextSort,
+  runColumns,
+  visibleRange,
+  type RunColumn,
+} from '../data/runs-data.js';
 import type { RunKeys } from '../data/types.js';
 import { navigate } from '../router.js';
 import { Empty, ErrorBox, Loading } from '../components/state.js';
@@ -21,6 +30,7 @@ export function RunsPage({ query }: { query: URLSearchParams }): ReactNode {
   const orderBy = query.get('order_by') ?? undefined;
   const [draft, setDraft] = useState(where ?? '');
   const [keys, setKeys] = useState<RunKeys | null>(null);
+  const [experiments, setExperiments] = useState<{ name: string; runs: number }[] | null>(null);
   const [error, setError] = useState<unknown>(undefined);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [scrollTop, setScrollTop] = useState(0);
@@ -42,6 +52,17 @@ export function RunsPage({ query }: { query: URLSearchParams }): ReactNode {
   useEffect(() => {
     setDraft(where ?? '');
   }, [where]);
+
+  useEffect(() => {
+    let live = true;
+    fetchExperiments().then(
+      (x) => live && setExperiments(x),
+      (e: unknown) => live && setError(e),
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
 
   useEffect(() => {
     let live = true;
@@ -156,13 +177,18 @@ export function RunsPage({ query }: { query: URLSearchParams }): ReactNode {
         <button type="submit" data-testid="runs-filter-apply">
           Filter
         </button>
-        <input
+        <select
           data-testid="runs-experiment"
-          placeholder="experiment"
-          defaultValue={experiment ?? ''}
-          onBlur={(e) => setParam('experiment', e.target.value.trim() || undefined)}
-          onKeyDown={(e) => e.key === 'Enter' && (e.preventDefault(), setParam('experiment', e.currentTarget.value.trim() || undefined))}
-        />
+          value={experiment ?? ''}
+          onChange={(e) => setParam('experiment', e.target.value || undefined)}
+        >
+          <option value="">all experiments</option>
+          {(experiments ?? []).map((x) => (
+            <option key={x.name} value={x.name}>
+              {x.name} ({x.runs})
+            </option>
+          ))}
+        </select>
         <button
           type="button"
           data-testid="compare-selected"
@@ -172,7 +198,7 @@ export function RunsPage({ query }: { query: URLSearchParams }): ReactNode {
           Compare {selected.size > 0 ? `(${selected.size})` : ''}
         </button>
         <span data-testid="runs-count" className="muted">
-          {total === null ? '' : `${total.toLocaleString('en-US')} runs`}
+          {total === null ? '' : `${total.toLocaleString('en-US')} run${total === 1 ? '' : 's'}`}
         </span>
       </form>
       {error !== undefined && <ErrorBox error={error} retry={() => setVersion((v) => v + 1)} />}
