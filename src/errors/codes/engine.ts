@@ -17,4 +17,5 @@ export const engineErrors = {
   LOSS_UNKNOWN: badInput,
   NATIVE_FAILED: internal,
   ONNX_EXPORT_FAILED: internal,
+  QUANTIZE_UNSUPPORTED: badInput,
 } as const;
