@@ -38,7 +38,7 @@ function ParallelPlot({ runs }: { runs: RunRecord[] }): ReactNode {
   if (axes.length < 2) return <p className="muted">Needs at least two params or metrics.</p>;
   const W = Math.max(600, axes.length * 120);
   const H = 280;
-  const x = (i: number): number => 40 + (i * (W - 80)) / (axes.length - 1);
+  const x = (i: number): number => 40 + (i * (W - 120)) / (axes.length - 1); // room for the last axis labels
   const y = (v: number): number => H - 30 - v * (H - 60);
   return (
     <svg className="parallel" width={W} height={H} data-testid="parallel-coordinates" role="img">
