@@ -45,3 +45,4 @@ export {
   type Histogram,
 } from './profile.js';
 export { datasetRoots } from './dataset-roots.js';
+export { datasetVersionsWithTrees, latestDatasetVersionNumber, type DatasetTreeRef } from './dataset-lookup.js';

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Cron } from 'croner';
 import { SlipwayError } from '../errors/index.js';
+import { latestDatasetVersionNumber } from '../data/index.js';
 import type { Db } from '../meta/index.js';
 import { writeFileAtomic } from '../store/index.js';
 
@@ -62,11 +63,6 @@ export function checkSchedules(entries: readonly ScheduleEntry[]): void {
   });
 }
 
-async function latestVersion(db: Db, name: string): Promise<number | null> {
-  const row = await db.get<{ v: number | string | null }>('SELECT MAX(version) AS v FROM dataset_versions WHERE name = ?', [name]);
-  return row?.v === null || row?.v === undefined ? null : Number(row.v);
-}
-
 /**
  * One scheduler pass: which entries are due now. A cron entry is due when it had an occurrence since the last tick;
  * a dataset entry when a version newer than the last seen appeared (the first pass only records what exists).
@@ -81,7 +77,7 @@ export async function dueTriggers(opts: SchedulerOptions): Promise<Trigger[]> {
       if (next && next.getTime() <= now.getTime()) due.push({ reason: `cron "${e.cron}"`, stages: e.stages });
     }
     if (e.on_dataset) {
-      const v = await latestVersion(opts.db, e.on_dataset);
+      const v = await latestDatasetVersionNumber(opts.db, e.on_dataset);
       const seen = state.datasets[e.on_dataset];
       if (v !== null && seen !== undefined && v > seen) due.push({ reason: `new dataset version ${e.on_dataset}@${v}`, stages: e.stages });
       if (v !== null) state.datasets[e.on_dataset] = v;
