@@ -38,6 +38,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   serve: async () => (await import('./serve.js')).registerServe,
   monitor: async () => (await import('./monitor.js')).registerMonitor,
   drift: async () => (await import('./drift.js')).registerDrift,
+  explain: async () => (await import('./explain.js')).registerExplain,
   server: async () => (await import('./server.js')).registerServer,
   ui: async () => (await import('./ui.js')).registerUi,
   build: async () => (await import('./build.js')).registerBuild,

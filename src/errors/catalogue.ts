@@ -8,6 +8,7 @@ import { pipelineErrors } from './codes/pipeline.js';
 import { registryErrors } from './codes/registry.js';
 import { servingErrors } from './codes/serving.js';
 import { monitoringErrors } from './codes/monitoring.js';
+import { explainErrors } from './codes/explain.js';
 import { deployErrors } from './codes/deploy.js';
 import { accessErrors } from './codes/access.js';
 import { rolloutErrors } from './codes/rollout.js';
@@ -23,6 +24,7 @@ export const catalogue = {
   ...registryErrors,
   ...servingErrors,
   ...monitoringErrors,
+  ...explainErrors,
   ...deployErrors,
   ...accessErrors,
   ...rolloutErrors,
