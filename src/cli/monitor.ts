@@ -12,6 +12,7 @@ import {
   type MonitoringReport,
 } from '../monitoring/index.js';
 import { runCommand } from './run-command.js';
+import { monitorPurge } from './monitor-purge.js';
 import { liveDataDrift, type DataDriftReport, type LiveDataDrift } from '../monitoring/drift/index.js';
 import { driftText, jsonSafe } from './drift.js';
 import { selfCommand } from './hooks.js';
@@ -131,6 +132,7 @@ export function registerMonitor(program: Command): void {
     .option('--check', 'evaluate monitoring.alerts, post firing alerts to monitoring.webhook, exit 1 when any fires')
     .option('--retrain', 'with --check: when an alert fires, run `slipway repro` (monitoring.retrain.stages) to retrain')
     .option('--json', 'print the report as JSON')
+    .option('--older-than <duration>', '`slipway monitor purge --older-than 30d` deletes logged predictions and feedback older than this (default monitoring.retention)')
     .addHelpText(
       'after',
       '\nExamples:\n  slipway monitor mnist --window 15m\n  slipway monitor mnist --window 1d --reference 7d\n  slipway monitor breast-cancer --window 1d --training --method psi\n  slipway monitor mnist --check --retrain\n  slipway monitor mnist --url http://127.0.0.1:8501 --json',
@@ -147,9 +149,12 @@ export function registerMonitor(program: Command): void {
           retrain?: boolean;
           training?: boolean;
           method?: string;
+          olderThan?: string;
         },
       ) =>
         runCommand(async (ctx) => {
+          // `slipway monitor purge`: privacy retention by hand.
+          if (model === 'purge') return monitorPurge(ctx, { olderThan: opts.olderThan, json: opts.json });
           let window = opts.window;
           let report: MonitoringReport;
           if (opts.url) {

@@ -4,7 +4,8 @@ import { ownedTempDir } from '../serving/owned-temp-dir.js';
 import { basename, join, resolve } from 'node:path';
 import { isSlipwayError, SlipwayError } from '../errors/index.js';
 import { startModelServer, type ModelSource } from '../serving/index.js';
-import { driftSettings } from '../monitoring/index.js';
+import { driftSettings, parseWindow } from '../monitoring/index.js';
+import { workspaceRedactionSalt } from '../monitoring/redaction.js';
 import { parseModelRef } from '../registry/index.js';
 import { runCommand } from './run-command.js';
 import { rolloutExtension } from './rollout-host.js';
@@ -161,7 +162,14 @@ Examples:
                 keepAliveMs: sc.timeouts.keep_alive_ms,
               }
             : undefined,
-          monitoring: { sampleRate, redact: mc?.redact, logInputs: mc?.log_inputs, drift: driftSettings(mc) },
+          monitoring: {
+            sampleRate,
+            redact: mc?.redact,
+            redactionSalt: cfg ? workspaceRedactionSalt(ctx.workspace().stateDir) : undefined,
+            retentionMs: mc?.retention ? parseWindow(mc.retention) : undefined,
+            logInputs: mc?.log_inputs,
+            drift: driftSettings(mc),
+          },
           // Deployments: the rollout controller and its API run inside this server, steering its traffic.
           allowSignatureChange: (m) => Object.values(cfg?.deployments ?? {}).some((d) => d.model === m && d.allow_signature_change),
           extend:

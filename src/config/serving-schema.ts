@@ -107,7 +107,8 @@ const alertRuleSchema = z.union([
  * ```yaml
  * monitoring:
  *   sample_rate: 0.1        # fraction of requests logged
- *   redact: [ssn, email]    # input/output names stored as "[redacted]"
+ *   redact: [ssn, email]    # input/output names stored masked; or per field: { ssn: drop, email: hash, card: mask }
+ *   retention: 30d          # logged predictions and feedback older than this are deleted (also: slipway monitor purge)
  *   log_inputs: true
  *   window: 1h              # default window of `slipway monitor`
  * ```
@@ -126,7 +127,8 @@ const alertRuleSchema = z.union([
 export const monitoringSchema = z
   .object({
     sample_rate: z.number().min(0).max(1).default(1),
-    redact: z.array(z.string().min(1)).default([]),
+    redact: z.union([z.array(z.string().min(1)), z.record(z.string().min(1), z.enum(['drop', 'hash', 'mask']))]).default([]),
+    retention: duration.optional(),
     log_inputs: z.boolean().default(true),
     window: z
       .string()

@@ -2,6 +2,8 @@ export { monitoringReport, percentile, type MonitoringReport, type MonitoringOpt
 export { createPredictionLog, type PredictionLog, type PredictionLogOptions, type PredictionRecord } from './prediction-log.js';
 export { parseFeedbackBody, recordFeedback, type FeedbackItem } from './feedback-repository.js';
 export { parseWindow } from './parse-window.js';
+export { compileRedaction, workspaceRedactionSalt, type RedactionMode, type RedactionSpec } from './redaction.js';
+export { purgePredictions, type PurgeResult } from './retention.js';
 export { driftReport, driftSettings, type DriftReport, type DriftSettings, type DriftStatus, type FeatureDrift } from './drift-report.js';
 export { featureRows, type FeatureRows } from './drift-features.js';
 export {

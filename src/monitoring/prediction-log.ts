@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import type { Db } from '../meta/index.js';
+import { compileRedaction, type RedactionSpec } from './redaction.js';
+import { purgePredictions } from './retention.js';
 
 /** One logged prediction (a row of the predictions table). */
 export interface PredictionRecord {
@@ -19,8 +22,15 @@ export interface PredictionRecord {
 export interface PredictionLogOptions {
   /** Fraction of requests logged, 0..1 (default 1). */
   readonly sampleRate?: number;
-  /** Input or output names whose values are replaced by "[redacted]" before they are stored. */
-  readonly redact?: readonly string[];
+  /**
+   * Input or output names redacted before they are stored: a list (masked) or a map of name → drop | hash | mask
+   * (`monitoring.redact`).
+   */
+  readonly redact?: RedactionSpec;
+  /** Key of the salted hashes (default: random per process, so hashes only join within one server's lifetime). */
+  readonly redactionSalt?: string;
+  /** Rows older than this are deleted, checked at start and then every hour at most (`monitoring.retention`). */
+  readonly retentionMs?: number;
   /** Rows buffered before a write (default 256); a timer also flushes every flushMs (default 500). */
   readonly batchRows?: number;
   readonly flushMs?: number;
@@ -38,7 +48,7 @@ export interface PredictionLog {
 /** Creates the prediction log over the metadata database. */
 export function createPredictionLog(db: Db, opts: PredictionLogOptions = {}, random: () => number = Math.random): PredictionLog {
   const rate = opts.sampleRate ?? 1;
-  const redact = new Set(opts.redact ?? []);
+  const redact = compileRedaction(opts.redact, opts.redactionSalt ?? randomBytes(32).toString('hex'));
   const batchRows = opts.batchRows ?? 256;
   let buf: unknown[][] = [];
   let writing: Promise<void> = Promise.resolve();
@@ -61,14 +71,25 @@ export function createPredictionLog(db: Db, opts: PredictionLogOptions = {}, ran
   };
   const timer = setInterval(() => void write(), opts.flushMs ?? 500);
   timer.unref();
+  const retention = opts.retentionMs;
+  const purge = (): void => {
+    if (retention === undefined) return;
+    writing = writing
+      .then(() => purgePredictions(db, retention))
+      .then(
+        () => undefined,
+        (e: unknown) => process.emitWarning(`slipway: could not purge old predictions: ${(e as Error).message}`),
+      );
+  };
+  purge();
+  const purgeTimer = retention === undefined ? null : setInterval(purge, Math.max(1000, Math.min(retention / 10, 3_600_000)));
+  purgeTimer?.unref();
   return {
     record(r) {
       if (rate < 1 && random() >= rate) return;
       const redacted = (f: (() => Record<string, unknown>) | null): string | null => {
         if (!f) return null;
-        const copy: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(f())) copy[k] = redact.has(k) ? '[redacted]' : v;
-        return JSON.stringify(copy);
+        return JSON.stringify(redact(f()));
       };
       const inputs = opts.logInputs === false ? null : redacted(r.inputs);
       buf.push([r.requestId, r.model, r.version, r.at, r.latencyMs, r.status, r.predicted, inputs, redacted(r.outputs)]);
@@ -77,6 +98,7 @@ export function createPredictionLog(db: Db, opts: PredictionLogOptions = {}, ran
     flush: write,
     async close() {
       clearInterval(timer);
+      if (purgeTimer) clearInterval(purgeTimer);
       await write();
     },
   };

@@ -23,6 +23,7 @@ import { registerTfRest, sendError } from './rest-tf.js';
 import { parseBoundedJson, type JsonLimits } from './bounded-json.js';
 import { registerV2Rest } from './rest-v2.js';
 import { installServingGuards, type ServingAccessOptions } from './serving-guards.js';
+import type { RedactionSpec } from '../monitoring/redaction.js';
 import { sweepOwnedTempDirs } from './owned-temp-dir.js';
 import { assertSafeBind, frameworkErrorOf, makeClientErrorHandler } from '../access/index.js';
 import { createServerMetrics } from './server-metrics.js';
@@ -58,7 +59,12 @@ export interface ModelServerOptions {
   /** Prediction logging (needs `db`): sampling rate and redacted input names. Logging is on when a db is given. */
   readonly monitoring?: {
     readonly sampleRate?: number;
-    readonly redact?: readonly string[];
+    /** Names redacted before logging: a list (masked) or name → drop | hash | mask. */
+    readonly redact?: RedactionSpec;
+    /** Key of the salted hashes (the CLI passes the workspace's .slipway/redaction.salt). */
+    readonly redactionSalt?: string;
+    /** Logged predictions and feedback older than this are deleted (`monitoring.retention`). */
+    readonly retentionMs?: number;
     readonly logInputs?: boolean;
     readonly enabled?: boolean;
     /** Drift thresholds and reference window of the monitoring report (`monitoring.drift`). */
