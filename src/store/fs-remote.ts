@@ -14,6 +14,7 @@ export function openFsRemote(root: string, url: string = root): Remote {
   };
   return {
     url,
+    localPathOf: pathOf,
     async has(hash) {
       try {
         await access(pathOf(hash));

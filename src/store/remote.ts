@@ -13,4 +13,6 @@ export interface Remote {
   put(hash: string, body: Readable): Promise<void>;
   /** A stream of an object's bytes; OBJECT_NOT_FOUND when the remote lacks it. */
   get(hash: string): Promise<Readable>;
+  /** Remotes that are local folders give each object's file, so pulls copy (reflink) and verify in batches. */
+  readonly localPathOf?: (hash: string) => string;
 }

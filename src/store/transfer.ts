@@ -5,6 +5,7 @@ import { receiveObject } from './receive-object.js';
 import type { Remote } from './remote.js';
 import { looksLikeTree } from './object-walk.js';
 import { readTree } from './tree.js';
+import { pullFromFolder } from './pull-folder.js';
 
 /** What a push or pull moved. */
 export interface TransferReport {
@@ -89,6 +90,11 @@ export async function pullObjects(
   opts: TransferOptions = {},
 ): Promise<TransferReport> {
   const todo = [...new Set(hashes)].filter((h) => !store.has(h));
+  // A folder remote with many objects: batched copy + parallel re-hash + one sync (see pull-folder.ts).
+  if (remote.localPathOf && todo.length >= 64) {
+    const r = await pullFromFolder(store, remote.localPathOf, todo, opts);
+    return { transferred: r.transferred, skipped: hashes.length - todo.length, bytes: r.bytes };
+  }
   return transferEach(remote, todo, hashes.length, opts, async (h) => receiveObject(store.pathOf(h), h, await remote.get(h)));
 }
 

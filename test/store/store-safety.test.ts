@@ -1,13 +1,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync, readdirSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+  readdirSync,
+} from 'node:fs';
 import { spawn } from 'node:child_process';
 import {
   acquireGcLock,
   acquireWriteLock,
   addPathToStore,
   checkoutTree,
+  closureOf,
+  openFsRemote,
+  pushObjects,
+  repairStore,
   fsckStore,
   gcStore,
   listObjects,
@@ -146,6 +161,39 @@ test('temp files left by a killed writer are removed by the next writer', async 
     assert.equal(existsSync(mine), true, 'a live writer keeps its temp files');
     assert.deepEqual(listObjects(store).tempFiles, [mine]);
     assert.ok(readdirSync(join(store.root, 'ab')).length === 1);
+  } finally {
+    cleanup();
+  }
+});
+
+test('fsck --repair fetches corrupt and missing objects again from the remote, verified by hash', async () => {
+  const { dir, cleanup } = tempDir({ 'src/a.txt': 'alpha', 'src/b.txt': 'beta', 'src/c.txt': 'gamma' });
+  try {
+    const store = openObjectStore(join(dir, 'objects'));
+    const { hash } = await addPathToStore(store, join(dir, 'src'));
+    const remote = openFsRemote(join(dir, 'remote'));
+    await pushObjects(store, remote, closureOf(store, [hash]));
+    // A privileged edit of a hard-linked checkout (root ignores 0444) and a lost object.
+    const a = sha256('alpha');
+    chmodSync(store.pathOf(a), 0o644);
+    appendFileSync(store.pathOf(a), 'x');
+    rmSync(store.pathOf(sha256('beta')));
+    const roots = new Map([[hash, ['dataset d@1']]]);
+    const bad = await fsckStore(store, roots);
+    assert.deepEqual(bad.problems.map((p) => p.kind).sort(), ['corrupt', 'missing']);
+    const r = await repairStore(store, remote, bad, roots);
+    assert.deepEqual(r.repaired.sort(), [a, sha256('beta')].sort());
+    assert.deepEqual(r.unrepaired, []);
+    assert.equal((await fsckStore(store, roots)).ok, true);
+    // An object the remote lacks too is reported, and a corrupt one is kept for inspection rather than deleted.
+    const lonely = store.putBytes('only here');
+    chmodSync(store.pathOf(lonely), 0o644);
+    appendFileSync(store.pathOf(lonely), '!');
+    const bad2 = await fsckStore(store, new Map([[lonely, ['test']]]));
+    const r2 = await repairStore(store, remote, bad2, new Map([[lonely, ['test']]]));
+    assert.deepEqual(r2.repaired, []);
+    assert.equal(r2.unrepaired[0]?.hash, lonely);
+    assert.ok(existsSync(store.pathOf(lonely)));
   } finally {
     cleanup();
   }
