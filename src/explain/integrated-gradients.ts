@@ -50,23 +50,33 @@ function integrateOnce(model: Model, x: Float32Array, steps: number, opts: Integ
   const f = x.length;
   const baseline = opts.baseline ?? new Float32Array(f);
   if (baseline.length !== f) throw new SlipwayError('EXPLAIN_INVALID', `the baseline has ${baseline.length} values, the input ${f}`, {});
-  const probe = inputGradients(model, Float32Array.from([...x, ...baseline]), 2, opts.target ?? 0);
-  const width = probe.outputs.length / 2;
-  const output = Array.from(probe.outputs.subarray(0, width));
-  const target = opts.target ?? output.indexOf(Math.max(...output));
-  const value = output[target]!;
-  const baselineValue = probe.outputs[width + target]!;
+  let target = opts.target ?? -1;
+  let output: number[] = [];
+  let value = NaN;
+  let baselineValue = NaN;
   const sum = new Float64Array(f);
   const points = steps + 1;
   const per = Math.max(1, Math.min(points, opts.batchSize ?? points));
-  for (let start = 0; start < points; start += per) {
-    const n = Math.min(per, points - start);
+  // Batches from the end of the path, so the first one holds x and fixes the target.
+  for (let end = points; end > 0; end -= per) {
+    const start = Math.max(0, end - per);
+    const n = end - start;
     const batch = new Float32Array(n * f);
     for (let r = 0; r < n; r++) {
       const a = (start + r) / steps;
       for (let i = 0; i < f; i++) batch[r * f + i] = baseline[i]! + a * (x[i]! - baseline[i]!);
     }
-    const { gradients } = inputGradients(model, batch, n, target);
+    // The path's last point is x itself (α = 1): its outputs give the predicted class when no target is given.
+    const last = start + n - 1 === steps;
+    const g = inputGradients(model, batch, n, (out, width) => {
+      if (last) output = Array.from(out.subarray((n - 1) * width, n * width));
+      if (target < 0) {
+        target = output.indexOf(Math.max(...output));
+      }
+      if (start === 0) baselineValue = out[target]!;
+      return target;
+    });
+    const gradients = g.gradients;
     for (let r = 0; r < n; r++) {
       const k = start + r;
       // Trapezoid: the two ends weigh half.
@@ -74,6 +84,7 @@ function integrateOnce(model: Model, x: Float32Array, steps: number, opts: Integ
       for (let i = 0; i < f; i++) sum[i] = sum[i]! + w * gradients[r * f + i]!;
     }
   }
+  value = output[target]!;
   const attributions = new Float32Array(f);
   let total = 0;
   for (let i = 0; i < f; i++) {
