@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { registerModelSigning } from './models-signing.js';
-import { SlipwayError, isSlipwayError } from '../errors/index.js';
+import { SlipwayError } from '../errors/index.js';
 import {
   registerModel,
   listModels,
@@ -13,7 +13,6 @@ import {
   setAlias,
   aliasHistory,
   rollbackAlias,
-  promote,
   parseModelRef,
   type ModelFormat,
   type ModelVersion,
@@ -21,7 +20,7 @@ import {
   type WebhookDelivery,
 } from '../registry/index.js';
 import { loadPipeline, pipelineEnv, stageOutputSource } from '../pipeline/index.js';
-import { latestGateReport, getGateReport, promotionGateCheck, type GateReport } from '../gates/index.js';
+import { latestGateReport, promoteWithGates, type GateReport } from '../gates/index.js';
 import type { CliContext } from './context.js';
 import { formatNumber, printJson, style, table } from './output.js';
 import { runCommand } from './run-command.js';
@@ -293,39 +292,26 @@ export function registerModels(program: Command): void {
         opts: { to: string; data?: string; force?: boolean; reason?: string; allowSignatureChange?: boolean; json?: boolean },
       ) =>
         runCommand(async (ctx) => {
-          const db = await ctx.db();
           const config = ctx.config();
-          let report: GateReport | undefined;
-          try {
-            const r = await promote(db, {
-              ref: parseModelRef(ref),
-              alias: opts.to,
-              actor: cliActor(),
-              force: opts.force,
-              reason: opts.reason,
-              allowSignatureChange: opts.allowSignatureChange,
-              checkGates: promotionGateCheck(db, ctx.store(), {
-                gates: config.gates,
-                dataset: opts.data,
-                root: ctx.workspace().root,
-                onReport: (x) => (report = x),
-              }),
-              webhooks: config.webhooks,
-              onWebhookFailure: warnWebhook,
-            });
-            if (opts.json) return printJson({ move: r.move, gateReport: report ?? null });
-            if (report) process.stdout.write(`${gateReportText(report)}\n`);
-            else process.stdout.write(`(no gates declared for ${r.move.model} in slipway.yaml)\n`);
-            process.stdout.write(`${r.move.model}:${r.move.alias} → ${r.move.to}${r.move.forced ? style.yellow(' (forced)') : ''}\n`);
-          } catch (e) {
-            if (isSlipwayError(e, 'GATES_NOT_PASSED')) {
-              const id = e.details?.gateReportId;
-              report ??= typeof id === 'string' ? await getGateReport(db, id) : undefined;
-              if (opts.json) printJson({ move: null, gateReport: report ?? null });
-              else if (report) process.stdout.write(`${gateReportText(report)}\n`);
-            }
-            throw e;
-          }
+          const r = await promoteWithGates(await ctx.db(), ctx.store(), {
+            ref: parseModelRef(ref),
+            alias: opts.to,
+            actor: cliActor(),
+            force: opts.force,
+            reason: opts.reason,
+            allowSignatureChange: opts.allowSignatureChange,
+            gates: config.gates,
+            dataset: opts.data,
+            root: ctx.workspace().root,
+            webhooks: config.webhooks,
+            onWebhookFailure: warnWebhook,
+          });
+          if (opts.json) printJson({ move: r.moved ? r.move : null, gateReport: r.gateReport });
+          else if (r.gateReport) process.stdout.write(`${gateReportText(r.gateReport)}\n`);
+          if (!r.moved) throw r.error;
+          if (opts.json) return;
+          if (!r.gateReport) process.stdout.write(`(no gates declared for ${r.move.model} in slipway.yaml)\n`);
+          process.stdout.write(`${r.move.model}:${r.move.alias} → ${r.move.to}${r.move.forced ? style.yellow(' (forced)') : ''}\n`);
         }),
     );
 }

@@ -5,3 +5,4 @@ export { gateReportMarkdown } from './report-markdown.js';
 export { loadEvalData, inputRowShape, type EvalData } from './eval-data.js';
 export { detectTask, evaluate, baselineMetrics, metricsOf, type Task, type Evaluation } from './metrics.js';
 export { promotionGateCheck } from './promotion-check.js';
+export { promoteWithGates, type PromoteWithGatesOptions, type PromoteWithGatesResult } from './promote-with-gates.js';

@@ -158,3 +158,29 @@ test('the CLI takes every form at its edge: serve (all at once), models show, li
     });
   }
 });
+
+test('promote over REST runs the gates (one promote-with-gates use case with the CLI): pass moves, fail answers 422 with the report', async () => {
+  const yaml = (min: number): string =>
+    `stages: {}\ngates:\n  iris:\n    dataset: ${join(FIXTURES, 'tabular', 'iris.csv')}\n    rules:\n      - metric: accuracy\n        min: ${min}\n`;
+  const promote = (version: number) =>
+    app.inject({
+      method: 'POST',
+      url: '/api/models/iris/aliases/canary/promote',
+      payload: JSON.stringify({ version }),
+      headers: { 'content-type': 'application/json' },
+    });
+  const ok = await promote(3);
+  assert.equal(ok.statusCode, 200, ok.body);
+  assert.equal(ok.json().move.to, 3);
+  assert.equal(ok.json().gateReport.passed, true);
+  writeFileSync(join(ws.dir, 'slipway.yaml'), yaml(1.01));
+  try {
+    const bad = await promote(1);
+    assert.equal(bad.statusCode, 422, bad.body);
+    assert.equal(bad.json().error.code, 'GATES_NOT_PASSED');
+    assert.equal(bad.json().gateReport.passed, false);
+    assert.equal((await resolveModelRef(db, parseModelRef('iris:canary'))).version, 3);
+  } finally {
+    writeFileSync(join(ws.dir, 'slipway.yaml'), yaml(0));
+  }
+});

@@ -31,7 +31,6 @@ import {
   resolveModelRef,
   setAlias,
   rollbackAlias,
-  promote,
   aliasHistory,
   diffVersions,
   modelLineage,
@@ -39,7 +38,7 @@ import {
   modelRefOf,
   versionRef,
 } from '../../registry/index.js';
-import { runGates, getGateReport, latestGateReport, promotionGateCheck, type GateReport } from '../../gates/index.js';
+import { runGates, getGateReport, latestGateReport, promoteWithGates } from '../../gates/index.js';
 import type { ServerContext } from '../server-context.js';
 import { parseRequest, paramValue } from '../parse-request.js';
 
@@ -90,7 +89,10 @@ export const modelRoutes: FastifyPluginAsync<ServerContext> = async (app, ctx) =
     }).catch((e: unknown) => {
       // Registry messages name absolute paths and list files: over HTTP only the client's own relative path goes back.
       if ('path' in body && isSlipwayError(e) && e.code.startsWith('MODEL_'))
-        throw new SlipwayError(e.code, `${body.path} is not a registrable model (a folder with model.json + weights.bin, or one .onnx file)`);
+        throw new SlipwayError(
+          e.code,
+          `${body.path} is not a registrable model (a folder with model.json + weights.bin, or one .onnx file)`,
+        );
       throw e;
     });
     return reply.status(201).send({ version });
@@ -148,7 +150,9 @@ export const modelRoutes: FastifyPluginAsync<ServerContext> = async (app, ctx) =
   app.post('/api/models/:name/aliases/:alias/rollback', async (req) => {
     const { name, alias } = parseRequest(aliasParams, req.params, 'path');
     const body = parseRequest(z.object(actorFields), req.body);
-    return { move: await rollbackAlias(db, { model: name, alias, actor: req.identity.name, reason: body.reason, webhooks: config().webhooks }) };
+    return {
+      move: await rollbackAlias(db, { model: name, alias, actor: req.identity.name, reason: body.reason, webhooks: config().webhooks }),
+    };
   });
 
   app.post('/api/models/:name/aliases/:alias/promote', async (req, reply) => {
@@ -164,28 +168,20 @@ export const modelRoutes: FastifyPluginAsync<ServerContext> = async (app, ctx) =
       req.body,
     );
     const cfg = config();
-    let report: GateReport | undefined;
-    try {
-      const r = await promote(db, {
-        ref: versionRef(name, body.version),
-        alias,
-        actor: req.identity.name,
-        force: body.force,
-        reason: body.reason,
-        allowSignatureChange: body.allowSignatureChange,
-        checkGates: promotionGateCheck(db, store, {
-          gates: cfg.gates,
-          dataset: body.dataset,
-          root: workspace.root,
-          onReport: (x) => (report = x),
-        }),
-        webhooks: cfg.webhooks,
-      });
-      return { move: r.move, gateReport: report ?? null };
-    } catch (e) {
-      if (!isSlipwayError(e, 'GATES_NOT_PASSED')) throw e;
-      return reply.status(e.httpStatus).send({ error: { code: e.code, message: e.message }, gateReport: report ?? null });
-    }
+    const r = await promoteWithGates(db, store, {
+      ref: versionRef(name, body.version),
+      alias,
+      actor: req.identity.name,
+      force: body.force,
+      reason: body.reason,
+      allowSignatureChange: body.allowSignatureChange,
+      gates: cfg.gates,
+      dataset: body.dataset,
+      root: workspace.root,
+      webhooks: cfg.webhooks,
+    });
+    if (r.moved) return { move: r.move, gateReport: r.gateReport };
+    return reply.status(r.error.httpStatus).send({ error: { code: r.error.code, message: r.error.message }, gateReport: r.gateReport });
   });
 
   app.get('/api/models/:name/history', async (req) => {
