@@ -2,18 +2,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mkdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
-import { openDb } from '../../src/meta/index.js';
+import { openDb, type Db } from '../../src/meta/index.js';
+import { freshPostgresDatabase, TEST_DATABASE_URL } from '../contract/fresh-postgres.js';
 import { openObjectStore, putTree } from '../../src/store/index.js';
 import { addDataset, findDatasetVersion } from '../../src/data/index.js';
 import { exportPointers, importPointers, pointerSync } from '../../src/sharing/index.js';
 import { SlipwayError } from '../../src/errors/index.js';
 import { tempWorkspace } from '../helpers/temp-workspace.js';
 
-test('pointer files round-trip dataset versions, model versions, aliases and run cache into an empty database', async () => {
+/** Round trip from workspace A's database through its pointer files into B's database (SQLite or PostgreSQL). */
+async function roundTrip(open: (sqlitePath: string) => Promise<Db>): Promise<void> {
   const a = tempWorkspace({ 'data/a.txt': 'alpha' });
   const b = tempWorkspace();
-  const dbA = await openDb({ sqlitePath: a.ws.dbPath });
-  const dbB = await openDb({ sqlitePath: b.ws.dbPath });
+  const dbA = await open(a.ws.dbPath);
+  const dbB = await open(b.ws.dbPath);
   try {
     const store = openObjectStore(a.ws.objectsDir);
     await addDataset(dbA, store, { path: join(a.dir, 'data'), name: 'd', message: 'first' });
@@ -66,7 +68,27 @@ test('pointer files round-trip dataset versions, model versions, aliases and run
     a.cleanup();
     b.cleanup();
   }
-});
+}
+
+test('pointer files round-trip dataset versions, model versions, aliases and run cache into an empty database', () =>
+  roundTrip((sqlitePath) => openDb({ sqlitePath })));
+
+test(
+  'the same round trip on PostgreSQL (teams on a shared database)',
+  { skip: TEST_DATABASE_URL ? false : 'SLIPWAY_TEST_DATABASE_URL is not set (../shared/services/pg-up.sh starts one)' },
+  async () => {
+    const drops: (() => Promise<void>)[] = [];
+    try {
+      await roundTrip(async () => {
+        const fresh = await freshPostgresDatabase(TEST_DATABASE_URL!);
+        drops.push(fresh.drop);
+        return openDb({ sqlitePath: '', databaseUrl: fresh.url });
+      });
+    } finally {
+      for (const d of drops) await d();
+    }
+  },
+);
 
 test('pointer sync exports what a session wrote and imports what git changed, without rewriting checked-out files', async () => {
   const a = tempWorkspace({ 'data/a.txt': 'alpha' });
