@@ -36,6 +36,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   lineage: async () => (await import('./lineage.js')).registerLineage,
   rollout: async () => (await import('./rollout.js')).registerRollout,
   serve: async () => (await import('./serve.js')).registerServe,
+  quantize: async () => (await import('./quantize.js')).registerQuantize,
   monitor: async () => (await import('./monitor.js')).registerMonitor,
   drift: async () => (await import('./drift.js')).registerDrift,
   explain: async () => (await import('./explain.js')).registerExplain,
