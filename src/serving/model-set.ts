@@ -26,6 +26,10 @@ export interface Servable {
   readonly version: number;
   readonly signature: Signature;
   readonly runtime: ModelRuntime;
+  /** The model folder it was loaded from (read by `:explain` for the engine's gradients). */
+  readonly dir?: string;
+  /** The runtime's format. */
+  readonly format?: 'slipway' | 'onnx';
   predict(inputs: Readonly<Record<string, TensorData>>): Promise<Record<string, TensorData>>;
 }
 
@@ -120,7 +124,7 @@ export async function openModelSet(sources: readonly ModelSource[], opts: ModelS
       opts.batching && opts.batching.maxBatchSize > 1 && runtime.signature.inputs.every((t) => t.shape[0] === -1)
         ? batchingPredict(runtime, opts.batching, opts.observer?.(name))
         : (inputs: Readonly<Record<string, TensorData>>) => runtime.predict(inputs);
-    return { name, version, signature: runtime.signature, runtime, predict };
+    return { name, version, signature: runtime.signature, runtime, predict, dir, format: runtime.format };
   };
   const loadFromRegistry = async (ref: ModelRef, name: string, version: number): Promise<Entry> => {
     if (!opts.registry)

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DType, Signature, TensorSpec } from '../engine/signature.js';
 import { SlipwayError } from '../errors/index.js';
+import { explainServable } from './rest-explain.js';
 import type { VersionSelector } from './model-set.js';
 import { classLabel, runPrediction, type ServingContext } from './prediction-pipeline.js';
 import type { TensorData } from '../runtime/index.js';
@@ -31,7 +32,7 @@ const PATH = /^\/v1\/models\/([^/:]+)(?:\/versions\/([^/:]+)|\/labels\/([^/:]+))
 export interface TfPath {
   readonly model: string;
   readonly sel: VersionSelector;
-  readonly resource: 'status' | 'metadata' | 'monitoring' | 'predict' | 'classify' | 'regress';
+  readonly resource: 'status' | 'metadata' | 'monitoring' | 'predict' | 'classify' | 'regress' | 'explain';
 }
 
 /** Parses a TF Serving REST path; null when it is not one. */
@@ -56,7 +57,7 @@ export function parseTfPath(url: string): TfPath | null {
   const verb = m[5];
   if (verb !== undefined && m[4] !== undefined) return null;
   const resource = (verb ?? m[4] ?? 'status') as TfPath['resource'];
-  if (!['status', 'metadata', 'monitoring', 'predict', 'classify', 'regress'].includes(resource)) return null;
+  if (!['status', 'metadata', 'monitoring', 'predict', 'classify', 'regress', 'explain'].includes(resource)) return null;
   return { model, sel, resource };
 }
 
@@ -231,6 +232,8 @@ export function registerTfRest(
     if (p.resource === 'regress') throw new SlipwayError('INPUT_INVALID', ':regress is not supported; use :predict.');
     const body = req.body;
     if (!isObject(body)) throw new SlipwayError('INPUT_INVALID', 'the body must be a JSON object with "instances" or "inputs".');
+    // KServe V1's explain verb (src/explain): attributions for the instances, from the servable the selector picks.
+    if (p.resource === 'explain') return ctx.models.use(p.model, p.sel, (sv) => explainServable(sv, body));
     const requestId = reply.getHeader('x-request-id') as string;
     let columnar = false;
     const res = await runPrediction(ctx, {
