@@ -10,6 +10,8 @@ import { exportWebBundle } from '../../src/deploy/edge-bundle.js';
 import { conv2d, dense, flatten, maxPooling2d, saveModel, sequential } from '../../src/engine/index.js';
 import { generateDigits } from '../../src/data/datasets/synthetic-digits.js';
 import { FIXTURES } from '../helpers/temp-workspace.js';
+import { loadMnist } from '../../src/data/datasets/mnist.js';
+import { quantizeOnnx } from '../../src/engine/onnx/quantize-onnx.js';
 import { chromiumPath, CHROMIUM_ARGS } from '../ui/ui-build.js';
 
 // The web bundle in real headless Chromium: predictions equal onnxruntime-node's, from / and from a sub-path, with
@@ -100,9 +102,17 @@ before(async () => {
   await saveModel(engine, join(tmp, 'engine-model'));
   mkdirSync(join(tmp, 'torch-model'));
   cpSync(join(FIXTURES, 'onnx', 'torch-mnist-cnn.onnx'), join(tmp, 'torch-model', 'model.onnx'));
+  // The same PyTorch model quantised to int8 QDQ: onnxruntime-web must run it like onnxruntime-node does.
+  mkdirSync(join(tmp, 'int8-model'));
+  const { test: t10k } = await loadMnist({ dir: join(FIXTURES, 'mnist') });
+  const q = await quantizeOnnx(readFileSync(join(tmp, 'torch-model', 'model.onnx')), [
+    { image: { dims: [64, 1, 28, 28], data: t10k.images.subarray(0, 64 * 784) } },
+  ]);
+  writeFileSync(join(tmp, 'int8-model', 'model.onnx'), q.bytes);
   for (const [name, modelDir, dims, inputName] of [
     ['engine', join(tmp, 'engine-model'), [6, 28, 28, 1], 'input'],
     ['torch', join(tmp, 'torch-model'), [6, 1, 28, 28], 'image'],
+    ['int8', join(tmp, 'int8-model'), [6, 1, 28, 28], 'image'],
   ] as const) {
     const dir = join(tmp, `${name}-web`);
     const b = await exportWebBundle({ modelDir, outDir: dir, name, version: 1 });
@@ -169,7 +179,7 @@ function assertClose(got: number[][] | undefined, want: number[][]): void {
   });
 }
 
-for (const name of ['engine', 'torch']) {
+for (const name of ['engine', 'torch', 'int8']) {
   test(
     `web bundle (${name}): predictions equal onnxruntime-node's within 1e-4, from / and from a sub-path, clean run`,
     { skip },
