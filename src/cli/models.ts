@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { registerModelSigning } from './models-signing.js';
@@ -19,7 +19,7 @@ import {
   type RegisterModelOptions,
   type WebhookDelivery,
 } from '../registry/index.js';
-import { loadPipeline, pipelineEnv, stageOutputSource } from '../pipeline/index.js';
+import { loadPipeline, pipelineEnv, readMetricsFile, stageOutputSource } from '../pipeline/index.js';
 import { latestGateReport, promoteWithGates, type GateReport } from '../gates/index.js';
 import type { CliContext } from './context.js';
 import { formatNumber, printJson, style, table } from './output.js';
@@ -99,7 +99,7 @@ export function registerModels(program: Command): void {
             from,
             format: opts.format as ModelFormat | undefined,
             description: opts.description,
-            metrics: opts.metrics === undefined ? undefined : readMetricsJson(resolve(ctx.cwd, opts.metrics)),
+            metrics: opts.metrics === undefined ? undefined : readMetricsFile(resolve(ctx.cwd, opts.metrics), { required: true }),
           });
           if (opts.json) printJson(v);
           else process.stdout.write(`Registered ${style.bold(`${v.name}@${v.version}`)} (${v.format}, ${sig(v)})\n`);
@@ -314,22 +314,4 @@ export function registerModels(program: Command): void {
           process.stdout.write(`${r.move.model}:${r.move.alias} → ${r.move.to}${r.move.forced ? style.yellow(' (forced)') : ''}\n`);
         }),
     );
-}
-
-/** Reads a metrics JSON file and keeps its top-level numbers plus nested ones as dotted keys (`macro.f1`). */
-function readMetricsJson(path: string): Record<string, number> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new SlipwayError('USAGE', `--metrics ${path} is not a readable JSON file: ${(e as Error).message}`, { path });
-  }
-  const out: Record<string, number> = {};
-  const walk = (v: unknown, prefix: string, depth: number): void => {
-    if (typeof v === 'number' && Number.isFinite(v) && prefix) out[prefix] = v;
-    else if (v && typeof v === 'object' && !Array.isArray(v) && depth < 3)
-      for (const [k, x] of Object.entries(v)) walk(x, prefix ? `${prefix}.${k}` : k, depth + 1);
-  };
-  walk(parsed, '', 0);
-  return out;
 }

@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, constants, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, constants, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { SlipwayError } from '../errors/index.js';
@@ -85,15 +85,19 @@ export function restoreOutputs(store: ObjectStore, root: string, outs: readonly 
   }
 }
 
-/** Reads a metrics file (JSON or YAML) into flat dotted keys with numeric values. */
-export function readMetricsFile(path: string): Record<string, number> {
-  if (!existsSync(path)) return {};
+/**
+ * Reads a metrics file (JSON or YAML) into flat dotted keys (`macro.f1`) with numeric values; booleans count as 1/0.
+ * The one reader of metrics files: stage metrics (a missing or unreadable file is no metrics) and the files users
+ * name (`required`: a missing or unreadable file is USAGE).
+ */
+export function readMetricsFile(path: string, opts: { required?: boolean } = {}): Record<string, number> {
   let value: unknown;
   try {
     const text = readFileSync(path, 'utf8');
     value = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  } catch {
-    return {};
+  } catch (e) {
+    if (!opts.required) return {};
+    throw new SlipwayError('USAGE', `${path} is not a readable JSON or YAML metrics file: ${(e as Error).message}`, { path });
   }
   const out: Record<string, number> = {};
   const walk = (v: unknown, prefix: string): void => {
