@@ -3,6 +3,7 @@ import { SlipwayError } from '../errors/index.js';
 import { spawn } from 'node:child_process';
 import {
   evaluateAlerts,
+  exportFeedback,
   monitoringReport,
   parseWindow,
   sendAlertWebhook,
@@ -13,6 +14,7 @@ import {
 } from '../monitoring/index.js';
 import { runCommand } from './run-command.js';
 import { monitorPurge } from './monitor-purge.js';
+import { feedbackTarget } from './feedback-export.js';
 import { liveDataDrift, type DataDriftReport, type LiveDataDrift } from '../monitoring/drift/index.js';
 import { driftText, jsonSafe } from './drift.js';
 import { selfCommand } from './hooks.js';
@@ -132,10 +134,15 @@ export function registerMonitor(program: Command): void {
     .option('--check', 'evaluate monitoring.alerts, post firing alerts to monitoring.webhook, exit 1 when any fires')
     .option('--retrain', 'with --check: when an alert fires, run `slipway repro` (monitoring.retrain.stages) to retrain')
     .option('--json', 'print the report as JSON')
-    .option('--older-than <duration>', '`slipway monitor purge --older-than 30d` deletes logged predictions and feedback older than this (default monitoring.retention)')
+    .option(
+      '--older-than <duration>',
+      '`slipway monitor purge --older-than 30d` deletes logged predictions and feedback older than this (default monitoring.retention)',
+    )
+    .option('--model <name>', 'with `monitor export-feedback`: the model whose labelled predictions to export')
+    .option('--dataset <name>', 'with `monitor export-feedback`: the dataset to version them as (default monitoring.feedback_dataset.name)')
     .addHelpText(
       'after',
-      '\nExamples:\n  slipway monitor mnist --window 15m\n  slipway monitor mnist --window 1d --reference 7d\n  slipway monitor breast-cancer --window 1d --training --method psi\n  slipway monitor mnist --check --retrain\n  slipway monitor mnist --url http://127.0.0.1:8501 --json',
+      '\n`slipway monitor export-feedback --model NAME [--dataset NAME]` versions labelled production predictions (inputs + feedback label) as a dataset.\n\nExamples:\n  slipway monitor export-feedback --model breast-cancer --dataset breast-cancer-feedback\n  slipway monitor mnist --window 15m\n  slipway monitor mnist --window 1d --reference 7d\n  slipway monitor breast-cancer --window 1d --training --method psi\n  slipway monitor mnist --check --retrain\n  slipway monitor mnist --url http://127.0.0.1:8501 --json',
     )
     .action(
       (
@@ -150,11 +157,23 @@ export function registerMonitor(program: Command): void {
           training?: boolean;
           method?: string;
           olderThan?: string;
+          model?: string;
+          dataset?: string;
         },
       ) =>
         runCommand(async (ctx) => {
           // `slipway monitor purge`: privacy retention by hand.
           if (model === 'purge') return monitorPurge(ctx, { olderThan: opts.olderThan, json: opts.json });
+          if (model === 'export-feedback') {
+            const target = feedbackTarget(ctx.config(), opts);
+            const r = await exportFeedback(await ctx.db(), ctx.store(), target);
+            if (opts.json) printJson(r);
+            else
+              process.stdout.write(
+                `${r.rows} labelled rows of ${target.model} → ${r.version.name}@${r.version.version}${r.created ? '' : ' (unchanged: no new labels)'}${r.skipped ? `; ${r.skipped} skipped (inputs not logged or redacted)` : ''}\n`,
+              );
+            return 0;
+          }
           let window = opts.window;
           let report: MonitoringReport;
           if (opts.url) {

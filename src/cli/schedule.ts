@@ -12,6 +12,7 @@ import {
 import { runCommand } from './run-command.js';
 import { stageEnvFor } from './hooks.js';
 import { printJson, style } from './output.js';
+import { maybeExportFeedback } from './feedback-export.js';
 
 /** `slipway schedule`: run the pipeline on cron expressions and new dataset versions (`schedules:` in slipway.yaml). */
 export function registerSchedule(program: Command): void {
@@ -54,13 +55,19 @@ export function registerSchedule(program: Command): void {
             }
           },
         };
+        const config = loadPipeline(ws.root).config;
         if (opts.once) {
+          // Labelled traffic becomes a dataset version first, so an on_dataset trigger on it fires in this same pass.
+          await maybeExportFeedback(ws, db, ctx.store(), config, log);
           const ran = await scheduleTick(sched);
           if (opts.json) printJson(ran);
           else log(ran.length ? ran.map((r) => `${r.trigger.reason}: ${r.ok ? 'ok' : 'failed'}`).join('; ') : 'nothing due');
           return ran.every((r) => r.ok) ? 0 : 1;
         }
         if (entries.length === 0) log('no `schedules:` in slipway.yaml; waiting anyway (Ctrl-C to stop)');
+        const feedbackTimer = config.monitoring?.feedback_dataset?.every
+          ? setInterval(() => void maybeExportFeedback(ws, db, ctx.store(), config, log), Math.min(60_000, opts.poll * 1000))
+          : undefined;
         const s = startScheduler({ ...sched, pollMs: opts.poll * 1000 });
         log(`scheduler running with ${entries.length} schedule(s); Ctrl-C to stop`);
         await new Promise<void>((resolve) => {
@@ -71,6 +78,7 @@ export function registerSchedule(program: Command): void {
           process.once('SIGINT', stop);
           process.once('SIGTERM', stop);
         });
+        if (feedbackTimer) clearInterval(feedbackTimer);
         log('scheduler stopped');
         return 0;
       }),

@@ -20,3 +20,4 @@ export {
 export { evaluateAlerts, type AlertRule, type AlertResult } from './alert-rules.js';
 export { sendAlertWebhook, type AlertWebhook } from './alert-webhook.js';
 export { liveSummary, type LiveSummary } from './live-summary.js';
+export { exportFeedback, type FeedbackExport } from './feedback-export.js';

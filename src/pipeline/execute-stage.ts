@@ -24,7 +24,8 @@ export interface StageExecution {
 }
 
 /** Files Slipway itself writes in the workspace root, never blamed on a stage. */
-const OWN_FILES = new Set(['slipway.lock', 'slipway.yaml', '.slipway', '.git', 'slipway-report.md', '.repro.lock']);
+// `slipway/` holds the pointer files that travel with git (dataset and model versions, run cache; see sharing/).
+const OWN_FILES = new Set(['slipway.lock', 'slipway.yaml', 'slipway', '.slipway', '.git', 'slipway-report.md', '.repro.lock']);
 
 /**
  * Runs a stage's command as a tracked run (kind `stage`): logs streamed and stored as an artifact, metrics read from
