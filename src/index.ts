@@ -41,4 +41,5 @@ export * as runtime from './runtime/index.js';
 export * as gates from './gates/index.js';
 export * as serving from './serving/index.js';
 export * as monitoring from './monitoring/index.js';
+export * as explain from './explain/index.js';
 export * as server from './server/index.js';

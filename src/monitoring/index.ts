@@ -21,3 +21,17 @@ export { evaluateAlerts, type AlertRule, type AlertResult } from './alert-rules.
 export { sendAlertWebhook, type AlertWebhook } from './alert-webhook.js';
 export { liveSummary, type LiveSummary } from './live-summary.js';
 export { exportFeedback, type FeedbackExport } from './feedback-export.js';
+export {
+  dataDrift,
+  driftHtml,
+  liveDataDrift,
+  loadDriftTable,
+  driftTableFromCsv,
+  driftTableFromColumns,
+  DRIFT_METHODS,
+  type DataDriftReport,
+  type DataDriftOptions,
+  type ColumnDrift,
+  type DriftTable,
+  type LiveDataDrift,
+} from './drift/index.js';
