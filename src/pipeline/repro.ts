@@ -5,9 +5,9 @@ import { openPathHasher, type PathHasher } from './path-hasher.js';
 import type { PipelineEnv } from './pipeline-env.js';
 import type { Pipeline } from './load-pipeline.js';
 import { acquireReproLock } from './repro-lock.js';
-import { lookupRunCache } from './run-cache.js';
-import { fingerprint, staleReasons, type StaleReason } from './stage-state.js';
-import { canRestore, restoreOutputs } from './stage-outputs.js';
+import { decideStage } from './decide-stage.js';
+import { fingerprint, type StaleReason } from './stage-state.js';
+import { restoreOutputs } from './stage-outputs.js';
 import { executeStage } from './execute-stage.js';
 
 /** What happened to one stage in a `repro`. */
@@ -93,6 +93,7 @@ export async function repro(env: PipelineEnv, pipeline: Pipeline, opts: ReproOpt
       lock = { schema: '1', stages };
       writeLock(env.lockPath, lock);
     };
+    const ctx: ReproContext = { env, pipeline, hasher, record, opts, log };
     const results = new Map<string, StageResult>();
     const jobs = Math.max(1, opts.jobs ?? availableParallelism());
     const running = new Map<string, Promise<void>>();
@@ -126,7 +127,7 @@ export async function repro(env: PipelineEnv, pipeline: Pipeline, opts: ReproOpt
         pending.splice(i, 1);
         overlaps.set(name, new Set(running.keys()));
         for (const other of running.keys()) overlaps.get(other)?.add(name);
-        const p = runOne(env, pipeline, name, lock, hasher, record, opts, log, () => [...(overlaps.get(name) ?? [])]).then((r) => {
+        const p = runOne(ctx, name, lock, () => [...(overlaps.get(name) ?? [])]).then((r) => {
           results.set(name, r);
           running.delete(name);
         });
@@ -149,28 +150,29 @@ export async function repro(env: PipelineEnv, pipeline: Pipeline, opts: ReproOpt
   }
 }
 
-async function runOne(
-  env: PipelineEnv,
-  pipeline: Pipeline,
-  name: string,
-  lock: LockFile,
-  hasher: PathHasher,
-  record: (stage: string, entry: LockStage) => void,
-  opts: ReproOptions,
-  log: NonNullable<ReproOptions['onLog']>,
-  overlapping: () => readonly string[],
-): Promise<StageResult> {
+/** What every stage of one `repro` shares. */
+interface ReproContext {
+  readonly env: PipelineEnv;
+  readonly pipeline: Pipeline;
+  readonly hasher: PathHasher;
+  readonly record: (stage: string, entry: LockStage) => void;
+  readonly opts: ReproOptions;
+  readonly log: NonNullable<ReproOptions['onLog']>;
+}
+
+async function runOne(ctx: ReproContext, name: string, lock: LockFile, overlapping: () => readonly string[]): Promise<StageResult> {
+  const { env, pipeline, hasher, record, opts, log } = ctx;
   const stage = pipeline.stages.get(name)!;
   const startedAt = Date.now();
   try {
     const fp = await fingerprint(env.root, stage, hasher, undefined, env.db);
-    const entry = lock.stages[name];
-    const reasons = opts.force ? [] : await staleReasons(stage, entry, fp, hasher);
-    if (!opts.force && stage.frozen && entry) {
+    const decision = await decideStage(env.db, env.store, stage, lock.stages[name], fp, hasher, { force: opts.force });
+    const reasons = decision.reasons;
+    if (decision.action === 'frozen') {
       log(name, 'frozen: not checked', 'info');
       return { stage: name, status: 'frozen', reasons: [], startedAt, endedAt: Date.now() };
     }
-    if (!opts.force && reasons.length === 0) {
+    if (decision.action === 'up_to_date') {
       log(name, 'up to date', 'info');
       return { stage: name, status: 'up_to_date', reasons, startedAt, endedAt: Date.now() };
     }
@@ -183,21 +185,19 @@ async function runOne(
           missing: fp.missingDeps,
         },
       );
-    if (!opts.force && !stage.alwaysChanged) {
-      const hit = await lookupRunCache(env.db, fp.key);
-      if (hit && canRestore(env.store, hit.outs)) {
-        restoreOutputs(env.store, env.root, hit.outs, hasher);
-        record(name, {
-          cmd: stage.cmd,
-          key: fp.key,
-          deps: fp.deps,
-          params: fp.params,
-          outs: hit.outs,
-          ...(hit.runId ? { run_id: hit.runId } : {}),
-        });
-        log(name, `restored from run cache${hit.runId ? ` (run ${hit.runId})` : ''}`, 'info');
-        return { stage: name, status: 'restored', reasons, runId: hit.runId ?? undefined, startedAt, endedAt: Date.now() };
-      }
+    const hit = decision.cached;
+    if (decision.action === 'restore' && hit) {
+      restoreOutputs(env.store, env.root, hit.outs, hasher);
+      record(name, {
+        cmd: stage.cmd,
+        key: fp.key,
+        deps: fp.deps,
+        params: fp.params,
+        outs: hit.outs,
+        ...(hit.runId ? { run_id: hit.runId } : {}),
+      });
+      log(name, `restored from run cache${hit.runId ? ` (run ${hit.runId})` : ''}`, 'info');
+      return { stage: name, status: 'restored', reasons, runId: hit.runId ?? undefined, startedAt, endedAt: Date.now() };
     }
     const r = await executeStage(env, stage, fp, hasher, {
       signal: opts.signal,
@@ -215,6 +215,8 @@ async function runOne(
   }
 }
 
+const DRY_STATUS = { frozen: 'frozen', up_to_date: 'up_to_date', restore: 'would_restore', run: 'would_run' } as const;
+
 async function dryRun(
   env: PipelineEnv,
   pipeline: Pipeline,
@@ -230,19 +232,12 @@ async function dryRun(
     const stage = pipeline.stages.get(name)!;
     const startedAt = Date.now();
     const fp = await fingerprint(env.root, stage, hasher, undefined, env.db);
-    const entry = lock.stages[name];
-    const reasons: StaleReason[] = opts.force ? [] : [...(await staleReasons(stage, entry, fp, hasher))];
-    const staleUp = (pipeline.upstream.get(name) ?? []).filter((u) => willRun.has(u));
-    for (const u of staleUp) reasons.push({ kind: 'upstream_stale', stage: u });
-    let status: StageResult['status'] = 'up_to_date';
-    if (stage.frozen && entry && !opts.force) status = 'frozen';
-    else if (opts.force || reasons.length > 0) {
-      const hit = staleUp.length === 0 && !opts.force && !stage.alwaysChanged ? await lookupRunCache(env.db, fp.key) : undefined;
-      status = hit && canRestore(env.store, hit.outs) ? 'would_restore' : 'would_run';
-      willRun.add(name);
-    }
+    const upstreamStale = (pipeline.upstream.get(name) ?? []).filter((u) => willRun.has(u));
+    const decision = await decideStage(env.db, env.store, stage, lock.stages[name], fp, hasher, { force: opts.force, upstreamStale });
+    if (decision.action === 'restore' || decision.action === 'run') willRun.add(name);
+    const status = DRY_STATUS[decision.action];
     log(name, status.replace(/_/g, ' '), 'info');
-    results.push({ stage: name, status, reasons, startedAt, endedAt: Date.now() });
+    results.push({ stage: name, status, reasons: decision.reasons, startedAt, endedAt: Date.now() });
   }
   return { ok: true, interrupted: false, stages: results };
 }
