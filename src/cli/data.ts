@@ -24,7 +24,7 @@ import {
   walkReachable,
   type LinkType,
 } from '../store/index.js';
-import { remoteStatus } from '../sharing/index.js';
+import { exportPointers, remoteStatus } from '../sharing/index.js';
 import { SlipwayError } from '../errors/index.js';
 import type { CliContext } from './context.js';
 import { formatBytes, formatNumber, printJson, style, table } from './output.js';
@@ -397,6 +397,8 @@ export function registerData(program: Command): void {
         const db = await ctx.db();
         await getDatasetVersion(db, r.version === undefined ? r.name : ref);
         const n = await deleteDatasetVersions(db, r.name, r.version);
+        // The pointer file follows (and goes when no version is left); commit the change.
+        await exportPointers(db, ctx.workspace().root, { prune: true });
         if (opts.json) printJson({ removed: n, dataset: r.name, version: r.version ?? null });
         else process.stdout.write(`removed ${n} version(s) of ${r.name}; run \`slipway gc\` to free unreferenced objects\n`);
       }),

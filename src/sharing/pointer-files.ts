@@ -83,9 +83,10 @@ export interface ExportReport {
 
 /**
  * Writes every dataset, model and run-cache pointer file from the database (deterministic content; files whose
- * content is unchanged are left alone). Pointer files of datasets and models that no longer exist are removed.
+ * content is unchanged are left alone). With `prune`, pointer files of datasets and models the database no longer
+ * holds are removed (only `data remove` asks for that: a database that lost rows must never delete committed files).
  */
-export async function exportPointers(db: Db, root: string): Promise<ExportReport> {
+export async function exportPointers(db: Db, root: string, opts: { prune?: boolean } = {}): Promise<ExportReport> {
   const dirs = pointerDirs(root);
   const report: ExportReport = { written: [], removed: [] };
   const rows = await db.all<DatasetRow>(
@@ -110,7 +111,7 @@ export async function exportPointers(db: Db, root: string): Promise<ExportReport
     };
     if (writeIfChanged(path, yamlFile(doc))) report.written.push(path);
   }
-  for (const name of yamlNames(dirs.datasets))
+  for (const name of opts.prune ? yamlNames(dirs.datasets) : [])
     if (!byName.has(name)) {
       rmSync(join(dirs.datasets, `${name}.yaml`), { force: true });
       report.removed.push(join(dirs.datasets, `${name}.yaml`));
@@ -152,7 +153,7 @@ export async function exportPointers(db: Db, root: string): Promise<ExportReport
     if (writeIfChanged(path, yamlFile(doc))) report.written.push(path);
   }
   const modelNames = new Set(withVersions.map((m) => m.name));
-  for (const name of yamlNames(dirs.models))
+  for (const name of opts.prune ? yamlNames(dirs.models) : [])
     if (!modelNames.has(name)) {
       rmSync(join(dirs.models, `${name}.yaml`), { force: true });
       report.removed.push(join(dirs.models, `${name}.yaml`));

@@ -42,7 +42,10 @@ export function pointerSync(root: string, stateDir: string): PointerSync {
     async open(db) {
       const stamp = readStamp(stateDir);
       const files = pointerFilesStamp(root);
-      if (files === '' || files === stamp.files) return undefined;
+      if (files === '') return undefined;
+      // Import when git changed the files, or when the database changed behind our back (recreated, restored, or
+      // shared with others): rows the files hold must be in it before anything is exported from it.
+      if (files === stamp.files && (await databaseStamp(db)) === stamp.db) return undefined;
       let report: ImportReport;
       try {
         report = await importPointers(db, root);

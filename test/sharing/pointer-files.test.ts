@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { mkdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { openDb, type Db } from '../../src/meta/index.js';
 import { freshPostgresDatabase, TEST_DATABASE_URL } from '../contract/fresh-postgres.js';
 import { openObjectStore, putTree } from '../../src/store/index.js';
@@ -119,6 +119,35 @@ test('pointer sync exports what a session wrote and imports what git changed, wi
     await sync.close(db);
     assert.equal(readFileSync(file, 'utf8'), v1);
     assert.equal(statSync(file).mtimeMs, before);
+    await db.close();
+  } finally {
+    a.cleanup();
+  }
+});
+
+test('a lost database is rebuilt from the pointer files, and an export never deletes committed files', async () => {
+  const a = tempWorkspace({ 'data/a.txt': 'alpha' });
+  try {
+    const store = openObjectStore(a.ws.objectsDir);
+    let db = await openDb({ sqlitePath: a.ws.dbPath });
+    let sync = pointerSync(a.dir, a.ws.stateDir);
+    await sync.open(db);
+    await addDataset(db, store, { path: join(a.dir, 'data'), name: 'd' });
+    await sync.close(db);
+    await db.close();
+    rmSync(a.ws.dbPath, { force: true });
+    rmSync(`${a.ws.dbPath}-wal`, { force: true });
+    rmSync(`${a.ws.dbPath}-shm`, { force: true });
+
+    db = await openDb({ sqlitePath: a.ws.dbPath });
+    sync = pointerSync(a.dir, a.ws.stateDir);
+    const imp = await sync.open(db);
+    assert.equal(imp?.datasetVersions, 1, 'd@1 comes back from slipway/datasets/d.yaml');
+    writeFileSync(join(a.dir, 'data', 'a.txt'), 'changed');
+    const r = await addDataset(db, store, { path: join(a.dir, 'data'), name: 'd' });
+    assert.equal(r.version.version, 2, 'numbering continues after the rebuilt versions');
+    await sync.close(db);
+    assert.match(readFileSync(join(a.dir, 'slipway', 'datasets', 'd.yaml'), 'utf8'), /version: 2/);
     await db.close();
   } finally {
     a.cleanup();
