@@ -1,6 +1,8 @@
 // Exports the DESIGN.md MNIST CNN to ONNX and compares prediction speed: the engine's predict vs onnxruntime-node
-// (the anchor) on the same weights and inputs, single-sample latency and batch-64 throughput.
+// (the anchor) on the same weights and inputs, single-sample latency and batch-64 throughput; the two sides are
+// alternated A B A B A B and each line prints medians and the min–max of the ratio across rounds.
 // Run: node --import tsx bench/onnx-predict.ts
+import { alternate, median, ratioLine, sideLine } from './alternate.js';
 import { mnistCnn } from './mnist-cnn.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,11 +11,6 @@ import * as ort from 'onnxruntime-node';
 import { saveModel } from '../src/engine/index.js';
 import { exportOnnx } from '../src/engine/onnx/export-onnx.js';
 import { generateDigits } from '../src/data/datasets/synthetic-digits.js';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 async function time(reps: number, f: () => unknown | Promise<unknown>): Promise<number> {
   for (let i = 0; i < 3; i++) await f();
@@ -39,18 +36,26 @@ try {
   const batch = { shape: [64, 28, 28, 1], data: data.images };
   const ortRun = (x: { shape: number[]; data: Float32Array }) => session.run({ input: new ort.Tensor('float32', x.data, x.shape) });
 
-  const engine1 = await time(200, () => model.predict(one));
-  const ort1 = await time(200, () => ortRun(one));
-  const engine64 = await time(30, () => model.predict(batch));
-  const ort64 = await time(30, () => ortRun(batch));
+  const single = await alternate(
+    3,
+    () => time(200, () => model.predict(one)),
+    () => time(200, () => ortRun(one)),
+  );
+  const b64 = await alternate(
+    3,
+    () => time(30, () => model.predict(batch)),
+    () => time(30, () => ortRun(batch)),
+  );
   console.log(`export: ${exportMs.toFixed(1)} ms, ${(bytes.length / 1024).toFixed(1)} KiB (opset 13)`);
-  console.log(
-    `single-sample predict: engine ${engine1.toFixed(3)} ms, onnxruntime ${ort1.toFixed(3)} ms, ratio engine/ort ${(engine1 / ort1).toFixed(2)}x`,
-  );
-  console.log(
-    `batch 64: engine ${((64 / engine64) * 1000).toFixed(0)} samples/s, onnxruntime ${((64 / ort64) * 1000).toFixed(0)} samples/s, ` +
-      `ratio ${(ort64 / engine64).toFixed(2)}x of onnxruntime`,
-  );
+  console.log('single-sample predict, 3 rounds A B A B A B (median of 200 each):');
+  console.log(`  ${sideLine('engine', single.a, 'ms', 3)}`);
+  console.log(`  ${sideLine('onnxruntime', single.b, 'ms', 3)}`);
+  console.log(`  engine/onnxruntime time ${ratioLine(single.b, single.a)}`);
+  const sps = (xs: number[]): number[] => xs.map((ms) => (64 / ms) * 1000);
+  console.log('batch 64, 3 rounds A B A B A B (median of 30 each):');
+  console.log(`  ${sideLine('engine', sps(b64.a), 'samples/s')}`);
+  console.log(`  ${sideLine('onnxruntime', sps(b64.b), 'samples/s')}`);
+  console.log(`  engine throughput / onnxruntime's ${ratioLine(sps(b64.b), sps(b64.a))}`);
   const t1 = performance.now();
   const d = generateDigits({ count: 2000, seed: 2 });
   console.log(`synthetic digits: ${((d.count / (performance.now() - t1)) * 1000).toFixed(0)} images/s`);
