@@ -26,6 +26,17 @@ import { formatNumber, printJson, style, table } from './output.js';
 import { runCommand } from './run-command.js';
 import { cliActor, gateReportText } from './gates.js';
 
+/** Aliases of `model` that a model server follows: production (the default), deployments' stable aliases, serving.models refs. */
+function followedAliases(config: ReturnType<CliContext['config']>, model: string): Set<string> {
+  const out = new Set(['production']);
+  for (const d of Object.values(config.deployments ?? {})) if (d.model === model) out.add(d.stable);
+  for (const ref of config.serving?.models ?? []) {
+    const m = /^([^:@/]+):([A-Za-z][A-Za-z0-9._-]*)$/.exec(ref);
+    if (m && m[1] === model) out.add(m[2]!);
+  }
+  return out;
+}
+
 const when = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 const sig = (v: ModelVersion): string =>
   `${v.signature.inputs.map((t) => `${t.name}:${t.dtype}[${t.shape.join(',')}]`).join(' ')} → ${v.signature.outputs
@@ -211,20 +222,50 @@ export function registerModels(program: Command): void {
 
   models
     .command('alias <ref> <alias>')
-    .description('point ALIAS at a version directly, without gates (audited; use `promote` to run the gates)')
-    .option('--reason <text>', 'why (kept in the history)')
-    .addHelpText('after', '\nExample:\n  slipway models alias mnist@3 staging')
-    .action((ref: string, alias: string, opts: { reason?: string }) =>
+    .description(
+      'point ALIAS at a version (audited). An alias a server follows (production, a deployment’s stable alias, serving.models) moves only through the gates, as `promote` does, unless --force --reason',
+    )
+    .option('--reason <text>', 'why (kept in the history; required with --force)')
+    .option('--force', 'move a followed alias even when gates fail (needs --reason; audited)')
+    .option('--allow-signature-change', 'allow a version whose input/output signature differs from the alias’ current one')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  slipway models alias mnist@3 staging\n  slipway models alias mnist@3 production --force --reason "hotfix 42"',
+    )
+    .action((ref: string, alias: string, opts: { reason?: string; force?: boolean; allowSignatureChange?: boolean }) =>
       runCommand(async (ctx) => {
         const db = await ctx.db();
         const v = await resolveModelRef(db, parseModelRef(ref));
+        const config = ctx.config();
+        if (followedAliases(config, v.name).has(alias)) {
+          // Serving follows this alias: the move is a promotion (signature check, gates) unless forced with a reason.
+          const r = await promoteWithGates(db, ctx.store(), {
+            ref: parseModelRef(`${v.name}@${v.version}`),
+            alias,
+            actor: cliActor(),
+            force: opts.force,
+            reason: opts.reason,
+            allowSignatureChange: opts.allowSignatureChange,
+            gates: config.gates,
+            root: ctx.workspace().root,
+            webhooks: config.webhooks,
+            onWebhookFailure: warnWebhook,
+          });
+          if (r.gateReport) process.stdout.write(`${gateReportText(r.gateReport)}\n`);
+          if (!r.moved) throw r.error;
+          const m = r.move;
+          process.stdout.write(
+            `${m.model}:${m.alias} → ${m.to}${m.from !== null ? ` (was ${m.from})` : ''}${m.forced ? style.yellow(' (forced)') : ''}\n`,
+          );
+          return;
+        }
         const m = await setAlias(db, {
           model: v.name,
           alias,
           version: v.version,
           actor: cliActor(),
           reason: opts.reason,
-          webhooks: ctx.config().webhooks,
+          webhooks: config.webhooks,
           onWebhookFailure: warnWebhook,
         });
         process.stdout.write(`${m.model}:${m.alias} → ${m.to}${m.from !== null ? ` (was ${m.from})` : ''}\n`);
