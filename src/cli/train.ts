@@ -4,12 +4,10 @@ import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseYamlWith } from '../config/index.js';
 import { checkoutDataset } from '../data/index.js';
-import { fitInWorker } from '../engine/fit-in-worker.js';
-import { buildModelFromSpec, fitOptionsFromSpec, modelSpecSchema } from '../engine/model-spec.js';
+import { modelSpecSchema } from '../engine/model-spec.js';
 import { saveModel } from '../engine/model-io.js';
 import type { Logs } from '../engine/model.js';
-import { adam, gd, sgd } from '../engine/optimizers.js';
-import { featureStats, foldStandardization, standardize } from '../engine/standardize.js';
+import { trainFromSpec } from '../engine/train-from-spec.js';
 import { loadTrainingData, parseRange, type RowRange } from '../engine/training-data.js';
 import { SlipwayError, isSlipwayError } from '../errors/index.js';
 import { writeFileAtomic } from '../store/index.js';
@@ -144,72 +142,43 @@ async function train(ctx: CliContext, o: TrainOptions): Promise<number> {
       ...(o.target ? { target: o.target } : {}),
       ...(rangeOption(o) ? { range: rangeOption(o)! } : {}),
     });
-    if (!td.y) throw new SlipwayError('DATA_FORMAT_INVALID', `${o.data} has no labels (no IDX labels file or CSV target column)`, {});
-    const seed = Number(o.seed ?? 42);
-    const model = buildModelFromSpec(spec, { inputShape: td.x.shape.slice(1), seed });
-    if (o.lr) {
-      const lr = positive(o.lr, '--lr');
-      const c = model.compiled!;
-      const opt =
-        c.optimizer.type === 'adam'
-          ? adam({ ...c.optimizer, learningRate: lr })
-          : c.optimizer.type === 'sgd'
-            ? sgd({ ...c.optimizer, learningRate: lr })
-            : gd({ learningRate: lr });
-      model.compile({ optimizer: opt, loss: c.loss, metrics: c.metrics });
-    }
-    const outWidth = model.outputShape![model.outputShape!.length - 1] ?? 1;
-    if (td.classLabels && (td.classLabels.length === outWidth || (outWidth === 1 && td.classLabels.length === 2)))
-      model.classLabels = td.classLabels;
-    const fitOpts = fitOptionsFromSpec(spec);
-    const epochs = o.epochs ? positive(o.epochs, '--epochs') : (fitOpts.epochs ?? 1);
-    const batchSize = o.batchSize ? positive(o.batchSize, '--batch-size') : (fitOpts.batchSize ?? 32);
-    const valSplit = o.valSplit !== undefined ? Number(o.valSplit) : fitOpts.validationSplit;
-    const n = td.x.shape[0]!;
-    const trainN = valSplit ? Math.floor(n * (1 - valSplit)) : n;
-    // Standardization statistics come from the training rows only (validation rows are held out from the end).
-    let x = td.x;
-    const cols = x.data.length / n;
-    const stats = spec.preprocess?.standardize ? featureStats(x.data.subarray(0, trainN * cols), trainN, cols) : undefined;
-    if (stats) x = { shape: x.shape, data: standardize(x.data, stats) };
-    run = await openRun(ctx, o, data.input);
-    const batches = Math.ceil(trainN / (model.compiled!.optimizer.type === 'gd' ? trainN : batchSize));
-    let bar: Progress | undefined;
-    let epochStart = 0;
-    const t0 = performance.now();
-    const history = await fitInWorker(model, x, td.y, {
-      epochs,
-      batchSize,
-      seed,
-      shuffle: fitOpts.shuffle ?? true,
-      ...(valSplit ? { validationSplit: valSplit } : {}),
-      ...(run ? { run } : {}),
-      callbacks: {
-        onEpochBegin: (e) => {
-          epochStart = performance.now();
-          bar = progress(
-            `epoch ${e + 1}/${epochs}`,
-            batches,
-            `epoch ${e + 1}/${epochs} [{bar}] {value}/{total} | {sps} samples/s | loss {loss} | acc {acc}`,
-          );
-        },
-        onBatchEnd: (b, logs) => {
-          const sps = Math.round((Math.min(trainN, (b + 1) * batchSize) * 1000) / Math.max(1, performance.now() - epochStart));
-          bar?.update(b + 1, { sps, loss: (logs.loss ?? 0).toFixed(4), acc: (logs.accuracy ?? 0).toFixed(4) });
-        },
-        onEpochEnd: (e, logs) => {
-          bar?.stop();
-          const sps = Math.round((trainN * 1000) / Math.max(1, performance.now() - epochStart));
-          process.stderr.write(`epoch ${e + 1}/${epochs}: ${logLine(logs)}  (${sps} samples/s)\n`);
-        },
+    const bars: { bar?: Progress; epochStart: number } = { epochStart: 0 };
+    const r = await trainFromSpec(spec, td, {
+      seed: Number(o.seed ?? 42),
+      epochs: o.epochs ? positive(o.epochs, '--epochs') : undefined,
+      batchSize: o.batchSize ? positive(o.batchSize, '--batch-size') : undefined,
+      learningRate: o.lr ? positive(o.lr, '--lr') : undefined,
+      validationSplit: o.valSplit !== undefined ? Number(o.valSplit) : undefined,
+      source: o.data,
+      start: async ({ epochs, batchSize, trainRows, batchesPerEpoch }) => {
+        run = await openRun(ctx, o, data.input);
+        return {
+          run,
+          callbacks: {
+            onEpochBegin: (e) => {
+              bars.epochStart = performance.now();
+              bars.bar = progress(
+                `epoch ${e + 1}/${epochs}`,
+                batchesPerEpoch,
+                `epoch ${e + 1}/${epochs} [{bar}] {value}/{total} | {sps} samples/s | loss {loss} | acc {acc}`,
+              );
+            },
+            onBatchEnd: (b, logs) => {
+              const sps = Math.round((Math.min(trainRows, (b + 1) * batchSize) * 1000) / Math.max(1, performance.now() - bars.epochStart));
+              bars.bar?.update(b + 1, { sps, loss: (logs.loss ?? 0).toFixed(4), acc: (logs.accuracy ?? 0).toFixed(4) });
+            },
+            onEpochEnd: (e, logs) => {
+              bars.bar?.stop();
+              const sps = Math.round((trainRows * 1000) / Math.max(1, performance.now() - bars.epochStart));
+              process.stderr.write(`epoch ${e + 1}/${epochs}: ${logLine(logs)}  (${sps} samples/s)\n`);
+            },
+          },
+        };
       },
     });
-    const seconds = (performance.now() - t0) / 1000;
-    if (stats) foldStandardization(model, stats);
+    const { model, history, last, seconds, trainRows: trainN } = r;
     const outDir = resolve(ctx.cwd, o.out);
     await saveModel(model, outDir);
-    const last: Logs = {};
-    for (const [k, v] of Object.entries(history.history)) last[k] = v[v.length - 1]!;
     const metrics = {
       ...last,
       epochs: history.epoch.length,
