@@ -27,7 +27,7 @@ export const monitoringRoutes: FastifyPluginAsync<ServerContext> = async (app, c
   const { db, workspace } = ctx;
   const streams = new Set<ServerResponse>();
   // Server-sent event streams never end by themselves: end them so close() does not wait for the clients.
-  app.addHook('onClose', async () => {
+  app.addHook('preClose', async () => {
     for (const s of streams) s.end();
   });
 
