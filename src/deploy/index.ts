@@ -31,4 +31,10 @@ export {
   pushImage,
   type ImageOutput,
 } from './image-output.js';
-export { renderKubernetesManifests, renderInferenceService, k8sName, type KubernetesDeployOptions, type KubernetesObject } from './kubernetes-manifests.js';
+export {
+  renderKubernetesManifests,
+  renderInferenceService,
+  k8sName,
+  type KubernetesDeployOptions,
+  type KubernetesObject,
+} from './kubernetes-manifests.js';
