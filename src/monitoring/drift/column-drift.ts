@@ -97,7 +97,7 @@ function distribution(ref: DriftSample, cur: DriftSample, type: DriftColumnType)
     const min = Math.min(ref.sorted[0]!, cur.sorted[0]!);
     const max = Math.max(ref.sorted[ref.n - 1]!, cur.sorted[cur.n - 1]!);
     const edges = min === max ? linspace(min - 0.5, max + 0.5, 21) : linspace(min, max, 21);
-    const share = (s: Float64Array): number[] => Array.from(histogramSorted(s, edges), (c) => c / s.length);
+    const share = (s: Float64Array | Float32Array): number[] => Array.from(histogramSorted(s, edges), (c) => c / s.length);
     return { kind: 'histogram', edges: Array.from(edges), reference: share(ref.sorted), current: share(cur.sorted) };
   }
   const keys = [...new Set([...ref.counts().keys(), ...cur.counts().keys()])];

@@ -11,7 +11,7 @@ export interface DriftSample {
   /** Rows left after dropping missing values. */
   readonly n: number;
   /** Sorted finite values when the column holds numbers, null for text. */
-  readonly sorted: Float64Array | null;
+  readonly sorted: Float64Array | Float32Array | null;
   /** True when every value is an integer and none was missing (pandas would read the column as int64). */
   readonly integer: boolean;
   /** Value → count (numbers keyed by value, text by string); built on first use. */
@@ -37,7 +37,7 @@ export function numericSample(values: ArrayLike<number>, sortedAlready = false):
 }
 
 /** A sample over already sorted finite numbers. */
-export function fromSorted(sorted: Float64Array, integer: boolean): DriftSample {
+export function fromSorted(sorted: Float64Array | Float32Array, integer: boolean): DriftSample {
   let counts: Map<number, number> | undefined;
   return {
     n: sorted.length,

@@ -46,7 +46,7 @@ function undecided(note: string, kind: 'test' | 'distance'): MethodResult {
   return kind === 'test' ? { statistic: NaN, pValue: 1, score: 1, note } : { statistic: 0, pValue: null, score: 0, note };
 }
 
-function needNumbers(s: DriftSample): Float64Array {
+function needNumbers(s: DriftSample): Float64Array | Float32Array {
   if (!s.sorted) throw new TypeError('a numeric method got a text column');
   return s.sorted;
 }
@@ -84,12 +84,12 @@ function zTest(ref: DriftSample, cur: DriftSample): MethodResult {
 }
 
 /** Population standard deviation (np.std). */
-function std(x: Float64Array): number {
+function std(x: Float64Array | Float32Array): number {
   let m = 0;
-  for (const v of x) m += v;
+  for (let i = 0; i < x.length; i++) m += x[i]!;
   m /= x.length;
   let s = 0;
-  for (const v of x) s += (v - m) * (v - m);
+  for (let i = 0; i < x.length; i++) s += (x[i]! - m) * (x[i]! - m);
   return Math.sqrt(s / x.length);
 }
 
