@@ -8,12 +8,12 @@ export function median(xs: readonly number[]): number {
 }
 
 /** Runs `a` then `b`, `rounds` times (at least 3), and returns each side's results in round order. */
-export async function alternate<T>(
+export async function alternate<A, B = A>(
   rounds: number,
-  a: (round: number) => Promise<T> | T,
-  b: (round: number) => Promise<T> | T,
-): Promise<{ a: T[]; b: T[] }> {
-  const out = { a: [] as T[], b: [] as T[] };
+  a: (round: number) => Promise<A> | A,
+  b: (round: number) => Promise<B> | B,
+): Promise<{ a: A[]; b: B[] }> {
+  const out = { a: [] as A[], b: [] as B[] };
   for (let r = 0; r < Math.max(3, rounds); r++) {
     out.a.push(await a(r));
     out.b.push(await b(r));
