@@ -8,7 +8,7 @@ import { SlipwayError } from '../errors/index.js';
 import { writeFileAtomic } from '../store/index.js';
 import { formatNumber, printJson, table } from './output.js';
 import { runCommand } from './run-command.js';
-import { rangeOption, resolveDataArg } from './train.js';
+import { rangeOption, resolveDataArg } from './data-arg.js';
 
 interface EvaluateOptions {
   model: string;

@@ -1,14 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseYamlWith } from '../config/index.js';
-import { checkoutDataset } from '../data/index.js';
 import { modelSpecSchema } from '../engine/model-spec.js';
 import { saveModel } from '../engine/model-io.js';
 import type { Logs } from '../engine/model.js';
 import { trainFromSpec } from '../engine/train-from-spec.js';
-import { loadTrainingData, parseRange, type RowRange } from '../engine/training-data.js';
+import { loadTrainingData } from '../engine/training-data.js';
 import { SlipwayError, isSlipwayError } from '../errors/index.js';
 import { writeFileAtomic } from '../store/index.js';
 import { startRun } from '../tracking/index.js';
@@ -17,39 +15,7 @@ import type { CliContext } from './context.js';
 import { formatNumber } from './output.js';
 import { progress, type Progress } from './progress.js';
 import { runCommand } from './run-command.js';
-
-/** DATA as a path, or a dataset version NAME[@N] checked out into a temp folder (call `cleanup` when done). */
-export async function resolveDataArg(ctx: CliContext, data: string): Promise<{ path: string; input?: DatasetInput; cleanup: () => void }> {
-  if (existsSync(data)) return { path: data, cleanup: () => undefined };
-  if (!/^[A-Za-z0-9][\w.-]*(@\d+)?$/.test(data)) {
-    throw new SlipwayError('PATH_NOT_FOUND', `${data} does not exist; give an IDX folder, a CSV file or a dataset NAME@N`, { path: data });
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'slipway-data-'));
-  try {
-    const v = await checkoutDataset(await ctx.db(), ctx.store(), data, dir, { link: ['reflink', 'hardlink', 'copy'] });
-    return {
-      path: dir,
-      input: { dataset: v.name, version: v.version, treeHash: v.treeHash },
-      cleanup: () => rmSync(dir, { recursive: true, force: true }),
-    };
-  } catch (e) {
-    rmSync(dir, { recursive: true, force: true });
-    throw e;
-  }
-}
-
-/** --range START:END, or --train-count N as 0:N. */
-export function rangeOption(o: { range?: string; trainCount?: string }): RowRange | undefined {
-  if (o.range) return parseRange(o.range);
-  if (o.trainCount) return parseRange(`0:${positive(o.trainCount, '--train-count')}`);
-  return undefined;
-}
-
-function positive(v: string, flag: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new SlipwayError('USAGE', `${flag} must be a positive number, got ${v}`, {});
-  return n;
-}
+import { positive, rangeOption, resolveDataArg } from './data-arg.js';
 
 function logLine(logs: Logs): string {
   return Object.entries(logs)
