@@ -78,7 +78,7 @@ try {
   const wall2: number[] = [];
   for (let i = 0; i < 3; i++) {
     const t = performance.now();
-    execFileSync(process.execPath, ['--import', 'tsx', cli, 'status', '--remote'], { cwd: ws.root, stdio: 'ignore' });
+    execFileSync(process.execPath, ['--import', import.meta.resolve('tsx'), cli, 'status', '--remote'], { cwd: ws.root, stdio: 'ignore' });
     wall2.push(performance.now() - t);
   }
   console.log(`status --remote as a CLI process (node + tsx start included): median ${median(wall2).toFixed(0)} ms`);

@@ -14,7 +14,7 @@ export async function printRemoteStatus(ctx: CliContext, remoteName: string | un
   }
   if (open.length === 0) {
     process.stdout.write(
-      `${style.green(`Workspace and ${name} are in sync.`)} (${entries.length} datasets, models, outputs and cache entries)\n`,
+      `${style.green(`Workspace and ${name} are in sync.`)} (${entries.length} dataset and model versions, outputs and run-cache entries checked)\n`,
     );
     return 0;
   }
