@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { SlipwayError } from '../errors/index.js';
 import { checkoutModelVersion } from '../registry/index.js';
 import {
@@ -18,6 +18,7 @@ import {
   pushImage,
   slipwayPackageRoot,
   writeImageOutput,
+  writeDockerContext,
   type RegistryClientOptions,
 } from '../deploy/index.js';
 import { runCommand } from './run-command.js';
@@ -140,6 +141,52 @@ Examples:
   skopeo inspect oci:./image:3`,
     )
     .action((model: string, flags: ImageFlags) => runCommand((ctx) => buildImageCommand(ctx, model, flags)));
+  build
+    .command('dockerfile <model>')
+    .description('write a Docker build context for MODEL: a multi-stage Dockerfile, .dockerignore, app/ and model/')
+    .option('-o, --output <dir>', 'the build context folder', 'docker')
+    .option('--base <ref>', 'base image of both stages', 'node:20-slim')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      `
+For teams that build with Docker/BuildKit: the image has the same contents as \`slipway build image\` (non-root
+uid 10001, ports 8500/8501, HEALTHCHECK on /v2/health/ready).
+Example:
+  slipway build dockerfile mnist@3 -o docker/ && docker build -t acme/mnist:3 docker/`,
+    )
+    .action((model: string, flags: { output: string; base: string; json?: boolean }) =>
+      runCommand(async (ctx) => {
+        parseImageRef(flags.base);
+        const dir = resolve(flags.output);
+        const checkout = mkdtempSync(join(ctx.workspace().stateDir, 'tmp-docker-model-'));
+        try {
+          const mv = await checkoutModelVersion(await ctx.db(), ctx.store(), model, checkout);
+          const files = writeDockerContext(
+            dir,
+            {
+              name: mv.name,
+              version: mv.version,
+              treeHash: mv.treeHash,
+              format: mv.format,
+              dir: checkout,
+              createdAt: mv.createdAt,
+              revision: mv.lineage.run?.commit ?? undefined,
+            },
+            slipwayPackageRoot(),
+            flags.base,
+          );
+          if (flags.json) printJson({ model: `${mv.name}@${mv.version}`, dir, files });
+          else
+            process.stdout.write(
+              `${style.green('wrote')} ${dir}: ${files.join(', ')}\nbuild it with: docker build -t IMAGE ${flags.output}\n`,
+            );
+          return 0;
+        } finally {
+          rmSync(checkout, { recursive: true, force: true });
+        }
+      }),
+    );
   build
     .command('base')
     .description("build a minimal Node.js base image from this host's node binary and the shared libraries it loads")

@@ -105,30 +105,58 @@ export function modelEntries(m: ImageModel): TarEntry[] {
   return out;
 }
 
+/** What any image of the model server sets, whichever way it is built (this builder or the Dockerfile). */
+export interface ServerRuntime {
+  readonly user: string;
+  readonly workdir: string;
+  readonly env: readonly string[];
+  readonly entrypoint: readonly string[];
+  readonly cmd: readonly string[];
+  /** org.opencontainers.image.* (without created/base) and dev.slipway.* labels. */
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** The runtime settings of an image serving `model` (shared by buildImage and renderDockerfile). */
+export function serverRuntime(model: Pick<ImageModel, 'name' | 'version' | 'treeHash' | 'revision'>, appRoot: string): ServerRuntime {
+  const pkg = appPackage(appRoot);
+  return {
+    user: `${IMAGE_UID}:${IMAGE_UID}`,
+    workdir: `/${APP_DIR}`,
+    // HOME=/tmp: the root filesystem is read-only in the Kubernetes manifests; /tmp is the writable emptyDir.
+    env: ['NODE_ENV=production', 'HOME=/tmp', 'SLIPWAY_NO_PROGRESS=1'],
+    entrypoint: ['node', `/${APP_DIR}/bin/slipway.js`, 'serve', modelPath(model.name), '--host', '0.0.0.0'],
+    // The image has no database, so it only answers predictions, health and metrics; --insecure lets it listen
+    // beyond loopback without a token. To require one, set SLIPWAY_TOKEN and override the args (Cmd) with [].
+    cmd: ['--insecure'],
+    labels: {
+      'org.opencontainers.image.title': model.name,
+      'org.opencontainers.image.description': `Slipway model server for ${model.name}@${model.version}`,
+      'org.opencontainers.image.version': String(model.version),
+      ...(pkg.sourceUrl ? { 'org.opencontainers.image.source': pkg.sourceUrl } : {}),
+      ...(model.revision ? { 'org.opencontainers.image.revision': model.revision } : {}),
+      [`${LABEL_PREFIX}.model.name`]: model.name,
+      [`${LABEL_PREFIX}.model.version`]: String(model.version),
+      [`${LABEL_PREFIX}.model.digest`]: `sha256:${model.treeHash}`,
+      [`${LABEL_PREFIX}.healthcheck`]: `GET http://127.0.0.1:${REST_PORT}${READY_PATH}`,
+      ...(pkg.version ? { [`${LABEL_PREFIX}.version`]: pkg.version } : {}),
+    },
+  };
+}
+
 /** The image config: the base's, with the user, workdir, entrypoint, ports, env and labels of a served model. */
 export function imageConfig(opts: BuildImageOptions, layers: readonly Layer[]): ImageConfig {
   const { model, base } = opts;
-  const pkg = appPackage(opts.app.root);
+  const rt = serverRuntime(model, opts.app.root);
   const created = new Date(model.createdAt).toISOString();
   const env = (base.config.config?.Env ?? []).filter((e) => !/^(NODE_ENV|HOME|SLIPWAY_NO_PROGRESS)=/.test(e));
   if (!env.some((e) => e.startsWith('PATH='))) env.push('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
-  // HOME=/tmp: the root filesystem is read-only in the Kubernetes manifests; /tmp is the writable emptyDir.
-  env.push('NODE_ENV=production', 'HOME=/tmp', 'SLIPWAY_NO_PROGRESS=1');
+  env.push(...rt.env);
   const labels: Record<string, string> = {
     ...(base.config.config?.Labels ?? {}),
-    'org.opencontainers.image.title': model.name,
-    'org.opencontainers.image.description': `Slipway model server for ${model.name}@${model.version}`,
-    'org.opencontainers.image.version': String(model.version),
+    ...rt.labels,
     'org.opencontainers.image.created': created,
     'org.opencontainers.image.base.name': base.source,
     'org.opencontainers.image.base.digest': base.manifestDigest,
-    ...(pkg.sourceUrl ? { 'org.opencontainers.image.source': pkg.sourceUrl } : {}),
-    ...(model.revision ? { 'org.opencontainers.image.revision': model.revision } : {}),
-    [`${LABEL_PREFIX}.model.name`]: model.name,
-    [`${LABEL_PREFIX}.model.version`]: String(model.version),
-    [`${LABEL_PREFIX}.model.digest`]: `sha256:${model.treeHash}`,
-    [`${LABEL_PREFIX}.healthcheck`]: `GET http://127.0.0.1:${REST_PORT}${READY_PATH}`,
-    ...(pkg.version ? { [`${LABEL_PREFIX}.version`]: pkg.version } : {}),
   };
   const platform = hostPlatform();
   return {
@@ -136,13 +164,11 @@ export function imageConfig(opts: BuildImageOptions, layers: readonly Layer[]): 
     os: platform.os,
     created,
     config: {
-      User: `${IMAGE_UID}:${IMAGE_UID}`,
+      User: rt.user,
       Env: env,
-      Entrypoint: ['node', `/${APP_DIR}/bin/slipway.js`, 'serve', modelPath(model.name), '--host', '0.0.0.0'],
-      // The image has no database, so it only answers predictions, health and metrics; --insecure lets it listen
-      // beyond loopback without a token. To require one, set SLIPWAY_TOKEN and override the args (Cmd) with [].
-      Cmd: ['--insecure'],
-      WorkingDir: `/${APP_DIR}`,
+      Entrypoint: [...rt.entrypoint],
+      Cmd: [...rt.cmd],
+      WorkingDir: rt.workdir,
       ExposedPorts: { [`${GRPC_PORT}/tcp`]: {}, [`${REST_PORT}/tcp`]: {} },
       Labels: labels,
       StopSignal: 'SIGTERM',

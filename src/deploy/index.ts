@@ -13,6 +13,7 @@ export {
   imageConfig,
   modelEntries,
   modelPath,
+  serverRuntime,
   GRPC_PORT,
   REST_PORT,
   READY_PATH,
@@ -21,6 +22,7 @@ export {
   type BuiltImage,
   type ImageModel,
   type LayerReport,
+  type ServerRuntime,
 } from './build-image.js';
 export {
   parseImageOutput,
@@ -38,3 +40,4 @@ export {
   type KubernetesDeployOptions,
   type KubernetesObject,
 } from './kubernetes-manifests.js';
+export { renderDockerfile, writeDockerContext, DOCKERIGNORE } from './dockerfile.js';
