@@ -67,7 +67,18 @@ function versionText(v: ModelVersion, aliases: string[], report: GateReport | un
 export function registerModels(program: Command): void {
   const models = program.command('models').description('the model registry: versions, aliases, promotion through gates');
   registerModelSigning(models);
+  addRegisterCommand(models);
+  addListCommand(models);
+  addShowCommand(models);
+  addDiffCommand(models);
+  addAliasCommand(models);
+  addHistoryCommand(models);
+  addRollbackCommand(models);
+  addPromoteCommand(models);
+}
 
+/** `slipway models register <name>`. */
+function addRegisterCommand(models: Command): void {
   models
     .command('register <name>')
     .description('register a new version of NAME from a run’s "model" artifact or a model folder / ONNX file')
@@ -116,7 +127,10 @@ export function registerModels(program: Command): void {
           else process.stdout.write(`Registered ${style.bold(`${v.name}@${v.version}`)} (${v.format}, ${sig(v)})\n`);
         }),
     );
+}
 
+/** `slipway models list`. */
+function addListCommand(models: Command): void {
   models
     .command('list')
     .description('list registered models with their latest version and aliases')
@@ -138,7 +152,10 @@ export function registerModels(program: Command): void {
         process.stdout.write(`${table(['NAME', 'VERSIONS', 'LATEST', 'ALIASES', 'CREATED'], rows)}\n`);
       }),
     );
+}
 
+/** `slipway models show <ref>`. */
+function addShowCommand(models: Command): void {
   models
     .command('show <ref>')
     .description('show a model (NAME: its versions and aliases) or one version (NAME@N, NAME:ALIAS) with its gate report')
@@ -178,7 +195,10 @@ export function registerModels(program: Command): void {
         process.stdout.write(`${versionText(v, mine, report)}\n`);
       }),
     );
+}
 
+/** `slipway models diff <a> <b>`. */
+function addDiffCommand(models: Command): void {
   models
     .command('diff <a> <b>')
     .description('compare two versions: metrics, params, data and signature')
@@ -219,7 +239,10 @@ export function registerModels(program: Command): void {
         process.stdout.write(`${out.join('\n')}\n`);
       }),
     );
+}
 
+/** `slipway models alias <ref> <alias>`. */
+function addAliasCommand(models: Command): void {
   models
     .command('alias <ref> <alias>')
     .description(
@@ -271,7 +294,10 @@ export function registerModels(program: Command): void {
         process.stdout.write(`${m.model}:${m.alias} → ${m.to}${m.from !== null ? ` (was ${m.from})` : ''}\n`);
       }),
     );
+}
 
+/** `slipway models history <name>`. */
+function addHistoryCommand(models: Command): void {
   models
     .command('history <name>')
     .description('every alias move: who, when, from, to, why, gate report')
@@ -295,7 +321,10 @@ export function registerModels(program: Command): void {
         process.stdout.write(`${table(['WHEN', 'ALIAS', 'FROM', 'TO', 'WHO', 'KIND', 'GATE REPORT', 'REASON'], rows)}\n`);
       }),
     );
+}
 
+/** `slipway models rollback <name> <alias>`. */
+function addRollbackCommand(models: Command): void {
   models
     .command('rollback <name> <alias>')
     .description('move ALIAS back to the version it pointed to before its last move (audited)')
@@ -313,7 +342,10 @@ export function registerModels(program: Command): void {
         process.stdout.write(`${m.model}:${m.alias} rolled back ${m.from} → ${m.to}\n`);
       }),
     );
+}
 
+/** `slipway models promote <ref>`. */
+function addPromoteCommand(models: Command): void {
   models
     .command('promote <ref>')
     .description('run the gates and, when all pass, move ALIAS to the version (exit 1 and a table when any fails)')

@@ -64,5 +64,5 @@ test('models register / promote (gates pass, fail, forced) / show / history / ga
   r = run('lineage', 'iris@2', '--dot');
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /digraph lineage/);
-  assert.match(r.stdout, /"iris:production" -> "iris@2"/);
+  assert.match(r.stdout, /"model:iris@2" -> "alias:iris:production"/);
 });
