@@ -34,6 +34,7 @@ export function rangeOption(o: { range?: string; trainCount?: string }): RowRang
   return undefined;
 }
 
+/** A flag value that must be a positive number (USAGE otherwise). */
 export function positive(v: string, flag: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new SlipwayError('USAGE', `${flag} must be a positive number, got ${v}`, {});
