@@ -1,6 +1,7 @@
 // Tracking throughput: 100,000 metric points logged through the SDK (target < 2 s), one 100,000-point history read
 // (target < 200 ms), and listRuns over 10,000 runs with a metric filter (target < 300 ms). Anchors, measured in the
-// same run on the same machine: the same rows inserted / read with raw better-sqlite3 prepared statements.
+// same run on the same machine and alternated A B A B A B with ours: the same rows inserted / read with raw
+// better-sqlite3 prepared statements.
 // Run: node --import tsx bench/tracking.ts [--points 100000] [--runs 10000]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { initWorkspace } from '../src/config/index.js';
 import { openDb } from '../src/meta/index.js';
 import { openObjectStore } from '../src/store/index.js';
 import { createRun, listRuns, logBatch, metricHistory, endRun, startRun } from '../src/tracking/index.js';
+import { alternate, median, ratioLine, sideLine } from './alternate.js';
 
 const arg = (name: string, def: number): number => {
   const i = process.argv.indexOf(name);
@@ -30,14 +32,7 @@ try {
   const db = await openDb({ sqlitePath: ws.dbPath });
   const store = openObjectStore(ws.objectsDir);
 
-  // 1. Logging through the SDK: from the first logMetric until end() has flushed everything.
-  const run = await startRun({ experiment: 'bench', db, store, workspace: dir });
-  let t0 = process.hrtime.bigint();
-  for (let i = 0; i < POINTS; i++) run.logMetric('loss', 1 / (i + 1), i);
-  await run.end();
-  const logMs = ms(t0);
-
-  // Anchor: raw prepared INSERTs of the same rows in one transaction, into an identical fresh table.
+  // Anchor: raw prepared statements on an identical table (same covering index), in a database of its own.
   const raw = new Database(join(dir, 'anchor.db'));
   raw.pragma('journal_mode = WAL');
   raw.exec(
@@ -45,28 +40,52 @@ try {
   );
   raw.exec('CREATE INDEX metrics_history_cover ON metrics (run_id, key, step, ts, value)');
   const ins = raw.prepare('INSERT INTO metrics VALUES (?, ?, ?, ?, ?)');
-  t0 = process.hrtime.bigint();
-  const now = Date.now();
-  raw.transaction(() => {
-    for (let i = 0; i < POINTS; i++) ins.run('r', 'loss', i, now, 1 / (i + 1));
-  })();
-  const rawInsertMs = ms(t0);
-  line(`log ${POINTS} metric points through the SDK`, logMs, 2000, rawInsertMs);
-
-  // 2. Reading one full history.
-  t0 = process.hrtime.bigint();
-  const hist = await metricHistory(db, run.id, 'loss');
-  const histMs = ms(t0);
-  if (hist.length !== POINTS) throw new Error(`history has ${hist.length} points, expected ${POINTS}`);
   const sel = raw.prepare('SELECT step, ts, value FROM metrics WHERE run_id = ? AND key = ? ORDER BY step, ts');
-  t0 = process.hrtime.bigint();
-  sel.all('r', 'loss');
-  const rawReadMs = ms(t0);
-  line(`read one ${POINTS}-point history`, histMs, 200, rawReadMs);
+  const now = Date.now();
+
+  // 1. Logging (SDK: from the first logMetric until end() has flushed everything; anchor: one transaction of
+  // INSERTs), then 2. reading one full history, each alternated anchor/SDK over 3 rounds with a fresh run per round.
+  const logs = await alternate(
+    3,
+    (r) => {
+      const t0 = process.hrtime.bigint();
+      raw.transaction(() => {
+        for (let i = 0; i < POINTS; i++) ins.run(`r${r}`, 'loss', i, now, 1 / (i + 1));
+      })();
+      return ms(t0);
+    },
+    async () => {
+      const run = await startRun({ experiment: 'bench', db, store, workspace: dir });
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < POINTS; i++) run.logMetric('loss', 1 / (i + 1), i);
+      await run.end();
+      return { ms: ms(t0), id: run.id };
+    },
+  );
+  const reads = await alternate(
+    3,
+    (r) => {
+      const t0 = process.hrtime.bigint();
+      sel.all(`r${r}`, 'loss');
+      return ms(t0);
+    },
+    async (r) => {
+      const t0 = process.hrtime.bigint();
+      const hist = await metricHistory(db, logs.b[r]!.id, 'loss');
+      const v = ms(t0);
+      if (hist.length !== POINTS) throw new Error(`history has ${hist.length} points, expected ${POINTS}`);
+      return v;
+    },
+  );
   raw.close();
+  const sdkLog = logs.b.map((x) => x.ms);
+  line(`log ${POINTS} metric points through the SDK (median of 3)`, median(sdkLog), 2000, median(logs.a));
+  console.log(`  ${sideLine('SDK', sdkLog, 'ms', 1)}; SDK/anchor time ${ratioLine(logs.a, sdkLog)}`);
+  line(`read one ${POINTS}-point history (median of 3)`, median(reads.b), 200, median(reads.a));
+  console.log(`  ${sideLine('SDK', reads.b, 'ms', 1)}; SDK/anchor time ${ratioLine(reads.a, reads.b)}`);
 
   // 3. listRuns over many runs with a metric filter (about 10% match), newest first and sorted by the metric.
-  t0 = process.hrtime.bigint();
+  let t0 = process.hrtime.bigint();
   for (let i = 0; i < RUNS; i++) {
     const { id } = await createRun(db, {
       experiment: i % 2 ? 'sweep-a' : 'sweep-b',
