@@ -64,8 +64,20 @@ function changeOf(req: FastifyRequest): unknown {
   return s.length <= 4096 ? b : { truncated: true, bytes: s.length, head: s.slice(0, 1024) };
 }
 
+const routeLists = new WeakMap<FastifyInstance, { method: string; url: string }[]>();
+
+/** Every route registered on `app` after installRouteAccess (the authorization matrix test walks them all). */
+export function listRoutes(app: FastifyInstance): readonly { method: string; url: string }[] {
+  return routeLists.get(app) ?? [];
+}
+
 /** Installs authorization (preHandler) and the audit entry of every successful write (before the answer goes out). */
 export function installRouteAccess(app: FastifyInstance, db: Db): void {
+  const routes: { method: string; url: string }[] = [];
+  routeLists.set(app, routes);
+  app.addHook('onRoute', (r) => {
+    for (const m of Array.isArray(r.method) ? r.method : [r.method]) if (m !== 'HEAD') routes.push({ method: m, url: r.url });
+  });
   app.addHook('preHandler', async (req) => {
     if (req.identity === null) return; // /api/health without a token
     await authorizeRequest(db, req);
