@@ -45,8 +45,9 @@ export async function shadowDisagreement(
 }
 
 /**
- * Judges one step's window [from, to): the canary against its bounds and against stable over the same window.
- * `wait` when the canary has answered fewer than `min_requests` (the window is extended); `fail` when any check fails.
+ * Judges one step's window [from, to): the canary against its bounds, and against stable since the rollout started.
+ * `wait` (the window is extended) when the canary has answered fewer than `min_requests`, or either side has fewer than
+ * `min_labelled` labelled answers for an accuracy rule; `fail` when any check fails.
  */
 export async function analyseStep(
   db: Db,
@@ -55,10 +56,12 @@ export async function analyseStep(
   versions: { stable: number; canary: number; shadow: number | null },
   from: number,
   to: number,
+  /** Stable is measured from here (the rollout's start): at high canary weights its own window has too little traffic. */
+  stableFrom = from,
 ): Promise<StepAnalysis> {
   const [canary, stable] = await Promise.all([
     liveSummary(db, model, versions.canary, { from, to, served: true }),
-    liveSummary(db, model, versions.stable, { from, to, served: true }),
+    liveSummary(db, model, versions.stable, { from: Math.min(stableFrom, from), to, served: true }),
   ]);
   const checks: AnalysisCheck[] = [];
   const check = (rule: string, value: number | null, bound: number, ok: (v: number) => boolean, note?: string): void => {
@@ -75,16 +78,24 @@ export async function analyseStep(
   check('max_error_rate', canary.errorRate, a.max_error_rate, (v) => v <= a.max_error_rate);
   if (a.max_p99_ms !== undefined) check('max_p99_ms', canary.p99Ms, a.max_p99_ms, (v) => v <= a.max_p99_ms!);
   if (a.max_accuracy_drop !== undefined) {
-    const enough = canary.labelled >= a.min_labelled && stable.labelled >= a.min_labelled;
-    const drop = enough && canary.accuracy !== null && stable.accuracy !== null ? stable.accuracy - canary.accuracy : null;
+    // A rule that cannot be measured yet holds the step (the window grows) rather than passing it unjudged.
+    if (canary.labelled < a.min_labelled || stable.labelled < a.min_labelled) {
+      checks.push({
+        rule: 'min_labelled',
+        value: Math.min(canary.labelled, stable.labelled),
+        bound: a.min_labelled,
+        passed: false,
+        note: 'waiting for feedback',
+      });
+      return { verdict: 'wait', checks, canary, stable };
+    }
+    const drop = canary.accuracy !== null && stable.accuracy !== null ? stable.accuracy - canary.accuracy : null;
     check(
       'max_accuracy_drop',
       drop,
       a.max_accuracy_drop,
       (v) => v <= a.max_accuracy_drop!,
-      enough
-        ? `canary ${canary.accuracy?.toFixed(4)} on ${canary.labelled}, stable ${stable.accuracy?.toFixed(4)} on ${stable.labelled}`
-        : undefined,
+      `canary ${canary.accuracy?.toFixed(4)} on ${canary.labelled}, stable ${stable.accuracy?.toFixed(4)} on ${stable.labelled}`,
     );
   }
   if (a.max_prediction_psi !== undefined)

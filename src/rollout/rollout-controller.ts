@@ -188,6 +188,7 @@ export function createRolloutController(o: RolloutControllerOptions): RolloutCon
       { stable: st.stableVersion, canary: st.canaryVersion, shadow: st.shadowVersion },
       window.from,
       window.to,
+      st.startedAt,
     );
     const last = st.step >= st.steps.length - 1;
     const decision: RolloutDecision = {
