@@ -93,3 +93,5 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 const only = requestedCommand(process.argv);
 applyProcessDefaults();
 await (await buildProgram(only ? [only] : undefined)).parseAsync(process.argv);
+// Every successful write command is an entry in the audit chain (who ran it on this machine, and with what).
+if (only !== undefined) await (await import('./cli-audit.js')).auditCliWrite(process.argv);

@@ -117,3 +117,21 @@ test('CLI: auth token create shows the token once and stores only its hash; audi
     c.cleanup();
   }
 });
+
+test('CLI writes are audited (data add, models alias) with the local identity; reads are not', async () => {
+  const t = tempWorkspace({ 'd/a.csv': 'x,y\n1,2\n' });
+  try {
+    assert.equal(cli(['data', 'add', 'd', '--name', 'ds'], { cwd: t.dir }).code, 0);
+    assert.equal(cli(['data', 'list'], { cwd: t.dir }).code, 0);
+    const log = cli(['audit', 'log', '--json'], { cwd: t.dir });
+    const entries = JSON.parse(log.stdout).entries as { action: string; actor: string; source: string; target: string }[];
+    const add = entries.find((e) => e.action === 'cli.data.add');
+    assert.ok(add, log.stdout);
+    assert.match(add.actor, /^local:/);
+    assert.equal(add.source, 'cli');
+    assert.ok(!entries.some((e) => e.action.startsWith('cli.data.list')));
+    assert.equal(cli(['audit', 'verify'], { cwd: t.dir }).code, 0);
+  } finally {
+    t.cleanup();
+  }
+});
