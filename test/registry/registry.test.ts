@@ -128,7 +128,7 @@ test('registers from a run: the model artifact plus metrics, params, code commit
   assert.deepEqual(v.lineage.datasets, [{ dataset: 'iris-train', version: 2, treeHash: 'a'.repeat(64) }]);
   const g = await modelLineage(db, 'iris-run@1');
   assert.match(lineageText(g), /iris-train@2[\s\S]*run[\s\S]*iris-run@1/);
-  assert.match(lineageDot(g), /"iris-train@2" -> "run /);
+  assert.match(lineageDot(g), /"dataset:iris-train@2" -> "run:/);
   await assert.rejects(registerModel(db, store, { name: 'x', from: { runId: 'NO-SUCH-RUN' } }), (e) => isSlipwayError(e, 'RUN_NOT_FOUND'));
   const bare = await startRun({ experiment: 'iris', db, store, workspace: ws.dir });
   await bare.end('FINISHED');
