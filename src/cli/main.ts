@@ -41,6 +41,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   drift: async () => (await import('./drift.js')).registerDrift,
   explain: async () => (await import('./explain.js')).registerExplain,
   server: async () => (await import('./server.js')).registerServer,
+  sweep: async () => (await import('./sweep.js')).registerSweep,
   build: async () => (await import('./build.js')).registerBuild,
   deploy: async () => (await import('./deploy.js')).registerDeploy,
   auth: async () => (await import('./auth.js')).registerAuth,

@@ -12,3 +12,4 @@ export { loadConfig, parseConfig, parseYamlWith } from './slipway-yaml.js';
 export { slipwayConfigSchema, type SlipwayConfig } from './schema.js';
 export { storeSchema, parseDuration } from './store-schema.js';
 export { deploymentsSchema, deploymentSchema, analysisSchema, type DeploymentConfig, type AnalysisConfig } from './deployments-schema.js';
+export { sweepSchema, sweepsSchema, type SweepConfig, type SweepParam } from './sweeps-schema.js';

@@ -4,6 +4,7 @@ import { gatesSchema } from './gates-schema.js';
 import { servingSchema, monitoringSchema } from './serving-schema.js';
 import { storeSchema } from './store-schema.js';
 import { deploymentsSchema } from './deployments-schema.js';
+import { sweepsSchema } from './sweeps-schema.js';
 
 /** The whole of `slipway.yaml`. Each capability owns its section's schema file. */
 export const slipwayConfigSchema = z
@@ -20,6 +21,7 @@ export const slipwayConfigSchema = z
       .array(z.object({ cron: z.string().optional(), on_dataset: z.string().optional(), stages: z.array(z.string()).optional() }).strict())
       .optional(),
     deployments: deploymentsSchema.optional(),
+    sweeps: sweepsSchema.optional(),
     webhooks: z.array(z.object({ url: z.string(), secret: z.string().optional(), events: z.array(z.string()).optional() })).optional(),
   })
   .strict();

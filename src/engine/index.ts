@@ -18,3 +18,4 @@ export { fitInWorker, type FitInWorkerOptions } from './fit-in-worker.js';
 export { buildModelFromSpec, modelSpecSchema, type ModelSpec } from './model-spec.js';
 export * as datasets from './datasets.js';
 export { trainFromSpec, type TrainFromSpecOptions, type TrainFromSpecResult, type TrainingPlan } from './train-from-spec.js';
+export { createRng, type Rng } from './random.js';

@@ -12,6 +12,7 @@ import { explainErrors } from './codes/explain.js';
 import { deployErrors } from './codes/deploy.js';
 import { accessErrors } from './codes/access.js';
 import { rolloutErrors } from './codes/rollout.js';
+import { tuningErrors } from './codes/tuning.js';
 
 /** Every error code Slipway raises, with its HTTP, gRPC and exit-code mapping (one place, as in fastify). */
 export const catalogue = {
@@ -28,6 +29,7 @@ export const catalogue = {
   ...deployErrors,
   ...accessErrors,
   ...rolloutErrors,
+  ...tuningErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof catalogue;

@@ -72,6 +72,9 @@ export const messages: Readonly<Record<string, string>> = {
   NATIVE_FAILED: 'the native kernels are not usable ({why}); run `npm rebuild slipway` or use SLIPWAY_KERNELS=reference',
   ONNX_EXPORT_FAILED: '{source} cannot be exported to ONNX: {why}',
   QUANTIZE_UNSUPPORTED: 'int8 quantisation does not handle {ops}; quantise a model of Conv/Gemm/MatMul and common float ops (opset 13+)',
+  PRIVACY_INVALID: 'the privacy options are invalid: {why}',
+  PRIVACY_UNSUPPORTED_LAYER:
+    'DP-SGD cannot compute per-example gradients through layer {layer} ({type}); use dense, conv2d, pooling, flatten, dropout and activation layers',
   // pipeline
   PIPELINE_INVALID: '{where}: {why}; fix the stage in slipway.yaml',
   PIPELINE_CYCLE: 'stages {stages} depend on each other in a circle; break the cycle',
@@ -153,6 +156,9 @@ export const messages: Readonly<Record<string, string>> = {
   DEPLOYMENT_NOT_FOUND: 'no deployment named "{name}"; see `slipway deployments list`',
   DEPLOYMENT_INVALID: 'deployment "{name}" is invalid: {why}',
   ROLLOUT_STATE_INVALID: 'deployment "{name}" is {state}; {action} is not possible now',
+  // tuning
+  SWEEP_NOT_FOUND: 'no sweep "{name}" in slipway.yaml (sweeps:) or in .slipway/sweeps; list them with `slipway sweep list`',
+  SWEEP_METRIC_MISSING: 'trial {trial} produced no metric "{metric}"; set sweeps.<name>.metric.name to a key its metrics files write',
 };
 
 /** Fills a code's template: `{key}` becomes `params[key]`; a key with no value stays as written. */

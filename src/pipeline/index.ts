@@ -25,6 +25,7 @@ export {
   pipelineMetrics,
   type ExperimentRecord,
   type ParamOverride,
+  type ExpRunOptions,
 } from './experiments.js';
 export { isGitRevision, readAtRevision, ciBaseBranch } from './git-revision.js';
 export {

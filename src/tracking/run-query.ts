@@ -21,6 +21,7 @@ const ATTRIBUTES: Record<string, string> = {
   experiment: 'e.name',
   id: 'r.id',
   run_id: 'r.id',
+  parent_run_id: 'r.parent_run_id',
 };
 
 const COND =
