@@ -1,6 +1,7 @@
-import type { PredictionRequest, ServingContext } from './prediction-pipeline.js';
-import { classLabel, predictedClasses } from './prediction-pipeline.js';
+import type { PredictionLog } from '../monitoring/index.js';
 import type { TensorData } from '../runtime/index.js';
+import type { ModelSet, VersionSelector } from './model-set.js';
+import { classLabel, predictedClasses } from './predicted-classes.js';
 import { SHADOW_SUFFIX } from './traffic-router.js';
 import { toNested } from './tensor-codec.js';
 
@@ -9,7 +10,12 @@ import { toNested } from './tensor-codec.js';
  * background: the client's answer never waits for it and never sees it. The shadow's answer is logged under
  * `REQUEST_ID#shadow` (version = the shadow's), so analysis can compare it with the stable answer of the same request.
  */
-export function mirrorToShadow(ctx: ServingContext, req: PredictionRequest, inputs: Record<string, TensorData>, answeredBy: number): void {
+export function mirrorToShadow(
+  ctx: { readonly models: Pick<ModelSet, 'plan' | 'use'>; readonly log?: PredictionLog },
+  req: { readonly model: string; readonly sel: VersionSelector; readonly requestId: string },
+  inputs: Record<string, TensorData>,
+  answeredBy: number,
+): void {
   const shadow = ctx.models.plan(req.model)?.shadow;
   if (!shadow || shadow.version === answeredBy || req.sel.version !== undefined) return;
   const requestId = `${req.requestId}${SHADOW_SUFFIX}`;
