@@ -33,8 +33,36 @@ function pruned(rel: string, arch: string): boolean {
   return false;
 }
 
-/** The packages npm installed (from its hidden lockfile): the production ones, and every package path. */
-export function installedPackages(root: string): { production: string[]; all: Set<string> } {
+/**
+ * Dependencies the model server never loads: the S3 remote and the Kubernetes client serve CLI commands (push/pull,
+ * deploy --apply), not `slipway serve`. Leaving them and what only they need out halves the app layer.
+ */
+export const NOT_IN_IMAGE: readonly string[] = ['@kubernetes/client-node', '@aws-sdk/client-s3'];
+
+interface LockPackage {
+  dev?: boolean;
+  link?: boolean;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+}
+
+/** Where node resolves `name` required from the package at `from` (its node_modules, then each parent's). */
+function resolveIn(packages: Record<string, LockPackage>, from: string, name: string): string | undefined {
+  let dir = from;
+  for (;;) {
+    const candidate = dir ? `${dir}/node_modules/${name}` : `node_modules/${name}`;
+    if (packages[candidate]) return candidate;
+    if (!dir) return undefined;
+    const i = dir.lastIndexOf('/node_modules/');
+    dir = i >= 0 ? dir.slice(0, i) : '';
+  }
+}
+
+/**
+ * The packages the image needs (from npm's lockfile): the closure of the root's production dependencies minus
+ * `exclude`, following each package's own dependencies as node would resolve them; and every package path.
+ */
+export function installedPackages(root: string, exclude: readonly string[] = NOT_IN_IMAGE): { production: string[]; all: Set<string> } {
   const lockPath = [join(root, 'node_modules', '.package-lock.json'), join(root, 'package-lock.json')].find((p) => existsSync(p));
   if (!lockPath)
     throw new SlipwayError(
@@ -44,13 +72,23 @@ export function installedPackages(root: string): { production: string[]; all: Se
         root,
       },
     );
-  const lock = JSON.parse(readFileSync(lockPath, 'utf8')) as { packages?: Record<string, { dev?: boolean; link?: boolean }> };
-  const entries = Object.entries(lock.packages ?? {}).filter(([p]) => p.startsWith('node_modules/'));
-  const production = entries
-    .filter(([p, meta]) => !meta.dev && !meta.link && existsSync(join(root, p)))
-    .map(([p]) => p)
-    .sort();
-  return { production, all: new Set(entries.map(([p]) => p)) };
+  const lock = JSON.parse(readFileSync(lockPath, 'utf8')) as { packages?: Record<string, LockPackage> };
+  const packages = lock.packages ?? {};
+  const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as LockPackage;
+  const seen = new Set<string>();
+  const queue: [string, string][] = Object.keys({ ...rootPkg.dependencies, ...rootPkg.optionalDependencies })
+    .filter((n) => !exclude.includes(n))
+    .map((n) => ['', n]);
+  while (queue.length > 0) {
+    const [from, name] = queue.pop()!;
+    const at = resolveIn(packages, from, name);
+    if (!at || seen.has(at) || !existsSync(join(root, at))) continue;
+    seen.add(at);
+    const meta = packages[at]!;
+    for (const dep of Object.keys({ ...meta.dependencies, ...meta.optionalDependencies })) queue.push([at, dep]);
+  }
+  const all = new Set(Object.keys(packages).filter((p) => p.startsWith('node_modules/')));
+  return { production: [...seen].sort(), all };
 }
 
 /** Walks `dir` into tar entries under `prefix`, skipping paths `skip` rejects (relative to `base`). */
