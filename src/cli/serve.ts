@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync, symlinkSync, rmSync } from 'node:fs
 import { ownedTempDir } from '../serving/owned-temp-dir.js';
 import { basename, join, resolve } from 'node:path';
 import { isSlipwayError, SlipwayError } from '../errors/index.js';
-import { startModelServer, type ModelSource } from '../serving/index.js';
+import { SERVING_DEFAULTS, startModelServer, type ModelSource } from '../serving/index.js';
 import { driftSettings, parseWindow } from '../monitoring/index.js';
 import { workspaceRedactionSalt } from '../monitoring/redaction.js';
 import { parseModelRef } from '../registry/index.js';
@@ -135,14 +135,16 @@ Examples:
           db,
           store: cfg ? ctx.store() : undefined,
           models: sources,
-          restPort: int(flags.restPort, '--rest-port') ?? sc?.rest_port ?? 8501,
-          grpcPort: flags.grpc === false ? null : (int(flags.grpcPort, '--grpc-port') ?? (sc ? sc.grpc_port : 8500)),
-          host: flags.host ?? sc?.host ?? '127.0.0.1',
+          restPort: int(flags.restPort, '--rest-port') ?? sc?.rest_port ?? SERVING_DEFAULTS.restPort,
+          grpcPort: flags.grpc === false ? null : (int(flags.grpcPort, '--grpc-port') ?? (sc ? sc.grpc_port : SERVING_DEFAULTS.grpcPort)),
+          host: flags.host ?? sc?.host ?? SERVING_DEFAULTS.host,
           bodyLimit: int(flags.bodyLimit, '--body-limit', 1) ?? sc?.body_limit,
           batching: batchingOn
             ? {
-                maxBatchSize: int(flags.maxBatchSize, '--max-batch-size', 1) ?? sc?.batching?.max_batch_size ?? 32,
-                maxQueueDelayMs: int(flags.batchTimeoutMs, '--batch-timeout-ms') ?? sc?.batching?.max_queue_delay_ms ?? 2,
+                maxBatchSize:
+                  int(flags.maxBatchSize, '--max-batch-size', 1) ?? sc?.batching?.max_batch_size ?? SERVING_DEFAULTS.maxBatchSize,
+                maxQueueDelayMs:
+                  int(flags.batchTimeoutMs, '--batch-timeout-ms') ?? sc?.batching?.max_queue_delay_ms ?? SERVING_DEFAULTS.maxQueueDelayMs,
               }
             : undefined,
           pollIntervalMs: sc?.poll_interval_ms,
@@ -187,7 +189,7 @@ Examples:
                   : `${style.yellow('warning')}: ${e.model}:${e.label ?? ''} version ${e.to ?? '?'} is not served: ${e.error}\n`,
             ),
         });
-        const host = flags.host ?? sc?.host ?? '127.0.0.1';
+        const host = flags.host ?? sc?.host ?? SERVING_DEFAULTS.host;
         const shown = host === '0.0.0.0' ? '127.0.0.1' : host;
         const lines = [`${style.bold('Slipway model server')}`];
         for (const name of server.models.names()) {

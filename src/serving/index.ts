@@ -1,4 +1,5 @@
 export { startModelServer, type ModelServer, type ModelServerOptions } from './model-server.js';
+export { SERVING_DEFAULTS } from './serving-defaults.js';
 export type { ModelSource, ModelSet, Servable, VersionSelector } from './model-set.js';
 export type { BatchingOptions } from './batcher.js';
 export { loadModelRuntime, type LoadRuntimeOptions } from '../runtime/index.js';

@@ -28,6 +28,7 @@ import { sweepOwnedTempDirs } from './owned-temp-dir.js';
 import { assertSafeBind, frameworkErrorOf, makeClientErrorHandler } from '../access/index.js';
 import { createServerMetrics } from './server-metrics.js';
 import { createRoutingMetrics } from './traffic-router.js';
+import { SERVING_DEFAULTS } from './serving-defaults.js';
 
 /** Options of the model server. */
 export interface ModelServerOptions {
@@ -88,7 +89,10 @@ export interface ModelServerOptions {
    * Extra routes and background work on the same server (the CLI mounts the rollout API and its controller here);
    * the returned function runs first when the server closes.
    */
-  readonly extend?: (app: FastifyInstance, server: { models: ModelSet; refresh(): Promise<number> }) => Promise<(() => Promise<void>) | void>;
+  readonly extend?: (
+    app: FastifyInstance,
+    server: { models: ModelSet; refresh(): Promise<number> },
+  ) => Promise<(() => Promise<void>) | void>;
 }
 
 /** A running model server. */
@@ -125,10 +129,13 @@ function fastifyErrorToSlipway(e: FastifyError): SlipwayError {
 export async function startModelServer(opts: ModelServerOptions): Promise<ModelServer> {
   if (opts.models.length === 0) throw new SlipwayError('USAGE', 'startModelServer needs at least one model.');
   if (opts.requireSignature && opts.models.some((m) => m.ref === undefined))
-    throw new SlipwayError('SIGNATURE_MISSING', 'serving.require_signature is on: serve registry versions (signed with `slipway models sign`), not folders');
+    throw new SlipwayError(
+      'SIGNATURE_MISSING',
+      'serving.require_signature is on: serve registry versions (signed with `slipway models sign`), not folders',
+    );
   // Beyond loopback the server authenticates (AUTH_REQUIRED without a token) unless told --insecure.
   const authMode = await assertSafeBind({
-    host: opts.host ?? '127.0.0.1',
+    host: opts.host ?? SERVING_DEFAULTS.host,
     db: opts.db,
     legacyToken: opts.access?.legacyToken,
     insecure: opts.insecure,
@@ -154,7 +161,7 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
   const log: PredictionLog | undefined =
     opts.db && opts.monitoring?.enabled !== false ? createPredictionLog(opts.db, opts.monitoring) : undefined;
   const ctx: ServingContext = { models, metrics, log, serverVersion: opts.version ?? '0.1.0' };
-  const bodyLimit = opts.bodyLimit ?? 16 * 1024 * 1024;
+  const bodyLimit = opts.bodyLimit ?? SERVING_DEFAULTS.bodyLimit;
   const t = opts.timeouts ?? {};
 
   const app: FastifyInstance = Fastify({
@@ -267,11 +274,11 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
   let grpcServer: grpc.Server | null = null;
   let grpcPort: number | null = null;
   try {
-    await app.listen({ port: opts.restPort ?? 8501, host: opts.host ?? '127.0.0.1' });
+    await app.listen({ port: opts.restPort ?? SERVING_DEFAULTS.restPort, host: opts.host ?? SERVING_DEFAULTS.host });
     if (opts.grpcPort !== null) {
       // @grpc/grpc-js and the protos are loaded only when gRPC is on.
       const { startGrpcServer } = await import('./grpc-server.js');
-      const g = await startGrpcServer(ctx, opts.host ?? '127.0.0.1', opts.grpcPort ?? 8500, bodyLimit);
+      const g = await startGrpcServer(ctx, opts.host ?? SERVING_DEFAULTS.host, opts.grpcPort ?? SERVING_DEFAULTS.grpcPort, bodyLimit);
       grpcServer = g.server;
       grpcPort = g.port;
     }
@@ -288,9 +295,9 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
     );
   }
   const addr = app.server.address();
-  const restPort = typeof addr === 'object' && addr ? addr.port : (opts.restPort ?? 8501);
+  const restPort = typeof addr === 'object' && addr ? addr.port : (opts.restPort ?? SERVING_DEFAULTS.restPort);
 
-  const poll = opts.pollIntervalMs ?? 1000;
+  const poll = opts.pollIntervalMs ?? SERVING_DEFAULTS.pollIntervalMs;
   const timer = registry && poll > 0 ? setInterval(() => void refresh().catch(() => undefined), poll) : null;
   timer?.unref();
 
