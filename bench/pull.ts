@@ -64,6 +64,30 @@ try {
   console.log(sideLine('cp -r (anchor)', r.a, 's', 2));
   console.log(sideLine('slipway pull  ', r.b, 's', 2));
   console.log(`pull throughput / cp -r throughput: ${ratioLine(r.b, r.a)} (goal ≥ 0.80)`);
+  // pull makes every object durable before naming it (one syncfs); cp -r leaves dirty pages: a second anchor that syncs.
+  const synced = await alternate(
+    rounds,
+    (i) => {
+      const dest = join(dir, `cps-${i}`);
+      const t = performance.now();
+      execFileSync('cp', ['-r', remoteDir, dest]);
+      execFileSync('sync', ['-f', dest]);
+      const s = (performance.now() - t) / 1000;
+      drop(dest);
+      return s;
+    },
+    async (i) => {
+      const dest = openObjectStore(join(dir, `pulls-${i}`));
+      const t = performance.now();
+      await pullClosure(dest, remote, [version.treeHash], { concurrency: jobs });
+      const s = (performance.now() - t) / 1000;
+      drop(dest.root);
+      return s;
+    },
+  );
+  console.log(sideLine('cp -r && sync -f (anchor)', synced.a, 's', 2));
+  console.log(sideLine('slipway pull            ', synced.b, 's', 2));
+  console.log(`pull throughput / (cp -r && sync) throughput: ${ratioLine(synced.b, synced.a)}`);
 
   const times: number[] = [];
   for (let i = 0; i < Math.max(5, rounds); i++) {

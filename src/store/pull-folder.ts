@@ -49,7 +49,8 @@ export async function pullFromFolder(
   const tmps: string[] = new Array(todo.length);
   let renamed = 0;
   let bytes = 0;
-  const batch = 2048;
+  // Batches bound the temp files a failure leaves to clean up, and keep hashing workers busy while copies land.
+  const batch = 4096;
   try {
     for (let start = 0; start < todo.length; start += batch) {
       const part = todo.slice(start, start + batch);
