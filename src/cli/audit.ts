@@ -63,7 +63,17 @@ Examples:
           process.stdout.write(`${style.red('broken')}: ${r.problems.length} problem(s) in ${r.entries} entries\n`);
           for (const p of r.problems) process.stdout.write(`  entry ${p.seq}: ${p.problem}\n`);
         }
-        return r.ok ? 0 : 1;
+        if (!r.ok) {
+          const first = r.problems[0]!;
+          throw new SlipwayError(
+            'AUDIT_CHAIN_BROKEN',
+            `the audit log is broken at entry ${first.seq} (${first.problem}); it was edited or truncated`,
+            {
+              problems: r.problems.length,
+            },
+          );
+        }
+        return 0;
       }),
     );
 }
