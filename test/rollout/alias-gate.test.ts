@@ -59,4 +59,12 @@ test('models alias: an alias a server follows moves only through the gates (or -
   const move = h.find((m) => m.alias === 'production' && m.to === 2)!;
   assert.equal(move.forced, true);
   assert.equal(move.reason, 'incident 42');
+
+  // Lineage names the deployment that serves a version through its stable alias; dot ids carry their kind.
+  assert.equal(run('models', 'alias', 'iris@1', 'live').code, 0);
+  const g = JSON.parse(run('lineage', 'iris@1', '--json').stdout) as { deployments: { name: string; role: string; weight: number }[] };
+  assert.deepEqual(g.deployments, [{ name: 'web', role: 'stable', weight: 100 }]);
+  const dot = run('lineage', 'iris@1', '--dot').stdout;
+  assert.match(dot, /"model:iris@1"/);
+  assert.match(dot, /"deployment:web"/);
 });
