@@ -43,7 +43,7 @@ export async function fitInWorker(model: Model, x: Tensor, y: Tensor, opts: FitI
   const epochs = opts.epochs ?? 1;
   const batchSize = model.compiled.optimizer.type === 'gd' ? x.shape[0]! : (opts.batchSize ?? 32);
   const cb = mergeCallbacks(
-    opts.run ? trackingCallbacks(opts.run, model, { epochs, batchSize, samples: x.shape[0]!, seed: opts.seed }) : {},
+    opts.run ? trackingCallbacks(opts.run, model, { epochs, batchSize, samples: x.shape[0]!, seed: opts.seed, privacy: opts.privacy }) : {},
     opts.callbacks ?? {},
   );
   const { callbacks: _c, run: _r, validationData, ...rest } = opts;

@@ -1,5 +1,5 @@
 import type { ParamValue, Run } from '../tracking/index.js';
-import type { FitCallbacks, Model } from './model.js';
+import type { FitCallbacks, Model, PrivacyOptions } from './model.js';
 import { kerasClassName } from './summary.js';
 
 /** Calls each set of callbacks in order. */
@@ -55,7 +55,7 @@ export function describeLayers(model: Model): string {
 /** The params `fit` logs to a run: optimizer, learning rate, batch size, epochs, loss, layers, counts. */
 export function fitParams(
   model: Model,
-  fit: { epochs: number; batchSize: number; samples: number; seed?: number },
+  fit: { epochs: number; batchSize: number; samples: number; seed?: number; privacy?: PrivacyOptions | undefined },
 ): Record<string, ParamValue> {
   const c = model.compiled!;
   const params: Record<string, ParamValue> = {
@@ -75,6 +75,13 @@ export function fitParams(
     params.nesterov = c.optimizer.nesterov;
   }
   if (fit.seed !== undefined) params.seed = fit.seed;
+  if (fit.privacy) {
+    params.dp_l2_norm_clip = fit.privacy.l2NormClip;
+    params.dp_noise_multiplier = fit.privacy.noiseMultiplier;
+    params.dp_delta = fit.privacy.delta;
+    params.dp_sample_rate = fit.batchSize / fit.samples;
+    if (fit.privacy.targetEpsilon !== undefined) params.dp_target_epsilon = fit.privacy.targetEpsilon;
+  }
   return params;
 }
 
@@ -82,7 +89,7 @@ export function fitParams(
 export function trackingCallbacks(
   run: Run,
   model: Model,
-  fit: { epochs: number; batchSize: number; samples: number; seed?: number | undefined },
+  fit: { epochs: number; batchSize: number; samples: number; seed?: number | undefined; privacy?: PrivacyOptions | undefined },
 ): FitCallbacks {
   return {
     onTrainBegin: () => run.logParams(fitParams(model, { ...fit, ...(fit.seed !== undefined ? { seed: fit.seed } : {}) })),

@@ -8,6 +8,8 @@ import type { ModelInternals } from './model-internals.js';
 import { evaluateBatches } from './evaluate-batches.js';
 import { sizeOf, sliceRows, type Tensor } from './tensor.js';
 import { mergeCallbacks, trackingCallbacks } from './fit-tracking.js';
+import { checkPrivacy, createPrivateStep } from './privacy/dp-sgd.js';
+import { RdpAccountant } from './privacy/rdp-accountant.js';
 
 /** Optimizer state lives as long as the compile() that configured it, as in Keras. */
 const optimizers = new WeakMap<CompiledConfig, Optimizer>();
@@ -55,15 +57,21 @@ export async function fitModel(model: Model, internals: ModelInternals, x: Tenso
   const xRow = sizeOf(trainX.shape.slice(1));
   const fused = fusesWith(compiled.loss, model.layers[model.layers.length - 1]!.activation);
   const withAcc = compiled.metrics.includes('accuracy');
+  const privacy = opts.privacy ? checkPrivacy(model, opts.privacy) : undefined;
+  const dp = privacy ? createPrivateStep(model, internals, params, privacy) : undefined;
+  // DP-SGD: Poisson sampling at rate q (each example joins a step independently), as many steps per epoch as batches.
+  const q = batchSize / n;
+  const accountant = privacy ? new RdpAccountant() : undefined;
+  const noiseRng = privacy ? createRng(rng.seed()) : undefined;
 
   const cb: FitCallbacks = mergeCallbacks(
-    opts.run ? trackingCallbacks(opts.run, model, { epochs, batchSize, samples: n, seed: opts.seed }) : {},
+    opts.run ? trackingCallbacks(opts.run, model, { epochs, batchSize, samples: n, seed: opts.seed, privacy }) : {},
     opts.callbacks ?? {},
   );
   const history: History = { epoch: [], history: {} };
-  const xb = new Float32Array(batchSize * xRow);
-  const yb = new Float32Array(batchSize * yRow);
-  const grad = new Float32Array(batchSize * sizeOf(out));
+  let xb = new Float32Array(batchSize * xRow);
+  let yb = new Float32Array(batchSize * yRow);
+  let grad = new Float32Array(batchSize * sizeOf(out));
   const order = new Int32Array(n);
   model.stopTraining = false;
   await cb.onTrainBegin?.();
@@ -78,16 +86,39 @@ export async function fitModel(model: Model, internals: ModelInternals, x: Tenso
     let lastYield = performance.now();
     const batches = Math.ceil(n / batchSize);
     for (let b = 0; b < batches && !model.stopTraining; b++) {
-      const s = b * batchSize;
-      const bs = Math.min(batchSize, n - s);
+      let s = b * batchSize;
+      let bs = Math.min(batchSize, n - s);
+      if (privacy) {
+        if (
+          privacy.targetEpsilon !== undefined &&
+          accountant!.epsilonAfter(q, privacy.noiseMultiplier, privacy.delta) > privacy.targetEpsilon
+        ) {
+          model.stopTraining = true;
+          break;
+        }
+        s = 0;
+        bs = 0;
+        for (let i = 0; i < n; i++) if (rng.next() < q) order[bs++] = i;
+        if (bs * xRow > xb.length) {
+          xb = new Float32Array(bs * xRow);
+          yb = new Float32Array(bs * yRow);
+          grad = new Float32Array(bs * sizeOf(out));
+        }
+        if (bs === 0) {
+          dp!.run(grad, 0, fused, noiseRng!, batchSize);
+          optimizer.step(params);
+          accountant!.step(q, privacy.noiseMultiplier);
+          continue;
+        }
+      }
       for (let i = 0; i < bs; i++) {
         const r = order[s + i]!;
         xb.set(trainX.data.subarray(r * xRow, (r + 1) * xRow), i * xRow);
         yb.set(trainY.data.subarray(r * yRow, (r + 1) * yRow), i * yRow);
       }
-      const xv = bs === batchSize ? xb : xb.subarray(0, bs * xRow);
-      const yv = bs === batchSize ? yb : yb.subarray(0, bs * yRow);
-      const g = bs === batchSize ? grad : grad.subarray(0, bs * sizeOf(out));
+      const xv = bs * xRow === xb.length ? xb : xb.subarray(0, bs * xRow);
+      const yv = bs * yRow === yb.length ? yb : yb.subarray(0, bs * yRow);
+      const g = bs * sizeOf(out) === grad.length ? grad : grad.subarray(0, bs * sizeOf(out));
       const pred = internals.forward(xv, bs, true, rng);
       const loss = computeLoss(compiled.loss, pred, yv, bs * rowsPer, k, g, fused);
       if (!Number.isFinite(loss)) {
@@ -98,7 +129,10 @@ export async function fitModel(model: Model, internals: ModelInternals, x: Tenso
         );
       }
       if (withAcc) correct += countCorrect(compiled.loss, pred, yv, bs * rowsPer, k) / rowsPer;
-      internals.backward(g, bs, fused);
+      if (dp) {
+        dp.run(g, bs, fused, noiseRng!, batchSize);
+        accountant!.step(q, privacy!.noiseMultiplier);
+      } else internals.backward(g, bs, fused);
       optimizer.step(params);
       lossSum += loss * bs;
       seen += bs;
@@ -114,6 +148,7 @@ export async function fitModel(model: Model, internals: ModelInternals, x: Tenso
     }
     const logs: Logs = { loss: lossSum / Math.max(1, seen) };
     if (withAcc) logs.accuracy = correct / Math.max(1, seen);
+    if (privacy) logs.epsilon = accountant!.epsilon(privacy.delta);
     if (val) {
       const v = evaluateBatches(model, internals, val[0], val[1], 256);
       for (const [key, value] of Object.entries(v)) logs[`val_${key}`] = value;

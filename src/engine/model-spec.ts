@@ -77,6 +77,15 @@ export const modelSpecSchema = z.strictObject({
       validationSplit: z.number().min(0).lt(1).optional(),
       shuffle: z.boolean().optional(),
       seed: z.number().int().min(0).optional(),
+      /** DP-SGD (see PrivacyOptions). */
+      privacy: z
+        .strictObject({
+          l2NormClip: z.number().positive(),
+          noiseMultiplier: z.number().min(0),
+          delta: z.number().gt(0).lt(1),
+          targetEpsilon: z.number().positive().optional(),
+        })
+        .optional(),
     })
     .optional(),
   /** standardize: train on z-scored features; the scaling is folded into the first dense layer when saved. */

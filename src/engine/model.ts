@@ -34,6 +34,19 @@ export interface FitCallbacks {
   onTrainEnd?: (logs: Logs) => void | Promise<void>;
 }
 
+/**
+ * DP-SGD (Abadi et al. 2016): each example's gradient is clipped to `l2NormClip` (over all parameters), the
+ * clipped sum gets Gaussian noise of std `noiseMultiplier · l2NormClip`, batches are Poisson-sampled with rate
+ * batchSize / samples, and a Rényi-DP accountant reports ε at `delta` after each epoch (logs key `epsilon`).
+ */
+export interface PrivacyOptions {
+  l2NormClip: number;
+  noiseMultiplier: number;
+  delta: number;
+  /** Stop before the step that would take ε past this. */
+  targetEpsilon?: number;
+}
+
 /** Options of `model.fit` (Keras' names). */
 export interface FitOptions {
   epochs?: number;
@@ -48,6 +61,8 @@ export interface FitOptions {
   callbacks?: FitCallbacks;
   /** A tracking run to log params and per-epoch metrics to (the caller ends it). */
   run?: Run;
+  /** Train with differential privacy (DP-SGD); works with the sgd and adam optimizers. */
+  privacy?: PrivacyOptions;
   /** 1 prints one line per epoch to stderr. */
   verbose?: 0 | 1;
 }

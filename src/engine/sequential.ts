@@ -1,7 +1,7 @@
 import { SlipwayError } from '../errors/index.js';
 import { getKernels } from './kernels/select-kernels.js';
 import type { Kernels } from './kernels/kernels.js';
-import type { Layer, StepContext } from './layers/layer.js';
+import type { Layer, PerExampleSink, StepContext } from './layers/layer.js';
 import { resolveLoss, targetWidth, validateTargets } from './losses.js';
 import type { CompileOptions, CompiledConfig, Model } from './model.js';
 import { resolveOptimizer } from './optimizers.js';
@@ -59,6 +59,7 @@ export function sequential(layers: readonly Layer[], opts: SequentialOptions = {
   let firstTrainable = -1;
   const tape = createTape();
   let fusedOutput = false;
+  let sink: PerExampleSink | undefined;
 
   const requireBuilt = (): readonly number[] => {
     if (!inputShape) {
@@ -86,7 +87,9 @@ export function sequential(layers: readonly Layer[], opts: SequentialOptions = {
         h = l.forward(h, batch, ctx);
         if (training) {
           // Layers before the first one with weights need no input gradient: the first conv skips its biggest pass.
-          tape.record((g) => l.backward(g, batch, ctx, i > firstTrainable, fusedOutput && i === layers.length - 1));
+          tape.record((g) =>
+            l.backward(g, batch, sink ? { ...ctx, perExample: sink } : ctx, i > firstTrainable, fusedOutput && i === layers.length - 1),
+          );
         }
       });
       return h;
@@ -94,6 +97,15 @@ export function sequential(layers: readonly Layer[], opts: SequentialOptions = {
     backward(grad, _batch, fused) {
       fusedOutput = fused;
       tape.backward(grad);
+    },
+    backwardPerExample(grad, _batch, fused, perExample) {
+      fusedOutput = fused;
+      sink = perExample;
+      try {
+        tape.backward(grad, true);
+      } finally {
+        sink = undefined;
+      }
     },
     checkInputs(x, y, what) {
       for (const [t, name] of [

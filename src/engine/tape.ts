@@ -10,8 +10,8 @@ export type BackwardFn = (dy: Float32Array) => Float32Array | null;
 export interface Tape {
   /** Registers the backward of the op just run. */
   record(fn: BackwardFn): void;
-  /** Runs the recorded backward closures in reverse from ∂L/∂(last output), then clears the tape. */
-  backward(seed: Float32Array): void;
+  /** Runs the recorded backward closures in reverse from ∂L/∂(last output), then clears the tape (unless `keep`). */
+  backward(seed: Float32Array, keep?: boolean): void;
   readonly size: number;
   clear(): void;
 }
@@ -21,10 +21,10 @@ export function createTape(): Tape {
   let ops: BackwardFn[] = [];
   return {
     record: (fn) => void ops.push(fn),
-    backward(seed) {
+    backward(seed, keep = false) {
       let g: Float32Array | null = seed;
       for (let i = ops.length - 1; i >= 0 && g; i--) g = ops[i]!(g);
-      ops = [];
+      if (!keep) ops = [];
     },
     get size() {
       return ops.length;

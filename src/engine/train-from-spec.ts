@@ -88,6 +88,7 @@ export async function trainFromSpec(spec: ModelSpec, td: TrainingData, opts: Tra
     seed: opts.seed,
     shuffle: fitOpts.shuffle ?? true,
     ...(valSplit ? { validationSplit: valSplit } : {}),
+    ...(fitOpts.privacy ? { privacy: fitOpts.privacy } : {}),
     ...(started.run ? { run: started.run } : {}),
     ...(started.callbacks ? { callbacks: started.callbacks } : {}),
   });

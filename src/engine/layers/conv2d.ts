@@ -110,7 +110,8 @@ export function conv2d(opts: Conv2dOptions): Layer {
         activationBackward(ctx.kernels, dy, y!, act, rows, filters, dz);
         d = dz;
       }
-      ctx.kernels.conv2dBackwardFilter(gg, x!, d, kernel!.grad, bias?.grad ?? null);
+      if (ctx.perExample) ctx.perExample.conv2d(layer, gg, x!, d, kernel!.value.length, !!bias);
+      else ctx.kernels.conv2dBackwardFilter(gg, x!, d, kernel!.grad, bias?.grad ?? null);
       if (!needInputGrad) return null;
       dx = reuse(dx, batch * gg.inH * gg.inW * gg.inC);
       ctx.kernels.conv2dBackwardInput(gg, d, kernel!.value, dx);

@@ -76,8 +76,11 @@ export function dense(opts: DenseOptions): Layer {
         g = dz;
       }
       const k = ctx.kernels;
-      k.gemm(true, false, inF, units, rows, x!, g, kernel!.grad, false);
-      if (bias) k.sumRows(g, rows, units, bias.grad);
+      if (ctx.perExample) ctx.perExample.dense(layer, x!, g, batch, rowsPer, inF, units, !!bias);
+      else {
+        k.gemm(true, false, inF, units, rows, x!, g, kernel!.grad, false);
+        if (bias) k.sumRows(g, rows, units, bias.grad);
+      }
       if (!needInputGrad) return null;
       dx = reuse(dx, rows * inF);
       k.gemm(false, true, rows, inF, units, g, kernel!.value, dx, false);

@@ -1,4 +1,4 @@
-import type { Kernels } from '../kernels/kernels.js';
+import type { Conv2dGeometry, Kernels } from '../kernels/kernels.js';
 import type { Rng } from '../random.js';
 import { SlipwayError } from '../../errors/index.js';
 
@@ -22,6 +22,26 @@ export interface StepContext {
   readonly kernels: Kernels;
   readonly training: boolean;
   readonly rng: Rng;
+  /** Set during DP-SGD's norm pass: weighted layers hand it their inputs and output gradients instead of summing weight gradients. */
+  readonly perExample?: PerExampleSink;
+}
+
+/**
+ * Receives, during a backward pass, what per-example weight gradients are made of (DP-SGD's norm pass):
+ * `dz` is ∂L/∂pre-activation. Dense gradients are Σ_rows x ⊗ dz, conv gradients the filter backward of one image.
+ */
+export interface PerExampleSink {
+  dense(
+    layer: Layer,
+    x: Float32Array,
+    dz: Float32Array,
+    batch: number,
+    rowsPer: number,
+    inF: number,
+    units: number,
+    hasBias: boolean,
+  ): void;
+  conv2d(layer: Layer, geo: Conv2dGeometry, x: Float32Array, dz: Float32Array, weights: number, hasBias: boolean): void;
 }
 
 /**

@@ -166,6 +166,16 @@ export class RdpAccountant {
     this.steps += count;
   }
 
+  /** ε at δ if one more step with (q, σ) were taken (to stop before a target is passed). */
+  epsilonAfter(q: number, sigma: number, delta: number): number {
+    this.step(q, sigma);
+    const eps = this.epsilon(delta);
+    const r = this.perStep.get(`${q}:${sigma}`)!;
+    for (let i = 0; i < r.length; i++) this.rdp[i] = this.rdp[i]! - r[i]!;
+    this.steps -= 1;
+    return eps;
+  }
+
   /** ε at δ for the steps recorded so far. */
   epsilon(delta: number): number {
     return this.steps === 0 ? 0 : epsilonFromRdp(this.rdp, delta).epsilon;

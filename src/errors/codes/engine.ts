@@ -18,4 +18,6 @@ export const engineErrors = {
   NATIVE_FAILED: internal,
   ONNX_EXPORT_FAILED: internal,
   QUANTIZE_UNSUPPORTED: badInput,
+  PRIVACY_INVALID: badInput,
+  PRIVACY_UNSUPPORTED_LAYER: badInput,
 } as const;
