@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { KeyObject } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type * as grpc from '@grpc/grpc-js';
-import { SlipwayError, toSlipwayError } from '../errors/index.js';
+import { SlipwayError, toRequestError } from '../errors/index.js';
 import type { Db } from '../meta/index.js';
 import {
   createPredictionLog,
@@ -109,22 +109,6 @@ export interface ModelServer {
 /** Body keys whose numeric arrays are tensors: TF Serving's instances/inputs, Open Inference v2's data. */
 const PACK_KEYS: ReadonlySet<string> = new Set(['instances', 'inputs', 'data']);
 
-function fastifyErrorToSlipway(e: FastifyError): SlipwayError {
-  if (e instanceof SlipwayError) return e;
-  const status = e.statusCode ?? 500;
-  if (status === 415 || e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
-    return new SlipwayError('UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON (content-type: application/json)');
-  if (status === 413)
-    return new SlipwayError(
-      'BODY_TOO_LARGE',
-      `the request body is larger than the server's limit; send fewer instances per request or raise bodyLimit.`,
-    );
-  if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e instanceof SyntaxError || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
-    return new SlipwayError('MALFORMED_JSON', `the body is not valid JSON: ${e.message}`);
-  if (status >= 400 && status < 500) return new SlipwayError('BAD_REQUEST', e.message);
-  return toSlipwayError(e);
-}
-
 /** Starts the REST (TF Serving v1 + Open Inference v2 + /metrics + feedback) and gRPC servers over the given models. */
 export async function startModelServer(opts: ModelServerOptions): Promise<ModelServer> {
   if (opts.models.length === 0) throw new SlipwayError('USAGE', 'startModelServer needs at least one model.');
@@ -211,7 +195,8 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
   });
   installServingGuards(app, opts.db, { ...opts.access, auth: opts.access?.auth ?? authMode });
   app.setErrorHandler((e: FastifyError, req, reply) => {
-    const err = fastifyErrorToSlipway(e);
+    const err = toRequestError(e);
+    if (err.code === 'INTERNAL') req.log.error({ err: e }, 'unexpected error');
     if (
       (!req.url.startsWith('/v1/models/') && !req.url.startsWith('/v2/models/')) ||
       err.code === 'MALFORMED_JSON' ||
