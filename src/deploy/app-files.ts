@@ -34,10 +34,10 @@ function pruned(rel: string, arch: string): boolean {
 }
 
 /**
- * Dependencies the model server never loads: the S3 remote and the Kubernetes client serve CLI commands (push/pull,
- * deploy --apply), not `slipway serve`. Leaving them and what only they need out halves the app layer.
+ * Dependencies the model server never loads: the S3 remote, the Kubernetes client and onnxruntime-web serve CLI commands (push/pull,
+ * deploy --apply, the web bundle), not `slipway serve`; leaving them (and what only they need) out halves the app layer.
  */
-export const NOT_IN_IMAGE: readonly string[] = ['@kubernetes/client-node', '@aws-sdk/client-s3'];
+export const NOT_IN_IMAGE: readonly string[] = ['@kubernetes/client-node', '@aws-sdk/client-s3', 'onnxruntime-web'];
 
 interface LockPackage {
   dev?: boolean;
