@@ -50,7 +50,7 @@ async function seedCompare(s: Seeded, n: number, steps: number): Promise<string[
 
 async function side(uiDir: string, runs: number, historyPoints: number, compareRuns: number): Promise<Side> {
   const t = performance.now();
-  const s = await seedWorkspace({ uiDir, runs, steps: 1, historyPoints });
+  const s = await seedWorkspace({ uiDir, runs, steps: 1, historyPoints, manyMetrics: false });
   const compareIds = await seedCompare(s, compareRuns, 1000);
   const base = (await s.app.listen({ port: 0, host: '127.0.0.1' })).replace('localhost', '127.0.0.1');
   const filtered = (await s.app.inject({ url: `/api/runs?where=${encodeURIComponent(FILTER)}&limit=1` })).json().total as number;

@@ -111,6 +111,12 @@ test('run page: params, code and data, metric chart with smoothing and log scale
   await page.goto(`${base}/runs/${s.mainRun}`);
   await page.getByTestId('run-params').getByText('epochs').waitFor();
   await page.getByTestId('run-tags').getByText('vision').waitFor();
+  // 102 metric keys: the first 24 are charted, a filter finds the rest.
+  await page.getByTestId('metric-count').getByText('first 24 of 102 metrics').waitFor();
+  assert.equal(await page.locator('[data-testid^=metric-chart-]').count(), 24);
+  await page.getByTestId('metric-filter').fill('layer_01');
+  await page.getByTestId('metric-count').getByText('10 of 102 metrics').waitFor();
+  await page.getByTestId('metric-filter').fill('loss');
   await page.locator('[data-testid=metric-chart-loss][data-drawn="1"]').waitFor();
   await page.getByText('2,000 of 5,000 points (LTTB)').waitFor();
   await page.getByTestId('chart-log').check();

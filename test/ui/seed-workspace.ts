@@ -82,6 +82,8 @@ export async function seedWorkspace(opts: {
   runs?: number;
   steps?: number;
   historyPoints?: number;
+  /** Give the main run 100 more metric keys (default true). */
+  manyMetrics?: boolean;
 }): Promise<Seeded> {
   const t = tempWorkspace({ 'slipway.yaml': CONFIG });
   mkdirSync(join(t.dir, 'data'), { recursive: true });
@@ -104,6 +106,14 @@ export async function seedWorkspace(opts: {
     batch.push({ key: 'loss', value: 2 * Math.exp(-s / (n / 5)) + 0.05 * Math.sin(s / 7), step: s, timestamp: 1_700_000_000_000 + s * 10 });
   for (let i = 0; i < batch.length; i += 10_000) await logBatch(db, mainRun, { metrics: batch.slice(i, i + 10_000) });
   await logBatch(db, mainRun, { metrics: [{ key: 'accuracy', value: 0.981, step: 3, timestamp: 1_700_000_100_000 }] });
+  // Many metric keys (per-layer figures), as runs that make other dashboards crawl have.
+  const perLayer = Array.from({ length: 100 }, (_, l) => ({
+    key: `layer_${String(l).padStart(3, '0')}/grad_norm`,
+    value: 1 / (l + 1),
+    step: 0,
+    timestamp: 1_700_000_000_000,
+  }));
+  if (opts.manyMetrics !== false) await logBatch(db, mainRun, { metrics: perLayer });
   const put = async (path: string, body: string | Buffer): Promise<void> => {
     const r = await app.inject({
       method: 'PUT',

@@ -173,6 +173,37 @@ function Artifacts({ run }: { run: RunRecord }): ReactNode {
   );
 }
 
+/** Most charts drawn at once: a run with thousands of metric keys shows the first ones and a filter, not thousands of canvases. */
+const MAX_CHARTS = 24;
+
+function MetricCharts({ run, x, smoothing, log }: { run: RunRecord; x: 'step' | 'time'; smoothing: number; log: boolean }): ReactNode {
+  const [filter, setFilter] = useState('');
+  const keys = useMemo(() => Object.keys(run.metrics).sort(), [run.metrics]);
+  const matching = useMemo(() => {
+    const f = filter.trim().toLowerCase();
+    return f ? keys.filter((k) => k.toLowerCase().includes(f)) : keys;
+  }, [keys, filter]);
+  return (
+    <>
+      {keys.length > MAX_CHARTS / 2 && (
+        <p className="toolbar">
+          <input placeholder="filter metrics" value={filter} onChange={(e) => setFilter(e.target.value)} data-testid="metric-filter" />
+          <span className="muted" data-testid="metric-count">
+            {matching.length > MAX_CHARTS
+              ? `first ${MAX_CHARTS} of ${matching.length} metrics`
+              : `${matching.length} of ${keys.length} metrics`}
+          </span>
+        </p>
+      )}
+      <div className="charts">
+        {matching.slice(0, MAX_CHARTS).map((m) => (
+          <MetricChart key={m} runId={run.id} metric={m} x={x} smoothing={smoothing} log={log} />
+        ))}
+      </div>
+    </>
+  );
+}
+
 /** One run: attributes, params, tags, code and data versions, metric charts, artifacts. */
 export function RunPage({ id }: { id: string }): ReactNode {
   const state = useAsync(() => fetchRun(id), [id]);
@@ -252,13 +283,7 @@ export function RunPage({ id }: { id: string }): ReactNode {
             {Object.keys(run.metrics).length === 0 ? (
               <Empty title="No metrics logged." testId="no-metrics" />
             ) : (
-              <div className="charts">
-                {Object.keys(run.metrics)
-                  .sort()
-                  .map((m) => (
-                    <MetricChart key={m} runId={run.id} metric={m} x={x} smoothing={smoothing} log={log} />
-                  ))}
-              </div>
+              <MetricCharts run={run} x={x} smoothing={smoothing} log={log} />
             )}
             <Artifacts run={run} />
           </>
