@@ -62,6 +62,9 @@ const latencyRule = z
 /** Size budget of the stored model files. */
 const sizeRule = z.object({ size: z.object({ max_mb: num.positive() }).strict() }).strict();
 
+/** The version's recorded differential-privacy budget (metric `epsilon`, logged by DP-SGD training) is at most `max_epsilon`. */
+const privacyRule = z.object({ privacy: z.object({ max_epsilon: num.positive() }).strict() }).strict();
+
 /** Flip rate of predicted classes under Gaussian noise of `noise_std` × each feature's standard deviation. */
 const robustnessRule = z
   .object({
@@ -97,6 +100,7 @@ export const gateRuleSchema = z.union([
   sizeRule,
   robustnessRule,
   determinismRule,
+  privacyRule,
 ]);
 
 /** The gates of one model: where to evaluate, and the rules. */

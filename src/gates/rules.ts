@@ -32,6 +32,8 @@ export interface RuleContext {
   readonly clock: PredictClock;
   /** Bytes of the stored model files. */
   readonly modelBytes: number;
+  /** The candidate version's recorded metrics (from its training run), for rules on how it was trained. */
+  readonly versionMetrics: Readonly<Record<string, number>>;
   /** alias → the version behind it and its metrics on the same data (null when the alias is unset). */
   readonly compared: ReadonlyMap<string, { version: number; metrics: Readonly<Record<string, number>> } | null>;
 }
@@ -175,6 +177,7 @@ export async function evaluateRule(r: GateRuleConfig, ctx: RuleContext): Promise
     };
   }
   if ('robustness' in r) return robustness(r.robustness, ctx);
+  if ('privacy' in r) return privacyBudget(r.privacy.max_epsilon, ctx);
   return determinism(r.determinism.samples, ctx);
 }
 
@@ -298,4 +301,21 @@ async function determinism(samples: number, ctx: RuleContext): Promise<GateResul
     passed: diff === 0,
     detail: `${n} rows`,
   };
+}
+
+/** ε ≤ bound from the version's `epsilon` metric; a version trained without DP-SGD records none and fails. */
+function privacyBudget(max: number, ctx: RuleContext): GateResult {
+  const eps = ctx.versionMetrics.epsilon;
+  const rule = `privacy budget ε <= ${max}`;
+  if (eps === undefined || !Number.isFinite(eps)) {
+    return {
+      gate: 'privacy',
+      rule,
+      value: null,
+      bound: `<= ${max}`,
+      passed: false,
+      detail: 'the version records no finite epsilon metric; train it with fit.privacy (DP-SGD) and register it from that run',
+    };
+  }
+  return { gate: 'privacy', rule, value: eps, bound: `<= ${max}`, passed: eps <= max + EPS };
 }

@@ -127,7 +127,21 @@ export async function runGates(db: Db, store: ObjectStore, opts: RunGatesOptions
       });
     }
     const modelBytes = readTree(store, candidate.treeHash).entries.reduce((a, e) => a + e.size, 0);
-    const ctx = { task, data, x, rowShape, batchSize: set.batch_size, runtime, preds, classes, overall, clock, modelBytes, compared };
+    const ctx = {
+      task,
+      data,
+      x,
+      rowShape,
+      batchSize: set.batch_size,
+      runtime,
+      preds,
+      classes,
+      overall,
+      clock,
+      modelBytes,
+      compared,
+      versionMetrics: candidate.metrics,
+    };
     const results: GateResult[] = [];
     for (const r of set.rules) results.push(await evaluateRule(r, ctx));
     const passed = results.every((r) => r.passed);
