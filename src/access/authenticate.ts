@@ -35,7 +35,16 @@ export function createAuthenticator(db: Db | undefined, mode: AuthMode, legacyTo
       if (!(await enabled())) return ANONYMOUS;
       const token = bearerToken(authorization);
       if (token === undefined) return null;
-      if (legacy !== undefined && timingSafeEqual(digest(token), legacy)) return { name: 'env-token', kind: 'service', role: 'admin' };
+      const isLegacy = legacy !== undefined && timingSafeEqual(digest(token), legacy);
+      // A token created with `slipway auth token create` is its own identity, even when it is also SLIPWAY_TOKEN.
+      if (db && token.startsWith('slw_')) {
+        try {
+          return await authenticateToken(db, token);
+        } catch (e) {
+          if (!isLegacy) throw e;
+        }
+      }
+      if (isLegacy) return { name: 'env-token', kind: 'service', role: 'admin' };
       if (!db) throw new SlipwayError('TOKEN_INVALID', 'the bearer token is unknown; this server only knows SLIPWAY_TOKEN');
       return authenticateToken(db, token);
     },
