@@ -1,6 +1,5 @@
 import { rmSync } from 'node:fs';
 import { ownedTempDir } from './owned-temp-dir.js';
-import { join } from 'node:path';
 import type { Signature } from '../engine/signature.js';
 import { SlipwayError } from '../errors/index.js';
 import { batchingPredict, type BatchingOptions, type BatchObserver } from './batcher.js';
