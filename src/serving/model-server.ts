@@ -12,6 +12,7 @@ import {
   recordFeedback,
   type DriftSettings,
   type PredictionLog,
+  type RedactionSpec,
 } from '../monitoring/index.js';
 import type { ObjectStore } from '../store/index.js';
 import type { BatchingOptions } from './batcher.js';
@@ -23,7 +24,6 @@ import { registerTfRest, sendError } from './rest-tf.js';
 import { parseBoundedJson, type JsonLimits } from './bounded-json.js';
 import { registerV2Rest } from './rest-v2.js';
 import { installServingGuards, type ServingAccessOptions } from './serving-guards.js';
-import type { RedactionSpec } from '../monitoring/redaction.js';
 import { sweepOwnedTempDirs } from './owned-temp-dir.js';
 import { assertSafeBind, frameworkErrorOf, makeClientErrorHandler } from '../access/index.js';
 import { createServerMetrics } from './server-metrics.js';
