@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { epsilonSpent, logErfc, rdpOfStep, RdpAccountant, DEFAULT_ORDERS } from '../../src/engine/privacy/rdp-accountant.js';
+import {
+  epsilonSpent,
+  logErfc,
+  noiseMultiplierFor,
+  rdpOfStep,
+  RdpAccountant,
+  DEFAULT_ORDERS,
+} from '../../src/engine/privacy/rdp-accountant.js';
 
 // Reference values computed once with python3 + scipy from the published formulas (Mironov et al. 2019 §3.3, the
 // integer/fractional-α sums of Opacus's opacus/accountants/analysis/rdp.py, its default orders, and the
@@ -51,4 +58,10 @@ test('log erfc is accurate in both tails', () => {
   within(logErfc(3), Math.log(2.209049699858544e-5), 1e-9, 'erfc(3)');
   within(logErfc(30), -903.9741171106442, 1e-9, 'erfc(30)');
   within(logErfc(-1), Math.log(1.842700792949715), 1e-9, 'erfc(-1)');
+});
+
+test('noiseMultiplierFor finds the σ that spends the target ε', () => {
+  const sigma = noiseMultiplierFor(8, 256 / 8000, 480, 1e-5);
+  const eps = epsilonSpent(256 / 8000, sigma, 480, 1e-5);
+  assert.ok(eps <= 8 && eps > 7.9, `ε ${eps} at σ ${sigma}`);
 });

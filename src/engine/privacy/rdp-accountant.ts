@@ -148,6 +148,23 @@ export function epsilonSpent(q: number, sigma: number, steps: number, delta: num
   return epsilonFromRdp(computeRdp(q, sigma, steps), delta).epsilon;
 }
 
+/** The smallest noise multiplier (to 0.1 %) whose ε after `steps` steps at rate q stays ≤ targetEpsilon (Opacus's get_noise_multiplier). */
+export function noiseMultiplierFor(targetEpsilon: number, q: number, steps: number, delta: number): number {
+  let lo = 0;
+  let hi = 10;
+  while (epsilonSpent(q, hi, steps, delta) > targetEpsilon) {
+    lo = hi;
+    hi *= 2;
+    if (hi > 1e4) return Infinity;
+  }
+  while (hi - lo > 1e-3 * hi) {
+    const mid = (lo + hi) / 2;
+    if (epsilonSpent(q, mid, steps, delta) > targetEpsilon) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
 /** Accumulates steps (possibly with different q, σ) and reports ε like Opacus's RDPAccountant. */
 export class RdpAccountant {
   private readonly rdp: number[] = DEFAULT_ORDERS.map(() => 0);
