@@ -31,9 +31,11 @@ export interface ServingAccessOptions {
 }
 
 /** Which kind of route a request is, for the token rule. */
-export function servingRouteKind(method: string, url: string): 'predict' | 'feedback' | 'admin' | 'public' {
+export function servingRouteKind(method: string, url: string): 'predict' | 'feedback' | 'deploy' | 'admin' | 'public' {
   const path = url.split('?')[0] ?? url;
   if (path === '/v1/feedback') return 'feedback';
+  // The rollout API: reading needs a token, steering traffic or moving the stable alias needs the deployer role.
+  if (path === '/v1/deployments' || path.startsWith('/v1/deployments/')) return method === 'GET' ? 'admin' : 'deploy';
   if (path === '/metrics' || /^\/v1\/models\/[^?]*\/monitoring$/.test(path)) return 'admin';
   if (path.startsWith('/v2/health') || path === '/v2') return 'public';
   return method === 'OPTIONS' ? 'public' : 'predict';
@@ -69,6 +71,8 @@ export function installServingGuards(app: FastifyInstance, db: Db | undefined, o
       if (kind === 'predict' && !opts.predictNeedsToken) return;
       throw missingToken();
     }
+    if (kind === 'deploy' && !roleAtLeast(who.role, 'deployer'))
+      throw new SlipwayError('PERMISSION_DENIED', `rollout actions move traffic and aliases and need the deployer role; ${who.name} is ${who.role}`);
     if (kind === 'feedback' && !roleAtLeast(who.role, 'developer'))
       throw new SlipwayError('PERMISSION_DENIED', `feedback writes ground truth and needs the developer role; ${who.name} is ${who.role}`);
   });

@@ -68,7 +68,9 @@ test('the loop closes: new data retrains, gates pass, a canary is promoted; a sh
           model: 'breast-cancer',
           stable: 'production',
           canary: { version: 'candidate', steps: [10, 50, 100], interval: '1s' },
-          analysis: { min_requests: 10, max_error_rate: 0, max_accuracy_drop: 0.1, min_labelled: 10 },
+          // The good model is right ~99 % of the time: over 30 labelled answers it loses 0.1 by chance about once in
+          // 2,000 steps, while the shuffled-label one (~75 % right live) keeps it only a few times in 100 per step.
+          analysis: { min_requests: 30, max_error_rate: 0, max_accuracy_drop: 0.1, min_labelled: 30, max_prediction_psi: 1 },
         },
       },
     }),
@@ -142,9 +144,13 @@ test('the loop closes: new data retrains, gates pass, a canary is promoted; a sh
   let failed = 0;
   let stop = false;
   // A client that labels every answer later (here: at once) with the truth, over the rows not in dataset v1.
+  // Malignant and benign rows alternate, so a model that calls (nearly) everything benign cannot look accurate.
+  const unseen = rows.slice(400).map((r) => r.split(','));
+  const byClass = [unseen.filter((c) => c[30] === '0'), unseen.filter((c) => c[30] === '1')];
   const traffic = async (): Promise<void> => {
     for (let i = 0; !stop; i++) {
-      const cells = rows[400 + (i % (rows.length - 400))]!.split(',');
+      const pool = byClass[i % 2]!;
+      const cells = pool[Math.floor(i / 2) % pool.length]!;
       const id = `bc-${randomUUID()}`;
       const r = await fetch(`${base}/v1/models/breast-cancer:predict`, {
         method: 'POST',
@@ -187,7 +193,8 @@ test('the loop closes: new data retrains, gates pass, a canary is promoted; a sh
     while (sent < 60) await new Promise((r) => setTimeout(r, 50));
     // Labelled production traffic becomes a dataset of its own.
     const fb = await exportFeedback(db, store, { model: 'breast-cancer', dataset: 'breast-cancer-feedback' });
-    assert.ok(fb.rows >= 60 && fb.created, JSON.stringify(fb));
+    // (the last few answers may still await their feedback)
+    assert.ok(fb.rows >= 50 && fb.created, `${fb.rows} rows, created ${fb.created}`);
     mark('traffic and feedback exported');
 
     // Dataset v2 arrives (all rows): the pipeline is stale because of it, retrains, and the candidate passes its gates.
@@ -230,7 +237,8 @@ test('the loop closes: new data retrains, gates pass, a canary is promoted; a sh
     assert.equal((await rollout('start', { force: true, reason: 'test the canary analysis' })).status, 200);
     const back = await until('rolled_back');
     assert.equal(back.weight, 0);
-    assert.ok(back.decisions.at(-1)!.checks.some((c) => c.rule === 'max_accuracy_drop' && !c.passed));
+    t.diagnostic(`rollback: ${JSON.stringify(back.decisions.at(-1)!.checks)}`);
+    assert.ok(back.decisions.at(-1)!.checks.some((c) => (c.rule === 'max_accuracy_drop' || c.rule === 'max_prediction_psi') && !c.passed));
     assert.equal((await listAliases(db, 'breast-cancer')).find((a) => a.alias === 'production')!.version, good);
     mark('bad canary rolled back');
   } finally {
