@@ -19,7 +19,11 @@ import { createPrivateStep } from '../../src/engine/privacy/dp-sgd.js';
 import { createRng } from '../../src/engine/random.js';
 import { featureStats, standardize } from '../../src/engine/standardize.js';
 import { sliceRows } from '../../src/engine/tensor.js';
-import { FIXTURES } from '../helpers/temp-workspace.js';
+import { FIXTURES, tempWorkspace } from '../helpers/temp-workspace.js';
+import { fitInWorker } from '../../src/engine/index.js';
+import { openDb } from '../../src/meta/index.js';
+import { openObjectStore } from '../../src/store/index.js';
+import { getRun, metricHistory, startRun } from '../../src/tracking/index.js';
 
 const rng = createRng(7);
 const randn = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.normal());
@@ -186,6 +190,32 @@ describe('fit with privacy', async () => {
     const eps = h.history.epsilon!;
     assert.ok(eps.length < 100, 'stopped early');
     assert.ok(eps[eps.length - 1]! <= 3 && eps[eps.length - 1]! > 2.5, `final ε ${eps[eps.length - 1]}`);
+  });
+
+  it('off the main thread too, logging ε per epoch and the DP params to a tracking run', async () => {
+    const t = tempWorkspace();
+    const db = await openDb({ sqlitePath: t.ws.dbPath });
+    try {
+      const run = await startRun({ experiment: 'dp', db, store: openObjectStore(t.ws.objectsDir), workspace: t.dir });
+      const h = await fitInWorker(build(adam({ learningRate: 0.01 })), train.x, train.y, {
+        epochs: 3,
+        batchSize: 32,
+        seed: 1,
+        privacy,
+        run,
+      });
+      await run.end();
+      const points = await metricHistory(db, run.id, 'epsilon');
+      assert.deepEqual(
+        points.map((p) => p.value),
+        h.history.epsilon,
+      );
+      assert.equal(points.length, 3);
+      assert.equal((await getRun(db, run.id)).params.dp_noise_multiplier, '1.1');
+    } finally {
+      await db.close();
+      t.cleanup();
+    }
   });
 
   it('model.yaml accepts fit.privacy', () => {
