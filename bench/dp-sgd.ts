@@ -96,4 +96,6 @@ const r = await alternate(
 );
 console.log(sideLine('non-private (A)', r.a, 'samples/s'));
 console.log(sideLine('DP-SGD      (B)', r.b, 'samples/s'));
-console.log(`throughput private/non-private: ${ratioLine(r.a, r.b)}  target ≥ 0.3× ${median(r.b) / median(r.a) >= 0.3 ? 'ok' : 'MISS'}`);
+console.log(
+  `throughput private/non-private: ${ratioLine(r.a, r.b)}  target ≥ 0.3× ${median(r.b.map((b, i) => b / r.a[i]!)) >= 0.3 ? 'ok' : 'MISS'}`,
+);

@@ -68,9 +68,15 @@ export interface Layer {
   backward(dy: Float32Array, batch: number, ctx: StepContext, needInputGrad: boolean, dyIsPreActivation: boolean): Float32Array | null;
 }
 
-/** Returns `buf` when it has `size` elements, else a new buffer (reuse across steps of the same batch size). */
+/**
+ * Returns `buf` when it has `size` elements, a view of its memory when that is big enough, else a new buffer (reuse
+ * across steps). The view matters for DP-SGD, whose Poisson-sampled batches change size every step: reallocating
+ * megabytes of activations each step cost more in GC than the step's kernels. Kernels overwrite their outputs.
+ */
 export function reuse(buf: Float32Array | undefined, size: number): Float32Array {
-  return buf && buf.length === size ? buf : new Float32Array(size);
+  if (buf && buf.length === size) return buf;
+  if (buf && buf.buffer.byteLength >= size * 4) return new Float32Array(buf.buffer, 0, size);
+  return new Float32Array(size);
 }
 
 /** A param with a zeroed gradient. */

@@ -89,8 +89,15 @@ function logAFracAlpha(q: number, sigma: number, alpha: number): number {
   let logA0 = -Infinity;
   let logA1 = -Infinity;
   const z0 = sigma * sigma * Math.log(1 / q - 1) + 0.5;
+  // C(α, i) = C(α, i−1)·(α − i + 1)/i, kept as log-magnitude and sign (the series runs to hundreds of terms).
+  let logCoef = 0;
+  let sign = 1;
   for (let i = 0; ; i++) {
-    const { log: logCoef, sign } = logBinom(alpha, i);
+    if (i > 0) {
+      const f = alpha - i + 1;
+      logCoef += Math.log(Math.abs(f)) - Math.log(i);
+      if (f < 0) sign = -sign;
+    }
     const j = alpha - i;
     const logT0 = logCoef + i * Math.log(q) + j * Math.log(1 - q);
     const logT1 = logCoef + j * Math.log(q) + i * Math.log(1 - q);
