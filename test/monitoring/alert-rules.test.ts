@@ -20,9 +20,11 @@ const HOUR = 3_600_000;
  */
 async function seed(db: Db, now: number, labelled: number, wrong: number, currentClass1 = 0.5): Promise<void> {
   const data: unknown[][] = [];
-  for (let i = 0; i < 100; i++) data.push([`r${i}`, 'm', 1, now - 2 * HOUR + 1000 * (i + 1), 2, 200, String(i % 2), null, null]);
+  // Rows start 10 minutes inside their window, so a CLI that starts slowly still sees all of them in `--window 1h`.
+  const margin = 10 * 60_000;
+  for (let i = 0; i < 100; i++) data.push([`r${i}`, 'm', 1, now - 2 * HOUR + margin + 1000 * (i + 1), 2, 200, String(i % 2), null, null]);
   for (let i = 0; i < 100; i++)
-    data.push([`c${i}`, 'm', 1, now - HOUR + 1000 * (i + 1), i + 1, 200, i < 100 * currentClass1 ? '1' : '0', null, null]);
+    data.push([`c${i}`, 'm', 1, now - HOUR + margin + 1000 * (i + 1), i + 1, 200, i < 100 * currentClass1 ? '1' : '0', null, null]);
   await db.runMany(INSERT, data);
   const predicted = (i: number): string => (i < 100 * currentClass1 ? '1' : '0');
   await recordFeedback(
