@@ -63,14 +63,19 @@ test('graceful shutdown: requests in flight when close() is called still get the
     models: [{ name: 'iris', dir: writeTinyOnnx(join(t.dir, 'onnx')) }],
     restPort: 0,
     grpcPort: null,
-    batching: { maxBatchSize: 1000, maxQueueDelayMs: 300 },
+    batching: { maxBatchSize: 1000, maxQueueDelayMs: 3000 },
   });
   try {
     const url = `http://127.0.0.1:${server.restPort}/v1/models/iris:predict`;
     const pending = Array.from({ length: 5 }, () =>
       fetch(url, { method: 'POST', headers: JSON_CT, body: JSON.stringify({ instances: [[1, 2, 3, 4]] }) }),
     );
-    await new Promise((r) => setTimeout(r, 100));
+    // Close only once all five wait in the batch queue (a fixed sleep raced the connections on a loaded machine).
+    for (;;) {
+      const m = await (await fetch(`http://127.0.0.1:${server.restPort}/metrics`)).text();
+      if (/slipway_queue_depth\{model="iris"\} 5\b/.test(m)) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const closed = server.close();
     const answers = await Promise.all(pending);
     assert.deepEqual(
