@@ -84,6 +84,7 @@ export async function fitModel(model: Model, internals: ModelInternals, x: Tenso
     let correct = 0;
     let seen = 0;
     let lastYield = performance.now();
+    let steps = 0;
     const batches = Math.ceil(n / batchSize);
     for (let b = 0; b < batches && !model.stopTraining; b++) {
       let s = b * batchSize;
@@ -96,6 +97,7 @@ export async function fitModel(model: Model, internals: ModelInternals, x: Tenso
           model.stopTraining = true;
           break;
         }
+        steps++;
         s = 0;
         bs = 0;
         for (let i = 0; i < n; i++) if (rng.next() < q) order[bs++] = i;
@@ -146,6 +148,8 @@ export async function fitModel(model: Model, internals: ModelInternals, x: Tenso
         lastYield = performance.now();
       }
     }
+    // The privacy budget ran out before this epoch took a step: nothing to report for it.
+    if (privacy && steps === 0) break;
     const logs: Logs = { loss: lossSum / Math.max(1, seen) };
     if (withAcc) logs.accuracy = correct / Math.max(1, seen);
     if (privacy) logs.epsilon = accountant!.epsilon(privacy.delta);

@@ -111,6 +111,18 @@ describe('DP-SGD per-example clipping', () => {
     );
   });
 
+  it('dense over several rows per example (a sequence): formed per-example gradients match the naive ones', () => {
+    checkClipping(
+      compare(
+        [dense({ units: 3, activation: 'tanh', inputShape: [3, 4] }), flatten(), dense({ units: 2, activation: 'softmax' })],
+        [3, 4],
+        2,
+        8,
+        median,
+      ),
+    );
+  });
+
   it('noise is N(0, (σC)²) per parameter, divided by the expected batch size', () => {
     const model = sequential([dense({ units: 64, inputShape: [32] })], { seed: 1 });
     model.compile({ optimizer: sgd(), loss: 'mse' });
@@ -189,6 +201,10 @@ describe('fit with privacy', async () => {
     const h = await d.fit(train.x, train.y, { epochs: 100, batchSize: 32, seed: 5, privacy: { ...privacy, targetEpsilon: 3 } });
     const eps = h.history.epsilon!;
     assert.ok(eps.length < 100, 'stopped early');
+    assert.ok(
+      h.history.loss!.every((l) => l > 0),
+      'no empty epoch is reported after the budget ran out',
+    );
     assert.ok(eps[eps.length - 1]! <= 3 && eps[eps.length - 1]! > 2.5, `final ε ${eps[eps.length - 1]}`);
   });
 
