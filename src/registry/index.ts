@@ -7,8 +7,24 @@ export { diffVersions, type VersionDiff, type DiffEntry } from './diff-versions.
 export { setAlias, aliasHistory, rollbackAlias, rollbackTarget, type SetAliasOptions } from './aliases.js';
 export { promote, type PromoteOptions, type PromoteResult, type GateCheck } from './promote.js';
 export { deliverWebhooks, signPayload, type WebhookConfig, type WebhookDelivery } from './webhooks.js';
-export { modelLineage, lineageText, lineageDot, lineageNodeId, type LineageGraph, type LineageDeployment, type LineageLive } from './lineage.js';
+export {
+  modelLineage,
+  lineageText,
+  lineageDot,
+  lineageNodeId,
+  type LineageGraph,
+  type LineageDeployment,
+  type LineageLive,
+} from './lineage.js';
 export { readOnnxSignature, readFolderSignature, validateSignature } from './read-signature.js';
 export { signModelVersion, verifyModelVersion, verifyModelFolder, modelSignature, hashModelFolder } from './signing.js';
-export { readPrivateKey, readPublicKey, signStatement, verifyBundle, modelStatement, type SigstoreBundle, type ModelStatement } from './signing-format.js';
+export {
+  readPrivateKey,
+  readPublicKey,
+  signStatement,
+  verifyBundle,
+  modelStatement,
+  type SigstoreBundle,
+  type ModelStatement,
+} from './signing-format.js';
 export { modelRoots } from './model-roots.js';
