@@ -113,6 +113,7 @@ test('run page: params, code and data, metric chart with smoothing and log scale
   await page.getByTestId('run-tags').getByText('vision').waitFor();
   // 102 metric keys: the first 24 are charted, a filter finds the rest.
   await page.getByTestId('metric-count').getByText('first 24 of 102 metrics').waitFor();
+  await page.locator('[data-testid^=metric-chart-]').nth(23).waitFor(); // the charts mount a frame after the count
   assert.equal(await page.locator('[data-testid^=metric-chart-]').count(), 24);
   await page.getByTestId('metric-filter').fill('layer_01');
   await page.getByTestId('metric-count').getByText('10 of 102 metrics').waitFor();
