@@ -95,7 +95,13 @@ export async function resolveBase(
       // accuracy against the workspace's training accuracy.
       const files = mv.lineage.metricsFiles;
       if (files && Object.keys(files).length > 0)
-        return { kind: 'model', label, metrics: structuredClone(files) as MetricsByFile, params: { [label]: { ...mv.params } }, byFile: true };
+        return {
+          kind: 'model',
+          label,
+          metrics: structuredClone(files) as MetricsByFile,
+          params: { [label]: { ...mv.params } },
+          byFile: true,
+        };
       return { kind: 'model', label, metrics: { [label]: { ...mv.metrics } }, params: { [label]: { ...mv.params } }, byFile: false };
     } catch (e) {
       lastErr = e;

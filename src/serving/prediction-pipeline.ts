@@ -57,7 +57,6 @@ export function requestIdFrom(given: unknown): string {
   return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : ulid(undefined, pooledRandom);
 }
 
-
 /**
  * Runs one prediction through the served set: selects the version, decodes and validates inputs against its
  * signature, predicts, records metrics and the prediction log. Errors come back as SlipwayErrors.

@@ -72,7 +72,10 @@ export function installServingGuards(app: FastifyInstance, db: Db | undefined, o
       throw missingToken();
     }
     if (kind === 'deploy' && !roleAtLeast(who.role, 'deployer'))
-      throw new SlipwayError('PERMISSION_DENIED', `rollout actions move traffic and aliases and need the deployer role; ${who.name} is ${who.role}`);
+      throw new SlipwayError(
+        'PERMISSION_DENIED',
+        `rollout actions move traffic and aliases and need the deployer role; ${who.name} is ${who.role}`,
+      );
     if (kind === 'feedback' && !roleAtLeast(who.role, 'developer'))
       throw new SlipwayError('PERMISSION_DENIED', `feedback writes ground truth and needs the developer role; ${who.name} is ${who.role}`);
   });
