@@ -20,6 +20,7 @@ import { copyFile, open, rename, rm, chmod } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { SlipwayError } from '../errors/index.js';
 import { isHash, sha256, sha256File } from './hash.js';
+import { eachLimit } from './each-limit.js';
 
 /** Content-addressed immutable objects under `<root>/ab/cdef…`. */
 export interface ObjectStore {
@@ -123,23 +124,6 @@ async function fsyncPath(p: string): Promise<void> {
   } finally {
     await fh.close();
   }
-}
-
-async function eachLimit<T>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: unknown;
-  const lane = async (): Promise<void> => {
-    while (next < items.length && failed === undefined) {
-      const i = next++;
-      try {
-        await fn(items[i]!, i);
-      } catch (e) {
-        failed ??= e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  if (failed !== undefined) throw failed;
 }
 
 /**

@@ -6,23 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { SlipwayError } from '../errors/index.js';
 import { hashFiles } from './hash-pool.js';
 import type { ObjectStore } from './object-store.js';
-
-async function eachLimit<T>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: unknown;
-  const lane = async (): Promise<void> => {
-    while (next < items.length && failed === undefined) {
-      const i = next++;
-      try {
-        await fn(items[i]!, i);
-      } catch (e) {
-        failed ??= e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  if (failed !== undefined) throw failed;
-}
+import { eachLimit } from './each-limit.js';
 
 function syncFilesystem(dir: string): boolean {
   try {
