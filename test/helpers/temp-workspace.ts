@@ -7,7 +7,8 @@ import { initWorkspace, type Workspace } from '../../src/config/index.js';
 export function tempDir(files: Record<string, string | Uint8Array> = {}): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'slipway-test-'));
   writeFiles(dir, files);
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  // Retries: a background process a test started (a git hook's repro) may still be finishing its last writes.
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }) };
 }
 
 /** Writes a file map under `dir`, creating folders. */
