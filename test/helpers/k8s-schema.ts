@@ -1,22 +1,22 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { SHARED_DATA } from './temp-workspace.js';
+import { FIXTURES } from './temp-workspace.js';
 
 /**
- * Strict validation of Kubernetes objects against the official schemas in ../shared/data/k8s-schemas: the Kubernetes
+ * Strict validation of Kubernetes objects against the official schemas in test/fixtures/k8s-schemas: the Kubernetes
  * 1.31 swagger (built-in kinds) and KServe 0.15 CRDs. Types, required fields, enums, int-or-string, and no unknown
- * fields (unless a schema allows them). Tests that use it skip with `K8S_SCHEMAS_SKIP` where the folder is absent.
+ * fields (unless a schema allows them). Tests that use it skip with `K8S_SCHEMAS_SKIP` if the fixture is missing.
  */
 
-export const K8S_SCHEMAS = join(SHARED_DATA, 'k8s-schemas');
+export const K8S_SCHEMAS = join(FIXTURES, 'k8s-schemas');
 const SWAGGER = join(K8S_SCHEMAS, 'kubernetes-v1.31', 'swagger.json');
 const KSERVE = join(K8S_SCHEMAS, 'kserve-v0.15.2');
 
-/** A skip reason when the schemas are not beside the clone, else false. */
+/** A skip reason when the schema fixture is missing, else false. */
 export const K8S_SCHEMAS_SKIP: string | false = existsSync(SWAGGER)
   ? false
-  : `Kubernetes schemas not found at ${K8S_SCHEMAS} (../shared/data/k8s-schemas); schema validation skipped`;
+  : `Kubernetes schemas not found at ${K8S_SCHEMAS} ; schema validation skipped`;
 
 interface Schema {
   $ref?: string;

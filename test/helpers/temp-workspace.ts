@@ -30,6 +30,3 @@ export function tempWorkspace(files: Record<string, string | Uint8Array> = {}): 
 
 /** The small real data kept in the repository for the tests (test/fixtures; sources and licences in its README). */
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
-
-/** The project's shared data folder (../shared/data beside the clone): large files only; tests that read it skip when absent. */
-export const SHARED_DATA = join(import.meta.dirname, '..', '..', '..', 'shared', 'data');
