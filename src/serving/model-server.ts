@@ -170,14 +170,6 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
       return s;
     },
   });
-  // curl -d sends form-urlencoded by default; TF Serving's own examples rely on bodies being read as JSON anyway.
-  app.addContentTypeParser(['application/x-www-form-urlencoded', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => {
-    try {
-      done(null, JSON.parse(body as string));
-    } catch (e) {
-      done(new SlipwayError('MALFORMED_JSON', `the body is not valid JSON: ${(e as Error).message}`), undefined);
-    }
-  });
   // JSON bodies go through one bounded parser: depth and element limits hold while parsing (nothing is built from an
   // 8-million-level body), and predict/infer bodies get their tensors as packed numeric arrays (bounded-json.ts).
   app.removeContentTypeParser('application/json');
