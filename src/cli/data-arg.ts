@@ -1,8 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkoutDataset } from '../data/index.js';
-import { parseRange, type RowRange } from '../engine/training-data.js';
+import { checkoutDataset, parseRange, type RowRange } from '../data/index.js';
 import { SlipwayError } from '../errors/index.js';
 import type { DatasetInput } from '../tracking/index.js';
 import type { CliContext } from './context.js';

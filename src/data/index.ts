@@ -46,3 +46,4 @@ export {
 } from './profile.js';
 export { datasetRoots } from './dataset-roots.js';
 export { datasetVersionsWithTrees, latestDatasetVersionNumber, type DatasetTreeRef } from './dataset-lookup.js';
+export { loadDataFolder, parseRange, type DataFolder, type LoadDataFolderOptions, type RowRange } from './data-folder.js';

@@ -1,9 +1,9 @@
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Db } from '../meta/index.js';
 import type { ObjectStore } from '../store/index.js';
 import { SlipwayError } from '../errors/index.js';
-import { checkoutDataset, getDatasetVersion, idxHeader, readCsvTable, readIdx, type IdxArray } from '../data/index.js';
+import { checkoutDataset, getDatasetVersion, loadDataFolder } from '../data/index.js';
 import type { TensorSpec } from '../engine/signature.js';
 
 /** Evaluation rows: features as one row-major Float32Array, labels, and where they came from. */
@@ -33,7 +33,8 @@ export interface EvalDataSpec {
 
 /**
  * Loads evaluation data from a dataset version (`name@N`, `name@latest`, `name`) or a path relative to the
- * workspace: a CSV file (features + target) or an IDX images/labels pair (a folder holding both).
+ * workspace, by the data folder rules of `loadDataFolder` (t10k-* / test-* preferred over train-*); the data must
+ * have labels (GATE_DATA_INVALID otherwise).
  */
 export async function loadEvalData(
   db: Db,
@@ -55,93 +56,25 @@ export async function loadEvalData(
 }
 
 async function loadFromPath(path: string, spec: EvalDataSpec, source: string): Promise<EvalData> {
-  const files = statSync(path).isDirectory() ? listAll(path) : [path];
-  const csv = files.filter((f) => f.toLowerCase().endsWith('.csv'));
-  if (csv.length === 1) {
-    const t = await readCsvTable(csv[0]!, spec.target === undefined ? {} : { target: spec.target });
-    if (!t.y)
-      throw new SlipwayError(
-        'GATE_DATA_INVALID',
-        `${source} has no label column; set \`target:\` in the gate set to the column holding the labels`,
-        {
-          source,
-        },
-      );
-    const scale = spec.scale ?? 1;
-    const x = scale === 1 ? t.x : scaled(t.x, scale);
-    return {
-      x,
-      raw: t.x,
-      rows: t.rows,
-      rowShape: [t.features.length],
-      columns: t.features,
-      y: t.y,
-      classNames: t.classNames ?? null,
-      source,
-    };
-  }
-  const idx: { file: string; arr: IdxArray }[] = [];
-  for (const f of files) {
-    const head = readHead(f, 64);
-    if (f.endsWith('.gz') || idxHeader(head)) {
-      try {
-        idx.push({ file: f, arr: await readIdx(f) });
-      } catch {
-        // Not IDX after all (some other .gz); skip it.
-      }
-    }
-  }
-  const labels = idx.filter((i) => i.arr.shape.length === 1);
-  const images = idx.filter((i) => i.arr.shape.length >= 2);
-  if (labels.length === 1 && images.length === 1) {
-    const img = images[0]!.arr;
-    const lab = labels[0]!.arr;
-    if (img.shape[0] !== lab.shape[0])
-      throw new SlipwayError('GATE_DATA_INVALID', `${source}: ${img.shape[0]} images but ${lab.shape[0]} labels`, { source });
-    const x = scaled(img.data, spec.scale ?? (img.dtype === 'uint8' ? 1 / 255 : 1));
-    return {
-      x,
-      raw: x,
-      rows: img.shape[0]!,
-      rowShape: img.shape.slice(1),
-      columns: null,
-      y: Float32Array.from(lab.data as ArrayLike<number>),
-      classNames: null,
-      source,
-    };
-  }
-  throw new SlipwayError(
-    'GATE_DATA_INVALID',
-    `${source} is neither one CSV file nor an IDX images + labels pair (found ${csv.length} CSV and ${idx.length} IDX files); point the gate's dataset at one`,
-    { source },
-  );
-}
-
-/** Converts to float32 and scales in one pass (typed-array .from with a map function is ~30x slower). */
-function scaled(src: ArrayLike<number>, scale: number): Float32Array {
-  const out = new Float32Array(src.length);
-  for (let i = 0; i < out.length; i++) out[i] = src[i]! * scale;
-  return out;
-}
-
-function readHead(file: string, n: number): Uint8Array {
-  const fd = openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(n);
-    return buf.subarray(0, readSync(fd, buf, 0, n, 0));
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function listAll(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const full = join(dir, e.name);
-    if (e.isDirectory()) out.push(...listAll(full));
-    else if (e.isFile()) out.push(full);
-  }
-  return out.sort();
+  const d = await loadDataFolder(path, { target: spec.target, scale: spec.scale, prefer: 'test', source });
+  if (!d.labels)
+    throw new SlipwayError(
+      'GATE_DATA_INVALID',
+      d.kind === 'csv'
+        ? `${source} has no label column; set \`target:\` in the gate set to the column holding the labels`
+        : `${source} has IDX images but no labels file beside them (e.g. t10k-labels-idx1-ubyte); add it`,
+      { source },
+    );
+  return {
+    x: d.features,
+    raw: d.raw,
+    rows: d.rows,
+    rowShape: d.rowShape,
+    columns: d.columns,
+    y: d.labels,
+    classNames: d.labelNames,
+    source,
+  };
 }
 
 /**
