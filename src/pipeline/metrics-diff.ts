@@ -4,7 +4,7 @@ import { SlipwayError } from '../errors/index.js';
 import type { Db } from '../meta/index.js';
 import type { Pipeline } from './load-pipeline.js';
 import { getDotted, readParamsFile, flattenParams } from './params-file.js';
-import { readMetricsFile } from './stage-outputs.js';
+import { metricsFromText, readMetricsFile } from './stage-outputs.js';
 import { isGitRevision, readAtRevision } from './git-revision.js';
 
 /** Metrics by file, flattened to dotted keys. */
@@ -73,7 +73,7 @@ export async function resolveBase(
     const metrics: MetricsByFile = {};
     for (const file of Object.keys(currentMetrics(root, pipeline))) {
       const text = readAtRevision(root, base, file);
-      metrics[file] = text === undefined ? {} : flattenNumbers(parseText(file, text));
+      metrics[file] = text === undefined ? {} : metricsFromText(text, file);
     }
     const params = collectParams(pipeline, (file) => {
       const text = readAtRevision(root, base, file);
@@ -120,12 +120,6 @@ function parseText(file: string, text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function flattenNumbers(v: unknown): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, x] of Object.entries(flattenParams(v ?? {}))) if (typeof x === 'number') out[k] = x;
-  return out;
 }
 
 /**

@@ -88,12 +88,23 @@ export function restoreOutputs(store: ObjectStore, root: string, outs: readonly 
 /**
  * Reads a metrics file (JSON or YAML) into flat dotted keys (`macro.f1`) with numeric values; booleans count as 1/0.
  * The one reader of metrics files: stage metrics (a missing or unreadable file is no metrics) and the files users
- * name (`required`: a missing or unreadable file is USAGE).
+ * name (`required`: a missing or unreadable file is USAGE). `metricsFromText` reads the same from a file's text.
  */
 export function readMetricsFile(path: string, opts: { required?: boolean } = {}): Record<string, number> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if (!opts.required) return {};
+    throw new SlipwayError('USAGE', `${path} is not a readable JSON or YAML metrics file: ${(e as Error).message}`, { path });
+  }
+  return metricsFromText(text, path, opts);
+}
+
+/** The metrics of a metrics file's `text` (e.g. from `git show REV:path`); `path` picks JSON (`.json`) or YAML. */
+export function metricsFromText(text: string, path: string, opts: { required?: boolean } = {}): Record<string, number> {
   let value: unknown;
   try {
-    const text = readFileSync(path, 'utf8');
     value = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
     if (!opts.required) return {};

@@ -37,14 +37,17 @@ function git(cwd: string, ...args: string[]): void {
 test('metrics and params diff against a git revision and against a model alias', async () => {
   const f = await pipelineFixture(config, {
     'params.yaml': 'train:\n  lr: 0.1\n',
-    'metrics.json': JSON.stringify({ accuracy: 0.9, loss: 0.3 }),
+    'metrics.json': JSON.stringify({ accuracy: 0.9, loss: 0.3, gate: { passed: true } }),
     'loss.csv': 'epoch,loss,val_loss\n1,1.0,1.2\n2,0.5,0.7\n3,0.3,0.5\n',
   });
   try {
     git(f.dir, 'init', '-q');
     git(f.dir, 'add', '-A');
     git(f.dir, 'commit', '-qm', 'base');
-    f.write({ 'params.yaml': 'train:\n  lr: 0.05\n', 'metrics.json': JSON.stringify({ accuracy: 0.95, loss: 0.3, f1: 0.9 }) });
+    f.write({
+      'params.yaml': 'train:\n  lr: 0.05\n',
+      'metrics.json': JSON.stringify({ accuracy: 0.95, loss: 0.3, f1: 0.9, gate: { passed: false } }),
+    });
     const p = loadPipeline(f.dir);
     const base = await resolveBase(f.dir, p, 'HEAD');
     assert.equal(base.kind, 'git');
@@ -57,6 +60,9 @@ test('metrics and params diff against a git revision and against a model alias',
       rows.find((r) => r.key === 'f1'),
       { path: 'metrics.json', key: 'f1', old: null, new: 0.9, change: null },
     );
+    // One metrics reader on both sides: a boolean counts as 1/0 at the revision as in the workspace.
+    const passed = rows.find((r) => r.key === 'gate.passed')!;
+    assert.deepEqual([passed.old, passed.new], [1, 0]);
     assert.match(diffMarkdown(rows, 'HEAD'), /\| metrics.json \| accuracy \| 0.9000 \| 0.9500 \| \+0.05000 \|/);
     const prow = diffValues(base.params, currentParams(f.dir, p)).find((r) => r.key === 'train.lr')!;
     assert.deepEqual([prow.old, prow.new], [0.1, 0.05]);
