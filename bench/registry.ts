@@ -1,6 +1,7 @@
 // Registry and gates figures: `models list` / `history` with 1,000 versions and 1,000 alias moves (target < 100 ms),
 // and the overhead of `gates run` beyond the model's own evaluation time (target < 10%), each against an anchor
-// measured in the same run. Run: node --import tsx bench/registry.ts
+// measured in the same run and alternated with it over 3 rounds (per-round lines, medians, min–max across rounds).
+// Run: node --import tsx bench/registry.ts
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,14 +17,11 @@ import { loadModelRuntime } from '../src/runtime/index.js';
 import { readIdx } from '../src/data/index.js';
 import { predictAll } from '../src/gates/predictions.js';
 import { writeOnnx } from '../src/engine/onnx/export-onnx.js';
+import { alternate, median, ratioLine } from './alternate.js';
 
 const SHARED = join(import.meta.dirname, '..', '..', 'shared', 'data');
 const MAIN = join(import.meta.dirname, '..', 'src', 'cli', 'main.ts');
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 async function timeIt(n: number, fn: () => Promise<unknown>): Promise<number> {
   const ts: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -93,11 +91,27 @@ try {
     if (r.status !== 0) throw new Error(r.stderr);
     return performance.now() - t;
   };
-  const anchor = median([0, 1, 2].map(() => cli(['--help'])));
-  const cliList = median([0, 1, 2].map(() => cli(['models', 'list', '--json'])));
-  const cliHist = median([0, 1, 2].map(() => cli(['models', 'history', 'big', '--json'])));
+  // Process start (`slipway --help`, the anchor) and the two read commands, alternated over 3 rounds.
+  const cliRounds = await alternate(
+    3,
+    () => cli(['--help']),
+    () => ({ list: cli(['models', 'list', '--json']), hist: cli(['models', 'history', 'big', '--json']) }),
+  );
+  const start = cliRounds.a;
+  const cliList = cliRounds.b.map((x) => x.list);
+  const cliHist = cliRounds.b.map((x) => x.hist);
+  start.forEach((s, r) =>
+    console.log(
+      `  round ${r + 1}: slipway --help ${s.toFixed(0)} ms | models list ${cliList[r]!.toFixed(0)} ms | models history ${cliHist[r]!.toFixed(0)} ms`,
+    ),
+  );
+  const plus = (xs: number[]): string => {
+    const d = xs.map((x, r) => x - start[r]!);
+    const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(0)}`;
+    return `median ${signed(median(d))} ms (min–max ${signed(Math.min(...d))} to ${signed(Math.max(...d))})`;
+  };
   console.log(
-    `CLI (median of 3, process start anchor \`slipway --help\` ${anchor.toFixed(0)} ms): models list ${cliList.toFixed(0)} ms (+${(cliList - anchor).toFixed(0)} ms), models history ${cliHist.toFixed(0)} ms (+${(cliHist - anchor).toFixed(0)} ms)`,
+    `CLI (3 rounds alternated, process start anchor \`slipway --help\` median ${median(start).toFixed(0)} ms): models list median ${median(cliList).toFixed(0)} ms, over the anchor ${plus(cliList)}; models history median ${median(cliHist).toFixed(0)} ms, over the anchor ${plus(cliHist)}`,
   );
 
   // --- gates overhead on MNIST t10k (10,000 rows) ---
@@ -120,10 +134,7 @@ try {
     await checkoutModelVersion(db, store, `mnist@${v.version}`, dir);
     // Anchor: the model's own evaluation as a plain script does it — read the data, load the model, predict every
     // row, score it. The gates' overhead is what they add beyond that (checkout, rules, report).
-    const anchorRuns: number[] = [];
-    const predictOnly: number[] = [];
-    const gateRuns: number[] = [];
-    for (let rep = 0; rep < 3; rep++) {
+    const plainEvaluation = async (): Promise<{ total: number; predict: number }> => {
       const a0 = performance.now();
       const images = await readIdx(join(data, 't10k-images-idx3-ubyte.gz'));
       const labels = await readIdx(join(data, 't10k-labels-idx1-ubyte.gz'));
@@ -132,7 +143,7 @@ try {
       const rt = await load(dir);
       const p0 = performance.now();
       const preds = await predictAll(rt, x, 10000, [784], 256, { ms: 0, calls: 0 });
-      predictOnly.push(performance.now() - p0);
+      const predict = performance.now() - p0;
       let correct = 0;
       for (let i = 0; i < 10000; i++) {
         let best = 0;
@@ -141,16 +152,23 @@ try {
       }
       if (correct < 0) throw new Error('unreachable');
       await rt.close();
-      anchorRuns.push(performance.now() - a0);
+      return { total: performance.now() - a0, predict };
+    };
+    const gatesRun = async (): Promise<number> => {
       const g0 = performance.now();
       const report = await runGates(db, store, { ref: `mnist@${v.version}`, gates, root, save: false, loadRuntime: load });
-      gateRuns.push(performance.now() - g0);
       if (report.rows !== 10000) throw new Error('bad evaluation');
-    }
-    const a = median(anchorRuns);
-    const g = median(gateRuns);
+      return performance.now() - g0;
+    };
+    const r = await alternate(3, plainEvaluation, gatesRun);
+    const a = r.a.map((x) => x.total);
+    const g = r.b;
+    a.forEach((x, i) =>
+      console.log(`  round ${i + 1} (${label}): plain evaluation script ${x.toFixed(0)} ms | gates run ${g[i]!.toFixed(0)} ms`),
+    );
+    const over = g.map((x, i) => ((x - a[i]!) / a[i]!) * 100);
     console.log(
-      `gates run (${label}, MNIST 10k rows, 5 rules): ${g.toFixed(0)} ms vs the plain evaluation script ${a.toFixed(0)} ms → overhead ${(((g - a) / a) * 100).toFixed(1)}%  [target < 10%]; predictions alone ${median(predictOnly).toFixed(0)} ms`,
+      `gates run (${label}, MNIST 10k rows, 5 rules): median ${median(g).toFixed(0)} ms vs the plain evaluation script median ${median(a).toFixed(0)} ms → overhead median ${median(over).toFixed(1)}% (min–max ${Math.min(...over).toFixed(1)}–${Math.max(...over).toFixed(1)}%)  [target < 10%]; gates/plain time ${ratioLine(a, g)}; predictions alone ${median(r.a.map((x) => x.predict)).toFixed(0)} ms`,
     );
   }
   await db.close();

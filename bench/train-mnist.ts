@@ -8,7 +8,7 @@
 // Threads: SLIPWAY_THREADS (default: the native pool's default), used for PyTorch too.
 // Run: node --import tsx bench/train-mnist.ts [--epochs 3] [--no-torch]
 import { mnistCnn } from './mnist-cnn.js';
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -46,7 +46,7 @@ interface PacedAnchor {
 async function startTorch(): Promise<PacedAnchor | null> {
   const wanted = !process.argv.includes('--no-torch');
   if (wanted && existsSync(anchor) && spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) {
-    const child: ChildProcessWithoutNullStreams = spawn(
+    const child = spawn(
       '/usr/bin/python3',
       ['-u', join(import.meta.dirname, 'torch-mnist-paced.py'), anchor, mnistDir, String(info.threads), String(epochs)],
       { stdio: ['pipe', 'pipe', 'inherit'] },
