@@ -111,12 +111,7 @@ const PACK_KEYS: ReadonlySet<string> = new Set(['instances', 'inputs', 'data']);
 
 /** Starts the REST (TF Serving v1 + Open Inference v2 + /metrics + feedback) and gRPC servers over the given models. */
 export async function startModelServer(opts: ModelServerOptions): Promise<ModelServer> {
-  if (opts.models.length === 0) throw new SlipwayError('USAGE', 'startModelServer needs at least one model.');
-  if (opts.requireSignature && opts.models.some((m) => m.ref === undefined))
-    throw new SlipwayError(
-      'SIGNATURE_MISSING',
-      'serving.require_signature is on: serve registry versions (signed with `slipway models sign`), not folders',
-    );
+  checkModelSources(opts);
   // Beyond loopback the server authenticates (AUTH_REQUIRED without a token) unless told --insecure.
   const authMode = await assertSafeBind({
     host: opts.host ?? SERVING_DEFAULTS.host,
@@ -130,119 +125,21 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
   const routed = createRoutingMetrics(metrics.registry);
   const needsRegistry = opts.models.some((m) => m.ref !== undefined);
   const registry = needsRegistry && opts.db && opts.store ? registrySource(opts.db, opts.store, opts.requireSignature?.keys) : undefined;
-  const models = await openModelSet(opts.models, {
-    registry,
-    batching: opts.batching,
-    runtime: opts.runtime,
-    observer: (model) => ({
-      batch: (rows) => metrics.batchSize.observe({ model }, rows),
-      queueDepth: (d) => metrics.queueDepth.set({ model }, d),
-    }),
-    onEvent: opts.onEvent,
-    onRouted: (model, version, role) => routed.inc({ model, version: String(version), role }),
-    allowSignatureChange: opts.allowSignatureChange,
-  });
+  const models = await openServedModels(opts, registry, metrics, routed);
   const log: PredictionLog | undefined =
     opts.db && opts.monitoring?.enabled !== false ? createPredictionLog(opts.db, opts.monitoring) : undefined;
   const ctx: ServingContext = { models, metrics, log, serverVersion: opts.version ?? '0.1.0' };
   const bodyLimit = opts.bodyLimit ?? SERVING_DEFAULTS.bodyLimit;
-  const t = opts.timeouts ?? {};
 
-  const app: FastifyInstance = Fastify({
-    logger: false,
-    bodyLimit,
-    return503OnClosing: true,
-    forceCloseConnections: 'idle',
-    // Errors answered before routing (header overflow, bad URL, long parameter) use the catalogue's shape too.
-    clientErrorHandler: makeClientErrorHandler((e) => JSON.stringify({ error: e.message })),
-    frameworkErrors: (err, _req, reply) => void sendError(reply as unknown as Parameters<typeof sendError>[0], frameworkErrorOf(err)),
-    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
-      const s = createServer(
-        {
-          requestTimeout: t.requestMs ?? 30_000,
-          headersTimeout: t.headersMs ?? 10_000,
-          keepAliveTimeout: t.keepAliveMs ?? 5_000,
-          connectionsCheckingInterval: 1000,
-        },
-        handler,
-      );
-      s.setTimeout(t.connectionMs ?? 30_000, (socket) => socket.destroy());
-      return s;
-    },
-  });
-  // JSON bodies go through one bounded parser: depth and element limits hold while parsing (nothing is built from an
-  // 8-million-level body), and predict/infer bodies get their tensors as packed numeric arrays (bounded-json.ts).
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
-    try {
-      const path = req.url.split('?')[0]!;
-      const tensors = path.endsWith(':predict') || path.endsWith('/infer');
-      done(null, parseBoundedJson(body as Buffer, { ...opts.jsonLimits, packKeys: tensors ? PACK_KEYS : undefined }));
-    } catch (e) {
-      done(e as Error, undefined);
-    }
-  });
+  const app = createRestApp(bodyLimit, opts.timeouts ?? {});
+  installJsonParser(app, opts.jsonLimits);
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', requestIdFrom(req.headers['x-request-id']));
   });
   installServingGuards(app, opts.db, { ...opts.access, auth: opts.access?.auth ?? authMode });
-  app.setErrorHandler((e: FastifyError, req, reply) => {
-    const err = toRequestError(e);
-    if (err.code === 'INTERNAL') req.log.error({ err: e }, 'unexpected error');
-    if (
-      (!req.url.startsWith('/v1/models/') && !req.url.startsWith('/v2/models/')) ||
-      err.code === 'MALFORMED_JSON' ||
-      err.code === 'REQUEST_TOO_COMPLEX' ||
-      err.code === 'BODY_TOO_LARGE' ||
-      err.code === 'BAD_REQUEST' ||
-      err.code === 'ROUTE_NOT_FOUND'
-    ) {
-      metrics.requests.inc({
-        model: '_none',
-        version: '',
-        protocol: req.url.startsWith('/v2') ? 'rest-v2' : 'rest-tf',
-        code: String(err.httpStatus),
-      });
-    }
-    return sendError(reply, err);
-  });
-  app.setNotFoundHandler((req, reply) =>
-    sendError(
-      reply,
-      new SlipwayError(
-        'ROUTE_NOT_FOUND',
-        `No route ${req.method} ${req.url.split('?')[0]}; see /v1/models/NAME, /v2/models/NAME, /metrics.`,
-      ),
-    ),
-  );
+  installErrorHandlers(app, metrics);
 
-  registerTfRest(
-    app,
-    ctx,
-    opts.db
-      ? async (model, req) => {
-          const q = req.query as { window?: string; reference?: string };
-          const windowMs = parseWindow(q.window ?? '1h');
-          const base = opts.monitoring?.drift;
-          const drift = q.reference === undefined ? base : { ...base, referenceMs: parseWindow(q.reference) };
-          return monitoringReport(opts.db!, model, { windowMs, sampleRate: opts.monitoring?.sampleRate, drift });
-        }
-      : undefined,
-  );
-  registerV2Rest(app, ctx);
-  app.get('/metrics', async (_req, reply) =>
-    reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
-  );
-  app.post('/v1/feedback', async (req) => {
-    if (!opts.db)
-      throw new SlipwayError(
-        'ROUTE_NOT_FOUND',
-        'feedback is off: this server runs without a workspace database (run slipway serve inside a workspace).',
-      );
-    const items = parseFeedbackBody(req.body);
-    await log?.flush();
-    return { accepted: await recordFeedback(opts.db, items) };
-  });
+  registerRoutes(app, ctx, opts);
 
   let refreshing: Promise<number> | null = null;
   const refresh = (): Promise<number> => (refreshing ??= models.refresh().finally(() => (refreshing = null)));
@@ -251,14 +148,7 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
   let grpcServer: grpc.Server | null = null;
   let grpcPort: number | null = null;
   try {
-    await app.listen({ port: opts.restPort ?? SERVING_DEFAULTS.restPort, host: opts.host ?? SERVING_DEFAULTS.host });
-    if (opts.grpcPort !== null) {
-      // @grpc/grpc-js and the protos are loaded only when gRPC is on.
-      const { startGrpcServer } = await import('./grpc-server.js');
-      const g = await startGrpcServer(ctx, opts.host ?? SERVING_DEFAULTS.host, opts.grpcPort ?? SERVING_DEFAULTS.grpcPort, bodyLimit);
-      grpcServer = g.server;
-      grpcPort = g.port;
-    }
+    ({ grpcServer, grpcPort } = await listen(app, ctx, opts, bodyLimit));
   } catch (e) {
     await stopExtension?.();
     await app.close().catch(() => undefined);
@@ -289,20 +179,175 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
         if (timer) clearInterval(timer);
         await stopExtension?.();
         await refreshing?.catch(() => undefined);
-        const grpcDone = grpcServer
-          ? new Promise<void>((resolve) => {
-              const s = grpcServer!;
-              const force = setTimeout(() => s.forceShutdown(), 10_000);
-              s.tryShutdown(() => {
-                clearTimeout(force);
-                resolve();
-              });
-            })
-          : Promise.resolve();
+        const grpcDone = grpcServer ? shutdownGrpc(grpcServer) : Promise.resolve();
         await Promise.all([app.close(), grpcDone]);
         await log?.close();
         await models.close();
       })());
     },
   };
+}
+
+/** Refuses an empty model list, and folders when only signed registry versions may be served. */
+function checkModelSources(opts: ModelServerOptions): void {
+  if (opts.models.length === 0) throw new SlipwayError('USAGE', 'startModelServer needs at least one model.');
+  if (opts.requireSignature && opts.models.some((m) => m.ref === undefined))
+    throw new SlipwayError(
+      'SIGNATURE_MISSING',
+      'serving.require_signature is on: serve registry versions (signed with `slipway models sign`), not folders',
+    );
+}
+
+/** Opens the served models with batching and routing figures wired to the server's metrics. */
+function openServedModels(
+  opts: ModelServerOptions,
+  registry: ReturnType<typeof registrySource> | undefined,
+  metrics: ReturnType<typeof createServerMetrics>,
+  routed: ReturnType<typeof createRoutingMetrics>,
+): Promise<ModelSet> {
+  return openModelSet(opts.models, {
+    registry,
+    batching: opts.batching,
+    runtime: opts.runtime,
+    observer: (model) => ({
+      batch: (rows) => metrics.batchSize.observe({ model }, rows),
+      queueDepth: (d) => metrics.queueDepth.set({ model }, d),
+    }),
+    onEvent: opts.onEvent,
+    onRouted: (model, version, role) => routed.inc({ model, version: String(version), role }),
+    allowSignatureChange: opts.allowSignatureChange,
+  });
+}
+
+/** The Fastify app on a node:http server with the slow-client timeouts. */
+function createRestApp(bodyLimit: number, t: NonNullable<ModelServerOptions['timeouts']>): FastifyInstance {
+  return Fastify({
+    logger: false,
+    bodyLimit,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    // Errors answered before routing (header overflow, bad URL, long parameter) use the catalogue's shape too.
+    clientErrorHandler: makeClientErrorHandler((e) => JSON.stringify({ error: e.message })),
+    frameworkErrors: (err, _req, reply) => void sendError(reply as unknown as Parameters<typeof sendError>[0], frameworkErrorOf(err)),
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
+      const s = createServer(
+        {
+          requestTimeout: t.requestMs ?? 30_000,
+          headersTimeout: t.headersMs ?? 10_000,
+          keepAliveTimeout: t.keepAliveMs ?? 5_000,
+          connectionsCheckingInterval: 1000,
+        },
+        handler,
+      );
+      s.setTimeout(t.connectionMs ?? 30_000, (socket) => socket.destroy());
+      return s;
+    },
+  });
+}
+
+/** One bounded JSON parser for every body. */
+function installJsonParser(app: FastifyInstance, jsonLimits: ModelServerOptions['jsonLimits']): void {
+  // JSON bodies go through one bounded parser: depth and element limits hold while parsing (nothing is built from an
+  // 8-million-level body), and predict/infer bodies get their tensors as packed numeric arrays (bounded-json.ts).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    try {
+      const path = req.url.split('?')[0]!;
+      const tensors = path.endsWith(':predict') || path.endsWith('/infer');
+      done(null, parseBoundedJson(body as Buffer, { ...jsonLimits, packKeys: tensors ? PACK_KEYS : undefined }));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
+}
+
+/** Errors and unknown routes answer in the catalogue's shape; requests that never reach a model are counted too. */
+function installErrorHandlers(app: FastifyInstance, metrics: ReturnType<typeof createServerMetrics>): void {
+  app.setErrorHandler((e: FastifyError, req, reply) => {
+    const err = toRequestError(e);
+    if (err.code === 'INTERNAL') req.log.error({ err: e }, 'unexpected error');
+    if (
+      (!req.url.startsWith('/v1/models/') && !req.url.startsWith('/v2/models/')) ||
+      err.code === 'MALFORMED_JSON' ||
+      err.code === 'REQUEST_TOO_COMPLEX' ||
+      err.code === 'BODY_TOO_LARGE' ||
+      err.code === 'BAD_REQUEST' ||
+      err.code === 'ROUTE_NOT_FOUND'
+    ) {
+      metrics.requests.inc({
+        model: '_none',
+        version: '',
+        protocol: req.url.startsWith('/v2') ? 'rest-v2' : 'rest-tf',
+        code: String(err.httpStatus),
+      });
+    }
+    return sendError(reply, err);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    sendError(
+      reply,
+      new SlipwayError(
+        'ROUTE_NOT_FOUND',
+        `No route ${req.method} ${req.url.split('?')[0]}; see /v1/models/NAME, /v2/models/NAME, /metrics.`,
+      ),
+    ),
+  );
+}
+
+/** TF Serving REST (with monitoring when there is a db), Open Inference v2, /metrics and feedback. */
+function registerRoutes(app: FastifyInstance, ctx: ServingContext, opts: ModelServerOptions): void {
+  const { metrics, log } = ctx;
+  registerTfRest(
+    app,
+    ctx,
+    opts.db
+      ? async (model, req) => {
+          const q = req.query as { window?: string; reference?: string };
+          const windowMs = parseWindow(q.window ?? '1h');
+          const base = opts.monitoring?.drift;
+          const drift = q.reference === undefined ? base : { ...base, referenceMs: parseWindow(q.reference) };
+          return monitoringReport(opts.db!, model, { windowMs, sampleRate: opts.monitoring?.sampleRate, drift });
+        }
+      : undefined,
+  );
+  registerV2Rest(app, ctx);
+  app.get('/metrics', async (_req, reply) =>
+    reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+  app.post('/v1/feedback', async (req) => {
+    if (!opts.db)
+      throw new SlipwayError(
+        'ROUTE_NOT_FOUND',
+        'feedback is off: this server runs without a workspace database (run slipway serve inside a workspace).',
+      );
+    const items = parseFeedbackBody(req.body);
+    await log?.flush();
+    return { accepted: await recordFeedback(opts.db, items) };
+  });
+}
+
+/** Listens on the REST port, then (unless it is null) on the gRPC port. */
+async function listen(
+  app: FastifyInstance,
+  ctx: ServingContext,
+  opts: ModelServerOptions,
+  bodyLimit: number,
+): Promise<{ grpcServer: grpc.Server | null; grpcPort: number | null }> {
+  await app.listen({ port: opts.restPort ?? SERVING_DEFAULTS.restPort, host: opts.host ?? SERVING_DEFAULTS.host });
+  if (opts.grpcPort === null) return { grpcServer: null, grpcPort: null };
+  // @grpc/grpc-js and the protos are loaded only when gRPC is on.
+  const { startGrpcServer } = await import('./grpc-server.js');
+  const g = await startGrpcServer(ctx, opts.host ?? SERVING_DEFAULTS.host, opts.grpcPort ?? SERVING_DEFAULTS.grpcPort, bodyLimit);
+  return { grpcServer: g.server, grpcPort: g.port };
+}
+
+/** Lets in-flight gRPC calls finish, forcing the shutdown after 10 s. */
+function shutdownGrpc(s: grpc.Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const force = setTimeout(() => s.forceShutdown(), 10_000);
+    s.tryShutdown(() => {
+      clearTimeout(force);
+      resolve();
+    });
+  });
 }
