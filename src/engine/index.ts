@@ -19,3 +19,4 @@ export { buildModelFromSpec, modelSpecSchema, type ModelSpec } from './model-spe
 export * as datasets from './datasets.js';
 export { trainFromSpec, type TrainFromSpecOptions, type TrainFromSpecResult, type TrainingPlan } from './train-from-spec.js';
 export { createRng, type Rng } from './random.js';
+export { setDefaultKernelThreads, kernelsInfo, type KernelsInfo } from './kernels/select-kernels.js';

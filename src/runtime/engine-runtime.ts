@@ -16,6 +16,11 @@ export interface EngineRuntimeOptions {
    * Larger models predict in a worker thread so the event loop keeps parsing requests meanwhile. Default 64 KiB.
    */
   readonly inlineMaxWeightBytes?: number;
+  /**
+   * Threads of the native kernel pool, when SLIPWAY_THREADS does not say (default: the physical cores). The model
+   * server passes 1: its parallelism comes from concurrent requests (see setDefaultKernelThreads).
+   */
+  readonly kernelThreads?: number;
 }
 
 interface Pending {
@@ -39,8 +44,9 @@ function workerEntry(): URL {
 /** Runs predictions of one engine model in a worker thread (works under tsx and from dist). */
 async function startWorker(
   dir: string,
+  kernelThreads: number | undefined,
 ): Promise<{ predict(shape: number[], data: Float32Array): Promise<{ shape: number[]; data: Float32Array }>; close(): Promise<void> }> {
-  const worker = new Worker(workerEntry(), { workerData: { dir } });
+  const worker = new Worker(workerEntry(), { workerData: { dir, kernelThreads } });
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let failure: Error | null = null;
@@ -125,7 +131,7 @@ export async function loadEngineRuntime(dir: string, opts: EngineRuntimeOptions 
   let close: () => Promise<void>;
   try {
     if (inline) {
-      const model: EngineModel = await loadEngineModel(dir);
+      const model: EngineModel = await loadEngineModel(dir, opts.kernelThreads);
       run = async (shape, data) => {
         let y: ReturnType<EngineModel['predict']>;
         try {
@@ -138,7 +144,7 @@ export async function loadEngineRuntime(dir: string, opts: EngineRuntimeOptions 
       };
       close = async () => undefined;
     } else {
-      const w = await startWorker(dir);
+      const w = await startWorker(dir, opts.kernelThreads);
       run = (shape, data) => w.predict(shape, data);
       close = () => w.close();
     }

@@ -10,10 +10,10 @@ interface PredictMessage {
 
 const port = parentPort;
 if (!port) throw new Error('engine-worker must run inside a worker thread');
-const { dir } = workerData as { dir: string };
+const { dir, kernelThreads } = workerData as { dir: string; kernelThreads?: number };
 
 try {
-  const model = await loadEngineModel(dir);
+  const model = await loadEngineModel(dir, kernelThreads);
   port.postMessage({ ready: true });
   port.on('message', (m: PredictMessage) => {
     try {

@@ -5,6 +5,7 @@ import { SlipwayError } from '../errors/index.js';
 import { batchingPredict, type BatchingOptions, type BatchObserver } from './batcher.js';
 import type { RegistrySource } from './registry-source.js';
 import { formatModelRef, parseModelRef, versionRef, type ModelRef } from '../registry/index.js';
+import { SERVING_DEFAULTS } from './serving-defaults.js';
 import { loadModelRuntime, type LoadRuntimeOptions, type ModelRuntime, type TensorData } from '../runtime/index.js';
 import { checkBeforeRouting, goesToCanary, SHADOW_SUFFIX, type TrafficPlan, type TrafficRole } from './traffic-router.js';
 
@@ -118,7 +119,7 @@ export async function openModelSet(sources: readonly ModelSource[], opts: ModelS
     return s;
   };
   const makeServable = async (name: string, version: number, dir: string): Promise<Servable> => {
-    const runtime = await loadModelRuntime(dir, opts.runtime);
+    const runtime = await loadModelRuntime(dir, { kernelThreads: SERVING_DEFAULTS.kernelThreads, ...opts.runtime });
     const predict =
       opts.batching && opts.batching.maxBatchSize > 1 && runtime.signature.inputs.every((t) => t.shape[0] === -1)
         ? batchingPredict(runtime, opts.batching, opts.observer?.(name))

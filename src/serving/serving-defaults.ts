@@ -10,4 +10,9 @@ export const SERVING_DEFAULTS = {
   /** Dynamic batching, when on. */
   maxBatchSize: 32,
   maxQueueDelayMs: 2,
+  /**
+   * Native kernel threads for engine models (SLIPWAY_THREADS overrides): requests give the parallelism, and a pool
+   * splitting each batch-1 prediction across cores took CPU from the event loop (bench/serve.ts).
+   */
+  kernelThreads: 1,
 } as const;

@@ -49,11 +49,27 @@ export function selectKernels(sel: KernelSelection): Kernels {
 }
 
 let chosen: Kernels | undefined;
+let threadsDefault: number | undefined;
 
 /** The process's kernel backend (chosen on first call from the environment). */
 export function getKernels(): Kernels {
-  chosen ??= selectKernels(kernelSettings());
+  if (!chosen) {
+    const sel = kernelSettings();
+    chosen = selectKernels({ ...sel, threads: sel.threads ?? threadsDefault });
+  }
   return chosen;
+}
+
+/**
+ * Sets the native pool's size for this process when SLIPWAY_THREADS does not, before the first kernel runs.
+ * A model server passes 1: it gets its parallelism from concurrent requests, and a batch-1 prediction split over
+ * cores (with the pool spinning between jobs) takes CPU from the event loop that parses the next request.
+ * Returns false when the kernels were already chosen (the pool is sized once per process).
+ */
+export function setDefaultKernelThreads(threads: number): boolean {
+  if (chosen) return false;
+  threadsDefault = threads;
+  return true;
 }
 
 /** Which backend `getKernels()` runs, with its thread count and SIMD level. */
