@@ -4,6 +4,8 @@
  *     anchor of the same status with an empty stat cache (every file hashed, which is what a tool without one does).
  *  2. Two independent 2-second stages with -j 2 against -j 1 (DVC runs stages one at a time: ~4 s).
  *  3. Run-cache restore of a stage with 100 MB of outputs against re-running the stage (10 s of work).
+ * Each pair alternates its two sides (A B A B A B, 5 rounds for status) and prints per-round lines, medians and the
+ * min–max of the ratio.
  * Run: node --import tsx bench/pipeline.ts
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { initWorkspace } from '../src/config/index.js';
 import { openDb } from '../src/meta/index.js';
 import { openObjectStore } from '../src/store/index.js';
 import { loadPipeline, pipelineEnv, pipelineStatus, repro } from '../src/pipeline/index.js';
+import { alternate, ratioLine, sideLine } from './alternate.js';
 
 const ms = (t0: number): number => performance.now() - t0;
 const fmt = (x: number): string => `${x.toFixed(0)} ms`;
@@ -55,36 +58,45 @@ async function bigPipeline(): Promise<void> {
       `setup: first repro of 100 stages over 10,000 files: ${fmt(ms(t0))} (${first.stages.filter((s) => s.status === 'ran').length} ran)`,
     );
     env.close();
-    const times = { status: [] as number[], noop: [] as number[] };
-    for (let k = 0; k < 5; k++) {
-      env = w.env(); // a fresh process-like start: nothing memoised but the on-disk stat cache
+    // A: status and a no-op repro, each from a fresh env (nothing memoised but the on-disk stat cache); B (the
+    // anchor): status with the stat cache and the directory cache deleted first, so every file is read and hashed.
+    // B's status fills the caches again, so the next A is warm again.
+    const warm = async (): Promise<{ status: number; noop: number }> => {
+      env = w.env();
       t0 = performance.now();
       const st = await pipelineStatus(env, loadPipeline(w.dir));
-      times.status.push(ms(t0));
+      const status = ms(t0);
       if (st.some((s) => s.state !== 'up_to_date')) throw new Error('expected an up-to-date pipeline');
       env.close();
       env = w.env();
       t0 = performance.now();
       const r = await repro(env, loadPipeline(w.dir));
-      times.noop.push(ms(t0));
+      const noop = ms(t0);
       if (!r.stages.every((s) => s.status === 'up_to_date')) throw new Error('expected a no-op repro');
       env.close();
-    }
-    rmSync(join(w.ws.stateDir, 'stat-cache.db'), { force: true });
-    rmSync(join(w.ws.stateDir, 'stat-cache.db-wal'), { force: true });
-    rmSync(join(w.ws.stateDir, 'stat-cache.db-shm'), { force: true });
-    rmSync(join(w.ws.stateDir, 'pipeline', 'dir-cache.json'), { force: true });
-    env = w.env();
-    t0 = performance.now();
-    await pipelineStatus(env, loadPipeline(w.dir));
-    const cold = ms(t0);
-    env.close();
-    const med = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
-    console.log(`status (100 stages, 10,000 files, warm stat cache): median ${fmt(med(times.status))} (target < 300 ms)`);
-    console.log(`no-op repro (same):                              median ${fmt(med(times.noop))} (target < 300 ms)`);
-    console.log(
-      `anchor: status with empty caches (reads and hashes every file): ${fmt(cold)} -> stat cache speed-up ${(cold / med(times.status)).toFixed(1)}x`,
+      return { status, noop };
+    };
+    const cold = async (): Promise<number> => {
+      for (const f of ['stat-cache.db', 'stat-cache.db-wal', 'stat-cache.db-shm', join('pipeline', 'dir-cache.json')])
+        rmSync(join(w.ws.stateDir, f), { force: true });
+      env = w.env();
+      t0 = performance.now();
+      const st = await pipelineStatus(env, loadPipeline(w.dir));
+      const v = ms(t0);
+      if (st.some((s) => s.state !== 'up_to_date')) throw new Error('expected an up-to-date pipeline');
+      env.close();
+      return v;
+    };
+    const r = await alternate(5, warm, cold);
+    const status = r.a.map((x) => x.status);
+    const noop = r.a.map((x) => x.noop);
+    r.b.forEach((c, i) =>
+      console.log(`  round ${i + 1}: status ${fmt(status[i]!)}, no-op repro ${fmt(noop[i]!)} | status with empty caches ${fmt(c)}`),
     );
+    console.log(`${sideLine('status (100 stages, 10,000 files, warm stat cache)', status, 'ms')} (target < 300 ms)`);
+    console.log(`${sideLine('no-op repro (same)', noop, 'ms')} (target < 300 ms)`);
+    console.log(`${sideLine('anchor: status with empty caches (reads and hashes every file)', r.b, 'ms')}`);
+    console.log(`stat cache speed-up (empty-cache time / warm time): ${ratioLine(status, r.b, 1)}`);
   } finally {
     await w.close();
   }
@@ -98,16 +110,22 @@ async function parallel(): Promise<void> {
   );
   try {
     const env = w.env();
-    let t0 = performance.now();
-    await repro(env, loadPipeline(w.dir), { jobs: 1, force: true });
-    const seq = ms(t0);
-    t0 = performance.now();
-    await repro(env, loadPipeline(w.dir), { jobs: 2, force: true });
-    const par = ms(t0);
-    env.close();
-    console.log(
-      `two independent 2-s stages: -j 1 ${fmt(seq)} (DVC's one-at-a-time behaviour), -j 2 ${fmt(par)} -> ${(seq / par).toFixed(2)}x faster`,
+    const timed = async (jobs: number): Promise<number> => {
+      const t0 = performance.now();
+      await repro(env, loadPipeline(w.dir), { jobs, force: true });
+      return ms(t0);
+    };
+    const r = await alternate(
+      3,
+      () => timed(1),
+      () => timed(2),
     );
+    env.close();
+    r.a.forEach((seq, i) => console.log(`  round ${i + 1}: -j 1 ${fmt(seq)} | -j 2 ${fmt(r.b[i]!)}`));
+    console.log(
+      `two independent 2-s stages: ${sideLine("-j 1 (DVC's one-at-a-time behaviour)", r.a, 'ms')}; ${sideLine('-j 2', r.b, 'ms')}`,
+    );
+    console.log(`-j 2 speed-up (-j 1 time / -j 2 time): ${ratioLine(r.b, r.a)}`);
   } finally {
     await w.close();
   }
@@ -120,21 +138,30 @@ async function runCache(): Promise<void> {
   );
   try {
     const env = w.env();
-    let t0 = performance.now();
-    const ran = await repro(env, loadPipeline(w.dir));
-    const runMs = ms(t0);
-    if (ran.stages[0]?.status !== 'ran') throw new Error('expected the stage to run');
-    writeFileSync(join(w.dir, 'params.yaml'), 'seed: 2\n'); // make the workspace differ …
-    rmSync(join(w.dir, 'big'), { recursive: true });
-    writeFileSync(join(w.dir, 'params.yaml'), 'seed: 1\n'); // … and come back: an identical earlier run exists
-    t0 = performance.now();
-    const restored = await repro(env, loadPipeline(w.dir));
-    const restoreMs = ms(t0);
-    if (restored.stages[0]?.status !== 'restored') throw new Error(`expected a restore, got ${restored.stages[0]?.status}`);
+    // A: the stage runs (forced, so each round runs it); B: the outputs are deleted and the params moved away and
+    // back, so an identical earlier run exists and repro restores it from the run cache.
+    const run = async (): Promise<number> => {
+      const t0 = performance.now();
+      const ran = await repro(env, loadPipeline(w.dir), { force: true });
+      const v = ms(t0);
+      if (ran.stages[0]?.status !== 'ran') throw new Error(`expected the stage to run, got ${ran.stages[0]?.status}`);
+      return v;
+    };
+    const restore = async (): Promise<number> => {
+      writeFileSync(join(w.dir, 'params.yaml'), 'seed: 2\n'); // make the workspace differ …
+      rmSync(join(w.dir, 'big'), { recursive: true });
+      writeFileSync(join(w.dir, 'params.yaml'), 'seed: 1\n'); // … and come back: an identical earlier run exists
+      const t0 = performance.now();
+      const restored = await repro(env, loadPipeline(w.dir));
+      const v = ms(t0);
+      if (restored.stages[0]?.status !== 'restored') throw new Error(`expected a restore, got ${restored.stages[0]?.status}`);
+      return v;
+    };
+    const r = await alternate(3, run, restore);
     env.close();
-    console.log(
-      `run cache, 100 MB of outputs: running the stage ${fmt(runMs)}, restoring it ${fmt(restoreMs)} -> ${(runMs / restoreMs).toFixed(1)}x (target >= 10x)`,
-    );
+    r.a.forEach((x, i) => console.log(`  round ${i + 1}: running the stage ${fmt(x)} | restoring it ${fmt(r.b[i]!)}`));
+    console.log(`run cache, 100 MB of outputs: ${sideLine('running the stage', r.a, 'ms')}; ${sideLine('restoring it', r.b, 'ms')}`);
+    console.log(`run-cache speed-up (run time / restore time): ${ratioLine(r.b, r.a, 1)} (target >= 10x)`);
   } finally {
     await w.close();
   }
