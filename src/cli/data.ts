@@ -152,7 +152,19 @@ async function versionsFor(ctx: CliContext, refs: readonly string[]): Promise<Da
 /** `slipway data …`: version datasets, inspect, compare, check out, push and pull them. */
 export function registerData(program: Command): void {
   const data = program.command('data').description('version datasets (files or folders) and move them between workspaces and remotes');
+  dataAdd(data);
+  dataList(data);
+  dataShow(data);
+  dataDiff(data);
+  dataCheckout(data);
+  dataPush(data);
+  dataPull(data);
+  dataStatus(data);
+  dataRemove(data);
+}
 
+/** `slipway data add`: store PATH (a file or folder) as the next version of dataset NAME; prints NAME@N. */
+function dataAdd(data: Command): void {
   data
     .command('add <path>')
     .description('store PATH (a file or folder) as the next version of dataset NAME; prints NAME@N')
@@ -200,7 +212,10 @@ export function registerData(program: Command): void {
         }
       }),
     );
+}
 
+/** `slipway data list`: list datasets with their latest version. */
+function dataList(data: Command): void {
   data
     .command('list')
     .description('list datasets with their latest version')
@@ -218,7 +233,10 @@ export function registerData(program: Command): void {
         );
       }),
     );
+}
 
+/** `slipway data show`: show a dataset version (NAME@N, or NAME for the latest): files, bytes, tree hash and profile. */
+function dataShow(data: Command): void {
   data
     .command('show <ref>')
     .description('show a dataset version (NAME@N, or NAME for the latest): files, bytes, tree hash and profile')
@@ -241,7 +259,10 @@ export function registerData(program: Command): void {
           );
       }),
     );
+}
 
+/** `slipway data diff`: compare two dataset versions: files added, removed and changed, and profile deltas. */
+function dataDiff(data: Command): void {
   data
     .command('diff <a> <b>')
     .description('compare two dataset versions: files added, removed and changed, and profile deltas')
@@ -255,7 +276,10 @@ export function registerData(program: Command): void {
         else process.stdout.write(`${renderDiff(d)}\n`);
       }),
     );
+}
 
+/** `slipway data checkout`. */
+function dataCheckout(data: Command): void {
   data
     .command('checkout <ref> <dir>')
     .description('write a dataset version into DIR as independent files (reflink, else copy; store.link in slipway.yaml opts into links)')
@@ -270,7 +294,10 @@ export function registerData(program: Command): void {
         else process.stdout.write(`${v.name}@${v.version} → ${dir} (${v.files} files, ${formatBytes(v.bytes)})\n`);
       }),
     );
+}
 
+/** `slipway data push`: send dataset versions (default: all) to a remote; only missing objects travel. */
+function dataPush(data: Command): void {
   data
     .command('push [refs...]')
     .description('send dataset versions (default: all) to a remote; only missing objects travel')
@@ -300,7 +327,10 @@ export function registerData(program: Command): void {
           process.stdout.write(`pushed ${r.transferred} objects (${formatBytes(r.bytes)}) to ${target.name}; ${r.skipped} already there\n`);
       }),
     );
+}
 
+/** `slipway data pull`: fetch the objects of dataset versions (default: all known) from a remote; only missing objects travel. */
+function dataPull(data: Command): void {
   data
     .command('pull [refs...]')
     .description('fetch the objects of dataset versions (default: all known) from a remote; only missing objects travel')
@@ -332,7 +362,10 @@ export function registerData(program: Command): void {
           );
       }),
     );
+}
 
+/** `slipway data status`: show which dataset versions are complete in the local store and, with --remote, on a remote. */
+function dataStatus(data: Command): void {
   data
     .command('status [refs...]')
     .description('show which dataset versions are complete in the local store and, with --remote, on a remote')
@@ -380,7 +413,10 @@ export function registerData(program: Command): void {
         );
       }),
     );
+}
 
+/** `remove`. */
+function dataRemove(data: Command): void {
   data
     .command('remove <ref>')
     .description(
