@@ -9,9 +9,7 @@ import {
   listDatasetVersions,
   listLatestDatasetVersions,
   parseDatasetRef,
-  type DatasetDiff,
   type DatasetVersion,
-  type StatDelta,
 } from '../data/index.js';
 import {
   closureOf,
@@ -27,109 +25,10 @@ import {
 import { exportPointers, remoteStatus } from '../sharing/index.js';
 import { SlipwayError } from '../errors/index.js';
 import type { CliContext } from './context.js';
-import { formatBytes, formatNumber, printJson, style, table } from './output.js';
+import { formatBytes, printJson, style, table } from './output.js';
 import { progress } from './progress.js';
 import { runCommand } from './run-command.js';
-
-const when = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
-
-function renderVersion(v: DatasetVersion, history: DatasetVersion[]): string {
-  const out = [
-    `${style.bold(`${v.name}@${v.version}`)}  ${v.message ?? ''}`.trimEnd(),
-    `tree     ${v.treeHash}`,
-    `files    ${v.files}`,
-    `bytes    ${v.bytes} (${formatBytes(v.bytes)})`,
-    `created  ${when(v.createdAt)}`,
-    `versions ${history.map((h) => h.version).join(', ')}`,
-  ];
-  for (const [path, p] of Object.entries(v.profile?.files ?? {})) {
-    out.push('', style.bold(path));
-    if (p.kind === 'csv') {
-      out.push(`rows ${p.rows}, columns ${p.columns.length}${p.classNames ? `, classes ${p.classNames.join(', ')}` : ''}`);
-      out.push(
-        table(
-          ['column', 'type', 'min', 'max', 'mean', 'std', 'missing', 'distinct', 'histogram'],
-          p.columns.map((c) => [
-            c.name,
-            c.type,
-            c.min,
-            c.max,
-            c.mean,
-            c.std,
-            c.missing,
-            c.distinct,
-            c.histogram
-              ? sparkline(c.histogram.counts)
-              : (c.top ?? [])
-                  .slice(0, 3)
-                  .map((t) => `${t.value}:${t.count}`)
-                  .join(' '),
-          ]),
-        ),
-      );
-    } else {
-      out.push(`idx ${p.dtype} [${p.shape.join(', ')}]  min ${p.min}  max ${p.max}  mean ${formatNumber(p.mean)}`);
-      if (p.labelHistogram)
-        out.push(
-          `labels ${Object.entries(p.labelHistogram)
-            .map(([k, n]) => `${k}:${n}`)
-            .join('  ')}`,
-        );
-    }
-  }
-  if (v.profile?.skipped) out.push('', style.dim(`${v.profile.skipped} data file(s) not profiled (limits)`));
-  return out.join('\n');
-}
-
-function sparkline(counts: readonly number[]): string {
-  const bars = '▁▂▃▄▅▆▇█';
-  const max = Math.max(...counts, 1);
-  return counts.map((c) => (c === 0 ? ' ' : bars[Math.min(7, Math.floor((c / max) * 7.999))])).join('');
-}
-
-const fmtDelta = (d: StatDelta): string =>
-  d.delta === null
-    ? `${d.from ?? '–'} → ${d.to ?? '–'}`
-    : d.delta === 0
-      ? formatNumber(d.to ?? 0)
-      : `${formatNumber(d.from!)} → ${formatNumber(d.to!)} (${d.delta > 0 ? '+' : ''}${formatNumber(d.delta)})`;
-
-function renderDiff(d: DatasetDiff): string {
-  const out = [
-    `${style.bold(d.from)} → ${style.bold(d.to)}`,
-    `files ${fmtDelta(d.files)}   bytes ${fmtDelta(d.bytes)}   unchanged ${d.unchanged}`,
-  ];
-  for (const a of d.added) out.push(style.green(`+ ${a.path} (${formatBytes(a.size)})`));
-  for (const r of d.removed) out.push(style.red(`- ${r.path} (${formatBytes(r.size)})`));
-  for (const c of d.changed) out.push(style.yellow(`~ ${c.path} (${formatBytes(c.sizeFrom)} → ${formatBytes(c.sizeTo)})`));
-  for (const p of d.profiles) {
-    out.push('', style.bold(`profile ${p.path}`));
-    if (p.rows) out.push(`rows ${fmtDelta(p.rows)}`);
-    if (p.columnsAdded?.length) out.push(`columns added: ${p.columnsAdded.join(', ')}`);
-    if (p.columnsRemoved?.length) out.push(`columns removed: ${p.columnsRemoved.join(', ')}`);
-    const moved = (p.columns ?? []).filter(
-      (c) => [c.mean, c.std, c.missing, c.min, c.max].some((s) => s.delta !== 0) || c.typeFrom !== c.typeTo,
-    );
-    if (moved.length)
-      out.push(
-        table(
-          ['column', 'mean', 'std', 'min', 'max', 'missing'],
-          moved.map((c) => [c.name, fmtDelta(c.mean), fmtDelta(c.std), fmtDelta(c.min), fmtDelta(c.max), fmtDelta(c.missing)]),
-        ),
-      );
-    if (p.shapeFrom) out.push(`shape [${p.shapeFrom.join(', ')}] → [${p.shapeTo?.join(', ')}]`);
-    if (p.labels)
-      out.push(
-        `labels ${
-          Object.entries(p.labels)
-            .filter(([, s]) => s.delta !== 0)
-            .map(([k, s]) => `${k}: ${fmtDelta(s)}`)
-            .join('  ') || 'unchanged'
-        }`,
-      );
-  }
-  return out.join('\n');
-}
+import { formatTime, renderDatasetDiff, renderDatasetVersion } from './data-render.js';
 
 /** Resolves refs to versions; no refs → every version of every dataset. */
 async function versionsFor(ctx: CliContext, refs: readonly string[]): Promise<DatasetVersion[]> {
@@ -228,7 +127,7 @@ function dataList(data: Command): void {
         process.stdout.write(
           `${table(
             ['dataset', 'latest', 'versions', 'files', 'bytes', 'created', 'message'],
-            rows.map((r) => [r.name, `@${r.version}`, r.versions, r.files, formatBytes(r.bytes), when(r.createdAt), r.message ?? '']),
+            rows.map((r) => [r.name, `@${r.version}`, r.versions, r.files, formatBytes(r.bytes), formatTime(r.createdAt), r.message ?? '']),
           )}\n`,
         );
       }),
@@ -249,7 +148,7 @@ function dataShow(data: Command): void {
         const v = await getDatasetVersion(db, ref);
         const entries = opts.files || opts.json ? readTree(ctx.store(), v.treeHash).entries : [];
         if (opts.json) return printJson({ ...v, entries });
-        process.stdout.write(`${renderVersion(v, await listDatasetVersions(db, v.name))}\n`);
+        process.stdout.write(`${renderDatasetVersion(v, await listDatasetVersions(db, v.name))}\n`);
         if (opts.files)
           process.stdout.write(
             `\n${table(
@@ -273,7 +172,7 @@ function dataDiff(data: Command): void {
         const db = await ctx.db();
         const d = diffDatasetVersions(ctx.store(), await getDatasetVersion(db, a), await getDatasetVersion(db, b));
         if (opts.json) printJson(d);
-        else process.stdout.write(`${renderDiff(d)}\n`);
+        else process.stdout.write(`${renderDatasetDiff(d)}\n`);
       }),
     );
 }
