@@ -88,6 +88,8 @@ export async function runCi(ws: Workspace, env: PipelineEnv, pipeline: Pipeline,
   let model: CiResult['model'];
   let gates: CiResult['gates'];
   if (result.ok && ci.model && ci.model_path) {
+    // Lazy on purpose: pipeline/index.ts re-exports this file, and a static import would load registry + gates (~75
+    // more modules) at the start of every pipeline command (repro, status, dag…); the owners' index.ts is still the door.
     const { registerModel } = await import('../registry/index.js');
     const params: Record<string, string | number | boolean> = {};
     for (const [k, v] of Object.entries(usedParams(ws.root, pipeline)))

@@ -83,6 +83,7 @@ export async function resolveBase(
     return { kind: 'git', label: base, metrics, params, byFile: true };
   }
   if (!opts.db) throw new SlipwayError('REVISION_NOT_FOUND', `"${base}" is not a git revision here`, { base });
+  // Lazy on purpose (as in ci-run.ts): only a model BASE needs the registry; `metrics diff main` does not load it.
   const { resolveModelRef } = await import('../registry/index.js');
   const db = await opts.db();
   const refs = base.includes(':') || base.includes('@') ? [base] : [...(opts.defaultModel ? [`${opts.defaultModel}:${base}`] : []), base];
