@@ -11,6 +11,7 @@ import {
 } from '../pipeline/index.js';
 import { runCommand } from './run-command.js';
 import { stageEnvFor } from './hooks.js';
+import { kubernetesAccessFor } from './kubernetes-access.js';
 import { printJson, style, table } from './output.js';
 
 const collect = (v: string, acc: string[]): string[] => [...acc, v];
@@ -47,6 +48,7 @@ export function registerExp(program: Command): void {
           jobs: opts.jobs,
           onLog: opts.json ? undefined : logLine(opts.name ?? 'exp'),
           stageEnv: stageEnvFor(ws.stateDir),
+          kubernetes: kubernetesAccessFor(ctx),
         });
         if (opts.json) printJson(r);
         else
@@ -58,7 +60,7 @@ export function registerExp(program: Command): void {
     );
   exp
     .command('run-all')
-    .description('run every queued experiment, N at a time')
+    .description('run every queued experiment, N at a time (as one Kubernetes Indexed Job when every stage uses the kubernetes executor)')
     .option('-j, --jobs <n>', 'experiments at once', (v) => parseInt(v, 10), 1)
     .option('--json', 'print the records as JSON')
     .action((opts: { jobs: number; json?: boolean }) =>
@@ -67,6 +69,7 @@ export function registerExp(program: Command): void {
           jobs: opts.jobs,
           onLog: opts.json ? undefined : logLine('exp'),
           stageEnv: stageEnvFor(ctx.workspace().stateDir),
+          kubernetes: kubernetesAccessFor(ctx),
         });
         if (opts.json) printJson(done);
         else

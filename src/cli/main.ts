@@ -25,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   status: async () => (await import('./status.js')).registerStatus,
   dag: async () => (await import('./dag.js')).registerDag,
   exp: async () => (await import('./exp.js')).registerExp,
+  stage: async () => (await import('./stage.js')).registerStage,
   metrics: async () => (await import('./metrics.js')).registerMetrics,
   params: async () => (await import('./params.js')).registerParams,
   plots: async () => (await import('./plots.js')).registerPlots,

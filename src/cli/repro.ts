@@ -3,6 +3,7 @@ import { loadPipeline, pipelineEnv, repro, describeReason } from '../pipeline/in
 import { SlipwayError } from '../errors/index.js';
 import { runCommand } from './run-command.js';
 import { stageEnvFor } from './hooks.js';
+import { kubernetesAccessFor } from './kubernetes-access.js';
 import { printJson, style } from './output.js';
 
 /** `slipway repro [STAGE…]`: bring the pipeline up to date. */
@@ -27,7 +28,10 @@ export function registerRepro(program: Command): void {
           throw new SlipwayError('USAGE', '-j needs a positive whole number');
         const ws = ctx.workspace();
         const pipeline = loadPipeline(ws.root);
-        const env = pipelineEnv(ws, await ctx.db(), ctx.store(), { stageEnv: stageEnvFor(ws.stateDir) });
+        const env = pipelineEnv(ws, await ctx.db(), ctx.store(), {
+          stageEnv: stageEnvFor(ws.stateDir),
+          kubernetes: kubernetesAccessFor(ctx),
+        });
         const controller = new AbortController();
         const onSignal = (sig: NodeJS.Signals): void => {
           process.stderr.write(`\n${sig}: stopping running stages…\n`);

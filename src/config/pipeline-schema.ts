@@ -44,6 +44,12 @@ export const executorSchema = z.union([
       service_account: z.string().optional(),
       volume_claim: z.string().optional(),
       backoff_limit: z.number().int().nonnegative().optional(),
+      /** Secret whose keys become the pod's environment (S3_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY…). */
+      secret: z.string().min(1).optional(),
+      /** The workspace remote inputs and outputs travel through (default: the only one, else `origin`). */
+      remote: z.string().min(1).optional(),
+      /** The Job's activeDeadlineSeconds: Kubernetes stops it after this long (DeadlineExceeded). */
+      deadline_seconds: z.number().int().positive().optional(),
     })
     .strict(),
 ]);

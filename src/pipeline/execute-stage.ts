@@ -9,10 +9,9 @@ import type { PipelineEnv } from './pipeline-env.js';
 import { saveRunCache } from './run-cache.js';
 import { isInside, type Stage } from './stage-model.js';
 import { prepareOutputs, readMetricsFile, saveOutputs } from './stage-outputs.js';
-import { runStageProcess } from './stage-process.js';
+import { runStageProcess, type StageExit } from './stage-process.js';
 import { describeReason, type StageFingerprint, type StaleReason } from './stage-state.js';
 import { datasetInputsFor, loadTracking } from './stage-tracking.js';
-import { writeJobManifest } from './kubernetes-job.js';
 
 /** The outcome of executing one stage's command. */
 export interface StageExecution {
@@ -46,14 +45,6 @@ export async function executeStage(
     overlapping: () => readonly string[];
   },
 ): Promise<StageExecution> {
-  if (stage.executor !== 'local') {
-    const file = writeJobManifest(env, stage);
-    throw new SlipwayError(
-      'EXECUTOR_UNAVAILABLE',
-      `stage "${stage.name}" runs on Kubernetes; submitting Jobs needs @kubernetes/client-node, which is not installed. The Job manifest is at ${file}: apply it with \`kubectl apply -f ${file}\``,
-      { stage: stage.name, manifest: file },
-    );
-  }
   const tracking = await loadTracking();
   let run: Run | undefined;
   if (tracking) {
@@ -89,24 +80,31 @@ export async function executeStage(
   for (const r of opts.reasons) opts.log(`running: ${describeReason(r)}`, 'info');
   let exitCode: number | null = null;
   try {
-    const datasetEnv = materialiseDatasets(env.store, env.workspace.stateDir, fp.deps);
-    for (const [k, v] of Object.entries(datasetEnv)) opts.log(`${k}=${v}`, 'info');
-    prepareOutputs(env.root, stage);
-    const exit = await runStageProcess({
-      cmds: stage.cmd,
-      cwd: wdir,
-      env: {
-        ...process.env,
-        ...env.stageEnv,
-        SLIPWAY_STAGE: stage.name,
-        SLIPWAY_WORKSPACE: env.workspace.root,
-        ...datasetEnv,
-        ...(run ? { SLIPWAY_RUN_ID: run.id, SLIPWAY_PARENT_RUN_ID: run.id } : {}),
-      },
-      onLine: (line, stream) => opts.log(line, stream),
-      logFile,
-      signal: opts.signal,
-    });
+    let exit: StageExit;
+    if (stage.executor !== 'local') {
+      // Loaded only here: @kubernetes/client-node is heavy and local pipelines never need it.
+      const { runStageOnKubernetes } = await import('./kubernetes-executor.js');
+      exit = await runStageOnKubernetes(env, stage, fp, hasher, { signal: opts.signal, log: opts.log, logFile, runId: run?.id });
+    } else {
+      const datasetEnv = materialiseDatasets(env.store, env.workspace.stateDir, fp.deps);
+      for (const [k, v] of Object.entries(datasetEnv)) opts.log(`${k}=${v}`, 'info');
+      prepareOutputs(env.root, stage);
+      exit = await runStageProcess({
+        cmds: stage.cmd,
+        cwd: wdir,
+        env: {
+          ...process.env,
+          ...env.stageEnv,
+          SLIPWAY_STAGE: stage.name,
+          SLIPWAY_WORKSPACE: env.workspace.root,
+          ...datasetEnv,
+          ...(run ? { SLIPWAY_RUN_ID: run.id, SLIPWAY_PARENT_RUN_ID: run.id } : {}),
+        },
+        onLine: (line, stream) => opts.log(line, stream),
+        logFile,
+        signal: opts.signal,
+      });
+    }
     exitCode = exit.exitCode;
     if (exit.killed) {
       await finish(run, logFile, 'KILLED');

@@ -9,7 +9,7 @@ import type { Db } from '../meta/index.js';
 import { writeFileAtomic, type ObjectStore } from '../store/index.js';
 import { loadPipeline, type Pipeline } from './load-pipeline.js';
 import { DEFAULT_PARAMS_FILE, getDotted, readParamsFile, setDotted } from './params-file.js';
-import { pipelineEnv } from './pipeline-env.js';
+import { pipelineEnv, type KubernetesAccess } from './pipeline-env.js';
 import { repro, type ReproOptions } from './repro.js';
 import { readMetricsFile } from './stage-outputs.js';
 
@@ -30,7 +30,11 @@ export interface ExperimentRecord {
 }
 
 /** How experiments run: repro options plus extra environment for stage commands. */
-export type ExpRunOptions = Pick<ReproOptions, 'jobs' | 'onLog' | 'signal'> & { readonly stageEnv?: Record<string, string> };
+export type ExpRunOptions = Pick<ReproOptions, 'jobs' | 'onLog' | 'signal'> & {
+  readonly stageEnv?: Record<string, string>;
+  /** Cluster access: kubernetes stages run as Jobs, and a queue whose stages all do runs as one Indexed Job. */
+  readonly kubernetes?: KubernetesAccess;
+};
 
 /** A parsed `-S [file:]key=value` override. */
 export interface ParamOverride {
@@ -130,6 +134,10 @@ export async function runQueuedExperiments(
     .filter((e) => e.status === 'queued')
     .reverse();
   const jobs = Math.max(1, opts.jobs ?? 1);
+  if (opts.kubernetes && queue.length > 0) {
+    const { queueFitsIndexedJob } = await import('./kubernetes-queue.js');
+    if (queueFitsIndexedJob(loadPipeline(ws.root))) return runQueueOnKubernetes(ws, db, store, queue, { ...opts, jobs });
+  }
   const perExp = Math.max(1, Math.floor(availableParallelism() / jobs));
   const done: ExperimentRecord[] = [];
   let next = 0;
@@ -153,11 +161,72 @@ export async function runQueuedExperiments(
   return done;
 }
 
+/** Runs the queue as one Indexed Job (kubernetes-queue.ts): each claimed experiment is one index. */
+async function runQueueOnKubernetes(
+  ws: Workspace,
+  db: Db,
+  store: ObjectStore,
+  queue: readonly ExperimentRecord[],
+  opts: ExpRunOptions,
+): Promise<ExperimentRecord[]> {
+  const { runCopiesAsIndexedJob } = await import('./kubernetes-queue.js');
+  const claimed: { rec: ExperimentRecord; claim: string; root: string }[] = [];
+  for (const rec of queue) {
+    const claim = join(expDir(ws), `${rec.name}.claim`);
+    try {
+      closeSync(openSync(claim, 'wx')); // another run-all may have taken it
+    } catch {
+      continue;
+    }
+    claimed.push({ rec, claim, root: join(expDir(ws), rec.name) });
+  }
+  try {
+    const copies = claimed.map(({ rec, root }) => {
+      rmSync(root, { recursive: true, force: true });
+      saveRecord(ws, { ...rec, status: 'running' });
+      copyWorkspace(ws.root, root);
+      applyOverrides(root, rec.overrides);
+      return { name: rec.name, root, pipeline: loadPipeline(root, join(root, 'slipway.yaml')) };
+    });
+    if (copies.length === 0) return [];
+    let outcomes: { ok: boolean; error?: string }[];
+    try {
+      outcomes = await runCopiesAsIndexedJob(ws, db, store, copies, opts.kubernetes!, opts);
+    } catch (e) {
+      const error = toSlipwayError(e).message;
+      outcomes = copies.map(() => ({ ok: false, error }));
+    }
+    return copies.map((c, i) => {
+      const o = outcomes[i]!;
+      const final: ExperimentRecord = {
+        ...claimed[i]!.rec,
+        status: o.ok ? 'succeeded' : 'failed',
+        params: usedParams(c.root, c.pipeline),
+        metrics: o.ok ? pipelineMetrics(c.root, c.pipeline) : {},
+        finishedAt: Date.now(),
+        ...(o.error ? { error: o.error } : {}),
+      };
+      saveRecord(ws, final);
+      return final;
+    });
+  } finally {
+    for (const c of claimed) {
+      rmSync(c.root, { recursive: true, force: true });
+      rmSync(c.claim, { force: true });
+    }
+  }
+}
+
 async function execute(ws: Workspace, db: Db, store: ObjectStore, rec: ExperimentRecord, opts: ExpRunOptions): Promise<ExperimentRecord> {
   const copy = join(expDir(ws), rec.name);
   rmSync(copy, { recursive: true, force: true });
   saveRecord(ws, { ...rec, status: 'running' });
-  const env = pipelineEnv(ws, db, store, { root: copy, tags: { 'slipway.exp': rec.name }, stageEnv: opts.stageEnv });
+  const env = pipelineEnv(ws, db, store, {
+    root: copy,
+    tags: { 'slipway.exp': rec.name },
+    stageEnv: opts.stageEnv,
+    kubernetes: opts.kubernetes,
+  });
   try {
     copyWorkspace(ws.root, copy);
     applyOverrides(copy, rec.overrides);

@@ -6,14 +6,23 @@ export { readParamsFile, getDotted, setDotted, flattenParams, DEFAULT_PARAMS_FIL
 export { readLock, writeLock, LOCK_FILE, type LockFile, type LockStage, type LockDep, type LockOut } from './lock-file.js';
 export { openPathHasher, type PathHasher, type PathHash, type PathTree } from './path-hasher.js';
 export { fingerprint, cacheKey, staleReasons, describeReason, type StageFingerprint, type StaleReason } from './stage-state.js';
-export { pipelineEnv, type PipelineEnv } from './pipeline-env.js';
+export { pipelineEnv, type PipelineEnv, type KubernetesAccess } from './pipeline-env.js';
 export { isDatasetDep, parseDatasetDep, resolveDatasetDep, datasetEnvName, DATASET_DEP_PREFIX, type DatasetDep } from './dataset-deps.js';
 export { repro, selectStages, type ReproOptions, type ReproResult, type StageResult } from './repro.js';
 export { acquireReproLock, type ReproLock, type ReproLockInfo } from './repro-lock.js';
 export { lookupRunCache, saveRunCache, type RunCacheEntry } from './run-cache.js';
 export { pipelineStatus, type StageStatus } from './pipeline-status.js';
 export { dagText, dagDot, dagMermaid } from './render-dag.js';
-export { renderJobManifest, writeJobManifest, type KubernetesObject, type JobRenderOptions } from './kubernetes-job.js';
+export {
+  renderJobManifest,
+  writeJobManifest,
+  jobName,
+  type KubernetesObject,
+  type JobRenderOptions,
+  type KubernetesExecutor,
+} from './kubernetes-job.js';
+export { runPodStage, type PodStageOptions, type PodStageOutcome } from './pod-stage.js';
+export { POD_ENV, POD_CONTAINER, POD_EXIT_CONTRACT, readContract, type PodContract, type PodStep, type PodResult } from './pod-contract.js';
 export { readMetricsFile } from './stage-outputs.js';
 export {
   runExperiment,

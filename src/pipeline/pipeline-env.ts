@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { Workspace } from '../config/index.js';
 import type { Db } from '../meta/index.js';
-import { openStatCache, sha256, type ObjectStore, type StatCache } from '../store/index.js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { openStatCache, sha256, type ObjectStore, type Remote, type StatCache } from '../store/index.js';
 import { LOCK_FILE } from './lock-file.js';
 
 /** Everything a pipeline operation works with. */
@@ -27,7 +28,19 @@ export interface PipelineEnv {
   readonly tags: Readonly<Record<string, string>>;
   /** Extra environment for stage commands (the CLI puts its own `slipway` first on PATH). */
   readonly stageEnv: Readonly<Record<string, string>>;
+  /** What the kubernetes executor needs (the CLI builds it at the edge); absent: kubernetes stages cannot run. */
+  readonly kubernetes?: KubernetesAccess;
   close(): void;
+}
+
+/** The cluster and the remote a kubernetes stage uses, resolved at the edge. */
+export interface KubernetesAccess {
+  /** The client config (KUBECONFIG, ~/.kube/config or the in-cluster service account). */
+  kubeConfig(): Promise<KubeConfig>;
+  /** The workspace remote named `name` (default: the only one, else `origin`): its URL, as the pod opens it, and a client. */
+  remote(name?: string): { readonly url: string; readonly remote: Remote };
+  /** Pace of pod listing and of the polling fallback (default 1000 ms). */
+  readonly pollMs?: number;
 }
 
 /** Builds the environment for a workspace (or for `root`, an isolated copy of it). */
@@ -35,7 +48,13 @@ export function pipelineEnv(
   workspace: Workspace,
   db: Db,
   store: ObjectStore,
-  opts: { root?: string; experiment?: string; tags?: Record<string, string>; stageEnv?: Record<string, string> } = {},
+  opts: {
+    root?: string;
+    experiment?: string;
+    tags?: Record<string, string>;
+    stageEnv?: Record<string, string>;
+    kubernetes?: KubernetesAccess;
+  } = {},
 ): PipelineEnv {
   const root = opts.root ?? workspace.root;
   const statCache = openStatCache(join(workspace.stateDir, 'stat-cache.db'));
@@ -52,6 +71,7 @@ export function pipelineEnv(
     experiment: opts.experiment ?? 'pipeline',
     tags: opts.tags ?? {},
     stageEnv: opts.stageEnv ?? {},
+    ...(opts.kubernetes ? { kubernetes: opts.kubernetes } : {}),
     close: () => statCache.close(),
   };
 }

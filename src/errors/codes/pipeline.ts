@@ -14,5 +14,7 @@ export const pipelineErrors = {
   REPRO_LOCKED: conflict,
   INTERRUPTED: conflict,
   EXECUTOR_UNAVAILABLE: unavailable,
+  JOB_FAILED: verdict,
+  JOB_DEADLINE_EXCEEDED: verdict,
   REVISION_NOT_FOUND: notFound,
 } as const;

@@ -1,0 +1,141 @@
+import { join } from 'node:path';
+import type { Workspace } from '../config/index.js';
+import { toSlipwayError } from '../errors/index.js';
+import type { Db } from '../meta/index.js';
+import { checkoutTree, pullClosure, type ObjectStore } from '../store/index.js';
+import { finishedCondition, jobClient, type PodState } from './kubernetes-client.js';
+import { followJob, jobNamespace, podResult } from './kubernetes-executor.js';
+import { jobName, renderJobManifest } from './kubernetes-job.js';
+import type { Pipeline } from './load-pipeline.js';
+import type { LockDep } from './lock-file.js';
+import { openPathHasher } from './path-hasher.js';
+import { pipelineEnv, type KubernetesAccess, type PipelineEnv } from './pipeline-env.js';
+import type { PodStep } from './pod-contract.js';
+import { fingerprint } from './stage-state.js';
+import { pushTree, stageInputs } from './stage-inputs.js';
+import type { ExpRunOptions } from './experiments.js';
+
+/**
+ * True when a queue can run as one Indexed Job: every stage uses the kubernetes executor with the same image,
+ * namespace and Secret (one pod template serves every experiment).
+ */
+export function queueFitsIndexedJob(pipeline: Pipeline): boolean {
+  const stages = [...pipeline.stages.values()];
+  if (stages.length === 0) return false;
+  const key = (s: (typeof stages)[number]): string | undefined =>
+    s.executor === 'local' ? undefined : JSON.stringify([s.executor.image, s.executor.namespace, s.executor.secret, s.executor.remote]);
+  const first = key(stages[0]!);
+  return first !== undefined && stages.every((s) => key(s) === first);
+}
+
+/** `"0,2-4"` (an Indexed Job's completedIndexes / failedIndexes) → {0, 2, 3, 4}. */
+export function parseIndexes(s: string | undefined): Set<number> {
+  const out = new Set<number>();
+  for (const part of (s ?? '').split(',').filter(Boolean)) {
+    const [a, b] = part.split('-').map(Number);
+    for (let i = a!; i <= (b ?? a!); i++) out.add(i);
+  }
+  return out;
+}
+
+/** One experiment prepared for the Indexed Job: its isolated copy, pipeline and input tree. */
+export interface QueuedCopy {
+  readonly name: string;
+  readonly root: string;
+  readonly pipeline: Pipeline;
+}
+
+/** How one index of the queue's Job ended. */
+export interface IndexOutcome {
+  readonly ok: boolean;
+  readonly error?: string;
+}
+
+/**
+ * Runs prepared experiment copies as ONE Indexed Job (completions = the queue's size, parallelism = `jobs`,
+ * backoffLimitPerIndex = the executor's backoff_limit): JOB_COMPLETION_INDEX picks each pod's input tree (the copy
+ * with its overrides applied) and steps (every stage in order). Each completed index's outputs are pulled into its
+ * copy; the outcome per index comes from the Job's completedIndexes / failedIndexes.
+ */
+export async function runCopiesAsIndexedJob(
+  ws: Workspace,
+  db: Db,
+  store: ObjectStore,
+  copies: readonly QueuedCopy[],
+  access: KubernetesAccess,
+  opts: ExpRunOptions,
+): Promise<IndexOutcome[]> {
+  const env = pipelineEnv(ws, db, store, { kubernetes: access });
+  try {
+    const first = [...copies[0]!.pipeline.stages.values()][0]!;
+    const ex = first.executor === 'local' ? undefined : first.executor;
+    const kc = await access.kubeConfig();
+    const { url, remote } = access.remote(ex?.remote);
+    const inputs: string[] = [];
+    const steps: PodStep[][] = [];
+    const outs = new Set<string>();
+    for (const c of copies) {
+      const cenv: PipelineEnv = { ...pipelineEnv(ws, db, store, { root: c.root }), close: () => undefined };
+      const hasher = openPathHasher(c.root, env.statCache, cenv.dirCachePath);
+      const stages = c.pipeline.order.map((n) => c.pipeline.stages.get(n)!);
+      const produced = new Set(stages.flatMap((s) => s.outs.map((o) => o.path)));
+      const deps: LockDep[] = [];
+      for (const s of stages) deps.push(...(await fingerprint(c.root, s, hasher, undefined, db)).deps);
+      const tree = await stageInputs(cenv, stages, deps, hasher, produced);
+      cenv.statCache.close();
+      await pushTree(env, remote, tree.tree);
+      inputs.push(tree.tree);
+      steps.push(stages.map((s) => ({ stage: s.name, wdir: s.wdir, cmd: s.cmd, pathEnv: tree.pathEnv })));
+      for (const p of produced) outs.add(p);
+    }
+    const job = renderJobManifest(first, {
+      name: jobName('exp-queue'),
+      contract: { remote: url, inputs, steps, outs: [...outs] },
+      indexed: { parallelism: opts.jobs ?? 1, backoffLimitPerIndex: ex?.backoff_limit ?? 0 },
+    });
+    const namespace = jobNamespace(kc, first);
+    const log = (line: string, stream: 'stdout' | 'stderr' | 'info'): void => opts.onLog?.('queue', line, stream);
+    log(`${copies.length} experiment(s) as one Indexed Job: ${copies.map((c, i) => `[${i}] ${c.name}`).join(', ')}`, 'info');
+    const logFile = join(ws.stateDir, 'logs', 'exps', `${(job.metadata as { name: string }).name}.log`);
+    const done = await followJob(env, jobClient(kc, access.pollMs), namespace, job, {
+      signal: opts.signal,
+      log,
+      logFile,
+      pollMs: access.pollMs,
+    });
+    if (done.killed) return copies.map(() => ({ ok: false, error: 'interrupted: the Job was deleted' }));
+    const completed = parseIndexes(done.job.status?.completedIndexes);
+    const failed = parseIndexes(done.job.status?.failedIndexes);
+    const end = finishedCondition(done.job);
+    const outcomes: IndexOutcome[] = [];
+    for (const [i, c] of copies.entries()) {
+      const pods = done.pods.filter((p) => p.index === i);
+      if (!completed.has(i)) {
+        outcomes.push({ ok: false, error: indexFailure(i, done.name, failed.has(i), pods, end?.reason) });
+        continue;
+      }
+      try {
+        const result = podResult(
+          pods.find((p) => p.phase === 'Succeeded'),
+          c.name,
+        );
+        await pullClosure(store, remote, [result.outputs]);
+        checkoutTree(store, result.outputs, c.root);
+        outcomes.push({ ok: true });
+      } catch (e) {
+        outcomes.push({ ok: false, error: toSlipwayError(e).message });
+      }
+    }
+    return outcomes;
+  } finally {
+    env.close();
+  }
+}
+
+function indexFailure(i: number, job: string, failed: boolean, pods: readonly PodState[], reason: string | undefined): string {
+  const last = pods.filter((p) => p.phase === 'Failed').at(-1);
+  const exit = last?.exitCode !== undefined ? `, last pod exited with ${last.exitCode}` : '';
+  return failed
+    ? `index ${i} of Job ${job} failed after ${pods.filter((p) => p.phase === 'Failed').length} pod(s)${exit}`
+    : `index ${i} of Job ${job} did not complete (the Job ended ${reason ?? 'early'}${exit})`;
+}
