@@ -1,6 +1,6 @@
 // Hashing throughput: one 1 GiB file against `openssl speed -evp sha256` (single core, measured in the same run,
-// alternated A B A B A B with sha256File; medians and the ratio's min–max), and many files on all cores (worker
-// threads) against one thread.
+// alternated A B A B A B with sha256File and hashFiles; medians and the ratio's min–max), and many files on all cores
+// (worker threads) against one thread, alternated the same way.
 // Run: node --import tsx bench/hash.ts [--size-mib 1024] [--files 2000]
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, mkdirSync } from 'node:fs';
@@ -70,16 +70,21 @@ try {
   const ab = await alternate(
     3,
     () => ({ wall: opensslSpeed(true), cpu: opensslSpeed(false) }),
-    () => measure(() => sha256File(big)),
+    async () => ({ file: await measure(() => sha256File(big)), worker: await measure(() => hashFiles([big])) }),
   );
-  const b = await measure(() => hashFiles([big]));
-  if (ab.b[0]!.value.hash !== b.value[0]!.hash) throw new Error('hash mismatch between the two paths');
+  if (ab.b.some((x) => x.file.value.hash !== x.worker.value[0]!.hash)) throw new Error('hash mismatch between the two paths');
   const anchorWall = ab.a.map((x) => x.wall);
   const anchorCpu = ab.a.map((x) => x.cpu);
-  const oursWall = ab.b.map((m) => bytes / (m.wallMs / 1000));
-  const oursCpu = ab.b.map((m) => bytes / m.cpuS);
+  const oursWall = ab.b.map((m) => bytes / (m.file.wallMs / 1000));
+  const oursCpu = ab.b.map((m) => bytes / m.file.cpuS);
+  const workerWall = ab.b.map((m) => bytes / (m.worker.wallMs / 1000));
   const gb = (xs: number[]): number[] => xs.map((x) => x / 1e9);
-  console.log('anchor openssl speed -evp sha256 -bytes 16384 vs sha256File (double-buffered reads), 3 rounds A B A B A B:');
+  console.log('anchor openssl speed -evp sha256 -bytes 16384 vs sha256File (double-buffered reads) then hashFiles, 3 rounds A B A B A B:');
+  ab.a.forEach((x, r) =>
+    console.log(
+      `  round ${r + 1}: anchor ${(x.wall / 1e9).toFixed(2)} GB/s | sha256File ${(oursWall[r]! / 1e9).toFixed(2)} GB/s, hashFiles ${(workerWall[r]! / 1e9).toFixed(2)} GB/s`,
+    ),
+  );
   console.log(
     `  ${sideLine('anchor wall (-elapsed)', gb(anchorWall), 'GB/s', 2)}; per CPU-second ${median(gb(anchorCpu)).toFixed(2)} GB/s`,
   );
@@ -88,7 +93,7 @@ try {
   );
   console.log(`  ratio wall ${ratioLine(anchorWall, oursWall)}; per CPU-second ${ratioLine(anchorCpu, oursCpu)} (target ≥ 0.80×)`);
   console.log(
-    `hashFiles (what data add uses: a worker), ${sizeMiB} MiB, once: wall ${gbs(bytes, b.wallMs)} = ${(bytes / (b.wallMs / 1000) / median(anchorWall)).toFixed(2)}x the anchor's median`,
+    `hashFiles (what data add uses: a worker), ${sizeMiB} MiB: ${sideLine('wall', gb(workerWall), 'GB/s', 2)}; ratio to the anchor's wall ${ratioLine(anchorWall, workerWall)}`,
   );
   rmSync(big);
 
@@ -106,16 +111,26 @@ try {
     paths.push(p);
   }
   await hashFiles(paths, { workers: 0 });
-  let t = performance.now();
-  await hashFiles(paths, { workers: 0 });
-  const oneMs = performance.now() - t;
   const cores = availableParallelism();
-  t = performance.now();
-  await hashFiles(paths, { workers: cores });
-  const allMs = performance.now() - t;
+  const timed = async (workers: number): Promise<number> => {
+    const t = performance.now();
+    await hashFiles(paths, { workers });
+    return performance.now() - t;
+  };
+  // Main thread (A) and all cores (B), alternated.
+  const many = await alternate(
+    3,
+    () => timed(0),
+    () => timed(cores),
+  );
   const total = nFiles * each;
-  console.log(`${nFiles} files x 256 KiB, main thread (concurrent reads): ${gbs(total, oneMs)}`);
-  console.log(`${nFiles} files x 256 KiB, ${cores} worker threads:          ${gbs(total, allMs)}  speed-up ${(oneMs / allMs).toFixed(2)}x`);
+  const rate = (msList: number[]): number[] => msList.map((ms) => total / ms / 1e6);
+  many.a.forEach((ms, r) =>
+    console.log(`  round ${r + 1}: main thread ${gbs(total, ms)} | ${cores} worker threads ${gbs(total, many.b[r]!)}`),
+  );
+  console.log(`${nFiles} files x 256 KiB, ${sideLine('main thread (concurrent reads)', rate(many.a), 'GB/s', 2)}`);
+  console.log(`${nFiles} files x 256 KiB, ${sideLine(`${cores} worker threads`, rate(many.b), 'GB/s', 2)}`);
+  console.log(`worker speed-up (main-thread time / worker time): ${ratioLine(many.b, many.a)}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
