@@ -1,29 +1,20 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { checkoutDataset, parseRange, type RowRange } from '../data/index.js';
+import { openDataSource, parseRange, type RowRange } from '../data/index.js';
 import { SlipwayError } from '../errors/index.js';
 import type { DatasetInput } from '../tracking/index.js';
 import type { CliContext } from './context.js';
 
-/** DATA as a path, or a dataset version NAME[@N] checked out into a temp folder (call `cleanup` when done). */
+/** DATA as a path, or a dataset version NAME[@N|@latest] checked out into a temp folder (call `cleanup` when done). */
 export async function resolveDataArg(ctx: CliContext, data: string): Promise<{ path: string; input?: DatasetInput; cleanup: () => void }> {
-  if (existsSync(data)) return { path: data, cleanup: () => undefined };
-  if (!/^[A-Za-z0-9][\w.-]*(@\d+)?$/.test(data)) {
-    throw new SlipwayError('PATH_NOT_FOUND', `${data} does not exist; give an IDX folder, a CSV file or a dataset NAME@N`, { path: data });
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'slipway-data-'));
-  try {
-    const v = await checkoutDataset(await ctx.db(), ctx.store(), data, dir, { link: ['reflink', 'hardlink', 'copy'] });
-    return {
-      path: dir,
-      input: { dataset: v.name, version: v.version, treeHash: v.treeHash },
-      cleanup: () => rmSync(dir, { recursive: true, force: true }),
-    };
-  } catch (e) {
-    rmSync(dir, { recursive: true, force: true });
-    throw e;
-  }
+  const src = await openDataSource(data, {
+    root: ctx.cwd,
+    tmpDir: tmpdir(),
+    db: () => ctx.db(),
+    store: () => ctx.store(),
+    link: ['reflink', 'hardlink', 'copy'],
+  });
+  const v = src.version;
+  return { path: src.path, ...(v ? { input: { dataset: v.name, version: v.version, treeHash: v.treeHash } } : {}), cleanup: src.close };
 }
 
 /** --range START:END, or --train-count N as 0:N. */

@@ -47,3 +47,4 @@ export {
 export { datasetRoots } from './dataset-roots.js';
 export { datasetVersionsWithTrees, latestDatasetVersionNumber, type DatasetTreeRef } from './dataset-lookup.js';
 export { loadDataFolder, parseRange, type DataFolder, type LoadDataFolderOptions, type RowRange } from './data-folder.js';
+export { openDataSource, type DataSource, type OpenDataSourceOptions } from './data-source.js';

@@ -1,9 +1,7 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type { Db } from '../meta/index.js';
 import type { ObjectStore } from '../store/index.js';
 import { SlipwayError } from '../errors/index.js';
-import { checkoutDataset, getDatasetVersion, loadDataFolder } from '../data/index.js';
+import { loadDataFolder, openDataSource } from '../data/index.js';
 import type { TensorSpec } from '../engine/signature.js';
 
 /** Evaluation rows: features as one row-major Float32Array, labels, and where they came from. */
@@ -42,16 +40,11 @@ export async function loadEvalData(
   spec: EvalDataSpec,
   opts: { root: string; tmpDir: string },
 ): Promise<EvalData> {
-  const asPath = resolve(opts.root, spec.dataset);
-  if (existsSync(asPath)) return loadFromPath(asPath, spec, spec.dataset);
-  const ref = spec.dataset.replace(/@latest$/, '');
-  const version = await getDatasetVersion(db, ref);
-  const dir = mkdtempSync(join(opts.tmpDir, 'gate-data-'));
+  const src = await openDataSource(spec.dataset, { root: opts.root, tmpDir: opts.tmpDir, db: async () => db, store: () => store });
   try {
-    await checkoutDataset(db, store, { name: version.name, version: version.version }, dir);
-    return await loadFromPath(dir, spec, `${version.name}@${version.version}`);
+    return await loadFromPath(src.path, spec, src.label);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    src.close();
   }
 }
 

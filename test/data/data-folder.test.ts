@@ -2,9 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { encodeIdx, loadDataFolder, readIdx } from '../../src/data/index.js';
+import { existsSync } from 'node:fs';
+import { addDataset, encodeIdx, loadDataFolder, openDataSource, readIdx } from '../../src/data/index.js';
+import { openDb } from '../../src/meta/index.js';
+import { openObjectStore } from '../../src/store/index.js';
 import { isSlipwayError, type ErrorCode } from '../../src/errors/index.js';
-import { FIXTURES, tempDir } from '../helpers/temp-workspace.js';
+import { FIXTURES, tempDir, tempWorkspace } from '../helpers/temp-workspace.js';
 
 const code =
   (c: ErrorCode) =>
@@ -130,6 +133,35 @@ test('bad input fails with data codes', async () => {
     await assert.rejects(loadDataFolder(join(t.dir, 'labels-only')), code('DATA_FORMAT_INVALID'));
     await assert.rejects(loadDataFolder(MNIST, { range: { start: 20000 } }), code('DATA_EMPTY'));
   } finally {
+    t.cleanup();
+  }
+});
+
+test('openDataSource: a path wins, else NAME, NAME@N or NAME@latest is checked out until close', async () => {
+  const t = tempWorkspace({ 'rows/a.csv': 'x,target\n1,0\n2,1\n', 'rows2/a.csv': 'x,target\n1,0\n2,1\n3,1\n' });
+  const db = await openDb({ sqlitePath: t.ws.dbPath });
+  const store = openObjectStore(t.ws.objectsDir);
+  const opts = { root: t.dir, tmpDir: t.dir, db: async () => db, store: () => store };
+  try {
+    await addDataset(db, store, { path: join(t.dir, 'rows'), name: 'rows' });
+    await addDataset(db, store, { path: join(t.dir, 'rows2'), name: 'rows' });
+    const path = await openDataSource('rows', opts);
+    assert.equal(path.version, null);
+    assert.equal(path.path, join(t.dir, 'rows'));
+    for (const [spec, version, rows] of [
+      ['rows@latest', 2, 3],
+      ['rows@1', 1, 2],
+    ] as const) {
+      const src = await openDataSource(spec, { ...opts, root: join(t.dir, 'elsewhere') });
+      assert.equal(src.label, `rows@${version}`);
+      assert.equal((await loadDataFolder(src.path)).rows, rows);
+      src.close();
+      assert.equal(existsSync(src.path), false);
+    }
+    await assert.rejects(openDataSource('no/such/path.csv', opts), code('PATH_NOT_FOUND'));
+    await assert.rejects(openDataSource('nope@2', opts), code('DATASET_NOT_FOUND'));
+  } finally {
+    await db.close();
     t.cleanup();
   }
 });
