@@ -61,7 +61,8 @@ export async function runStageOnKubernetes(
       steps: [[{ stage: stage.name, wdir: stage.wdir, cmd: stage.cmd, pathEnv: inputs.pathEnv }]],
       outs: stage.outs.map((o) => o.path),
     },
-    env: opts.runId ? { SLIPWAY_RUN_ID: opts.runId, SLIPWAY_PARENT_RUN_ID: opts.runId } : {},
+    // Runs the stage logs become children of its run only where the pod reaches a tracking server.
+    env: opts.runId && ex.env?.SLIPWAY_TRACKING_URI ? { SLIPWAY_RUN_ID: opts.runId, SLIPWAY_PARENT_RUN_ID: opts.runId } : {},
   });
   const namespace = jobNamespace(kc, stage);
   const client = jobClient(kc, access.pollMs);

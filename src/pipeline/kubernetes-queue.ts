@@ -75,14 +75,14 @@ export async function runCopiesAsIndexedJob(
     const steps: PodStep[][] = [];
     const outs = new Set<string>();
     for (const c of copies) {
-      const cenv: PipelineEnv = { ...pipelineEnv(ws, db, store, { root: c.root }), close: () => undefined };
-      const hasher = openPathHasher(c.root, env.statCache, cenv.dirCachePath);
+      // The copy's files, the workspace's store and stat cache (the copy shares the workspace's content).
+      const cenv: PipelineEnv = { ...env, root: c.root };
+      const hasher = openPathHasher(c.root, env.statCache, env.dirCachePath);
       const stages = c.pipeline.order.map((n) => c.pipeline.stages.get(n)!);
       const produced = new Set(stages.flatMap((s) => s.outs.map((o) => o.path)));
       const deps: LockDep[] = [];
       for (const s of stages) deps.push(...(await fingerprint(c.root, s, hasher, undefined, db)).deps);
       const tree = await stageInputs(cenv, stages, deps, hasher, produced);
-      cenv.statCache.close();
       await pushTree(env, remote, tree.tree);
       inputs.push(tree.tree);
       steps.push(stages.map((s) => ({ stage: s.name, wdir: s.wdir, cmd: s.cmd, pathEnv: tree.pathEnv })));
