@@ -13,7 +13,7 @@ import { pipelineEnv, type KubernetesAccess, type PipelineEnv } from './pipeline
 import type { PodStep } from './pod-contract.js';
 import { fingerprint } from './stage-state.js';
 import { pushTree, stageInputs } from './stage-inputs.js';
-import type { ExpRunOptions } from './experiments.js';
+import type { ReproOptions } from './repro.js';
 
 /**
  * True when a queue can run as one Indexed Job: every stage uses the kubernetes executor with the same image,
@@ -63,7 +63,7 @@ export async function runCopiesAsIndexedJob(
   store: ObjectStore,
   copies: readonly QueuedCopy[],
   access: KubernetesAccess,
-  opts: ExpRunOptions,
+  opts: Pick<ReproOptions, 'jobs' | 'onLog' | 'signal'>,
 ): Promise<IndexOutcome[]> {
   const env = pipelineEnv(ws, db, store, { kubernetes: access });
   try {

@@ -179,3 +179,18 @@ test('without cluster access a kubernetes stage fails with EXECUTOR_UNAVAILABLE'
     await f.close();
   }
 });
+
+test('an API server that refuses the credentials fails the stage with KUBERNETES_FAILED', { skip: K8S_SCHEMAS_SKIP }, async () => {
+  const h = await harness(trainStage());
+  try {
+    const refused: Harness = {
+      ...h,
+      access: { ...h.access, kubeConfig: async () => kubeConfig(h.api.kubeconfig.replace('fake-token', 'wrong')) },
+    };
+    const r = await reproWith(refused);
+    assert.equal(r.stages[0]!.error?.code, 'KUBERNETES_FAILED');
+    assert.equal(h.api.posted.length, 0);
+  } finally {
+    await h.close();
+  }
+});
