@@ -23,7 +23,7 @@ const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
 const line = (what: string, v: number, target: number, anchor?: number): void =>
   console.log(
     `${what.padEnd(52)} ${v.toFixed(1).padStart(8)} ms  target < ${target} ms ${v < target ? 'ok ' : 'MISS'}` +
-      (anchor !== undefined ? `  anchor ${anchor.toFixed(1)} ms (ratio ${(v / anchor).toFixed(2)}×)` : ''),
+      (anchor !== undefined ? `  anchor median ${anchor.toFixed(1)} ms (per-round ratio below)` : ''),
   );
 
 const dir = mkdtempSync(join(tmpdir(), 'slipway-bench-tracking-'));
