@@ -61,15 +61,28 @@ export function registerExp(program: Command): void {
   exp
     .command('run-all')
     .description('run every queued experiment, N at a time (as one Kubernetes Indexed Job when every stage uses the kubernetes executor)')
-    .option('-j, --jobs <n>', 'experiments at once', (v) => parseInt(v, 10), 1)
+    .option('-j, --jobs <n>', 'experiments at once (an Indexed Job: its parallelism)', (v) => parseInt(v, 10), 1)
     .option('--json', 'print the records as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  slipway exp run -S train.lr=0.1 --queue && slipway exp run -S train.lr=0.01 --queue\n  slipway exp run-all -j 2',
+    )
     .action((opts: { jobs: number; json?: boolean }) =>
       runCommand(async (ctx) => {
+        // Ctrl-C stops the running stages (and deletes a queue's Kubernetes Job) instead of leaving them behind.
+        const controller = new AbortController();
+        const onSignal = (): void => controller.abort();
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
         const done = await runQueuedExperiments(ctx.workspace(), await ctx.db(), ctx.store(), {
           jobs: opts.jobs,
           onLog: opts.json ? undefined : logLine('exp'),
           stageEnv: stageEnvFor(ctx.workspace().stateDir),
           kubernetes: kubernetesAccessFor(ctx),
+          signal: controller.signal,
+        }).finally(() => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
         });
         if (opts.json) printJson(done);
         else

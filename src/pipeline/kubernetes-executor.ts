@@ -105,6 +105,7 @@ export async function followJob(
   mkdirSync(dirname(opts.logFile), { recursive: true });
   const logFile = createWriteStream(opts.logFile, { flags: 'a' });
   try {
+    if (opts.signal?.aborted) return { name, job: {}, pods: [], killed: true };
     opts.log(`submitting Job ${namespace}/${name} (manifest: ${manifest})`, 'info');
     await client.create(namespace, job);
     const followed = new Set<string>();

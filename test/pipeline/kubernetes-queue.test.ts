@@ -140,3 +140,34 @@ test('CLI: `slipway repro` submits through KUBECONFIG, the pod runs `slipway sta
     rmSync(remoteDir, { recursive: true, force: true });
   }
 });
+
+test('cancelling the queue deletes its Indexed Job and fails the experiments as interrupted', { skip: K8S_SCHEMAS_SKIP }, async () => {
+  const slow = { stages: { train: { ...PIPELINE.stages.train, cmd: 'sleep 30' } } };
+  const f = await pipelineFixture(slow, { 'params.yaml': 'train:\n  lr: 0.5\n' });
+  const remoteDir = mkdtempSync(join(tmpdir(), 'slipway-remote-'));
+  const api = await startFakeKubeApi({ kubelet: fakeKubelet() });
+  const access: KubernetesAccess = {
+    kubeConfig: async () => kubeConfig(api.kubeconfig),
+    remote: () => ({ url: remoteDir, remote: openRemote(remoteDir) }),
+    pollMs: 20,
+  };
+  try {
+    queueExperiment(f.ws, ['train.lr=1'], 'one');
+    queueExperiment(f.ws, ['train.lr=2'], 'two');
+    const ac = new AbortController();
+    const running = runQueuedExperiments(f.ws, f.db, f.store, { jobs: 2, kubernetes: access, signal: ac.signal });
+    await api.podRunning();
+    ac.abort();
+    const done = await running;
+    assert.deepEqual(
+      done.map((d) => d.status),
+      ['failed', 'failed'],
+    );
+    assert.ok(done.every((d) => /interrupted/.test(d.error ?? '')));
+    assert.deepEqual(api.deletes, [{ name: api.posted[0]!.metadata.name, propagationPolicy: 'Background' }]);
+  } finally {
+    await api.close();
+    await f.close();
+    rmSync(remoteDir, { recursive: true, force: true });
+  }
+});
