@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kubeConfig } from '../../src/deploy/kubernetes-apply.js';
+import { addDataset } from '../../src/data/index.js';
 import { openRemote } from '../../src/store/index.js';
 import { pipelineEnv, readLock, repro, type KubernetesAccess } from '../../src/pipeline/index.js';
 import { startFakeKubeApi, type FakeKubeApi, type FakeKubeOptions } from '../helpers/fake-kube-api.js';
@@ -191,6 +192,25 @@ test('an API server that refuses the credentials fails the stage with KUBERNETES
     assert.equal(r.stages[0]!.error?.code, 'KUBERNETES_FAILED');
     assert.equal(h.api.posted.length, 0);
   } finally {
+    await h.close();
+  }
+});
+
+test('a dataset dep travels with the inputs; the pod gets its path in SLIPWAY_DATASET_<NAME>', { skip: K8S_SCHEMAS_SKIP }, async () => {
+  const copy = nodeCmd("require('fs').copyFileSync(process.env.SLIPWAY_DATASET_ROWS, 'rows-copy.csv');");
+  const h = await harness({ cmd: copy, deps: ['dataset:rows@latest'], outs: ['rows-copy.csv'], executor: EXECUTOR });
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-ds-'));
+  try {
+    writeFileSync(join(dir, 'rows.csv'), 'a,b\n1,2\n');
+    await addDataset(h.f.db, h.f.store, { path: join(dir, 'rows.csv'), name: 'rows' });
+    const r = await reproWith(h);
+    assert.equal(r.stages[0]!.status, 'ran', JSON.stringify(r.stages));
+    assert.equal(readFileSync(join(h.f.dir, 'rows-copy.csv'), 'utf8'), 'a,b\n1,2\n');
+    const dep = readLock(h.f.env.lockPath, h.f.env.lockCachePath).stages.train!.deps[0]!;
+    assert.equal(dep.dataset, 'rows');
+    assert.equal(dep.version, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
     await h.close();
   }
 });
