@@ -61,6 +61,8 @@ export interface FakeKubeOptions {
   readonly noWatch?: boolean;
   /** Close each watch stream after this many events (the executor must re-establish it). */
   readonly watchCloseAfter?: number;
+  /** Secrets by name: a container's `envFrom: [{secretRef}]` adds their keys to its env, as the kubelet does. */
+  readonly secrets?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -176,6 +178,7 @@ export async function startFakeKubeApi(opts: FakeKubeOptions): Promise<FakeKubeA
       if (!w.job || w.job === jname) w.resolve();
       else runningWaiters.push(w);
     const env: Record<string, string> = {};
+    for (const from of container.envFrom ?? []) Object.assign(env, opts.secrets?.[from.secretRef?.name] ?? {});
     for (const e of container.env ?? []) env[e.name] = e.value;
     if (indexed) env.JOB_COMPLETION_INDEX = String(index);
     let r: { exitCode: number; message?: string };

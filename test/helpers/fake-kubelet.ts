@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { loadSettings } from '../../src/config/settings.js';
 import { isSlipwayError } from '../../src/errors/index.js';
 import { POD_ENV, POD_EXIT_CONTRACT, runPodStage } from '../../src/pipeline/index.js';
 import { TSX_IMPORT } from './cli.js';
@@ -13,7 +14,7 @@ const MAIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 /**
  * Kubelets for the fake API server: each pod gets an empty folder (its emptyDir workspace) and a termination-log
  * file (its terminationMessagePath), and runs what the image would run, `slipway stage exec`: in this process
- * (`inProcess`, fast) or as the real CLI in a child process (`cli`), with only the container's env plus PATH.
+ * (`inProcess`, fast; S3 settings read from the env as the CLI does) or as the real CLI in a child process (`cli`), with only the container's env plus PATH.
  */
 export function fakeKubelet(mode: 'inProcess' | 'cli' = 'inProcess'): Kubelet {
   return async (pod, io) => {
@@ -26,7 +27,7 @@ export function fakeKubelet(mode: 'inProcess' | 'cli' = 'inProcess'): Kubelet {
       if (mode === 'inProcess') {
         mkdirSync(workdir, { recursive: true });
         try {
-          exitCode = (await runPodStage({ env, workdir, onLine: io.log, signal: io.signal })).exitCode;
+          exitCode = (await runPodStage({ env, workdir, s3: loadSettings(env, false).s3, onLine: io.log, signal: io.signal })).exitCode;
         } catch (e) {
           io.log(`error: ${(e as Error).message}`);
           exitCode = isSlipwayError(e, 'CONFIG_INVALID') ? POD_EXIT_CONTRACT : 2;

@@ -9,6 +9,7 @@ import { openRemote } from '../../src/store/index.js';
 import { pipelineEnv, readLock, repro, type KubernetesAccess } from '../../src/pipeline/index.js';
 import { startFakeKubeApi, type FakeKubeApi, type FakeKubeOptions } from '../helpers/fake-kube-api.js';
 import { fakeKubelet } from '../helpers/fake-kubelet.js';
+import { s3FromEnv, s3TestPrefix } from '../helpers/s3-test-prefix.js';
 import { K8S_SCHEMAS_SKIP, k8sErrors } from '../helpers/k8s-schema.js';
 import { nodeCmd, pipelineFixture, type PipelineFixture } from './pipeline-fixture.js';
 
@@ -214,3 +215,31 @@ test('a dataset dep travels with the inputs; the pod gets its path in SLIPWAY_DA
     await h.close();
   }
 });
+
+const S3 = s3FromEnv();
+
+test(
+  "through an S3 remote: the pod gets the credentials from the executor's Secret",
+  { skip: K8S_SCHEMAS_SKIP || ('skip' in S3 ? S3.skip : false) },
+  async () => {
+    if ('skip' in S3) return;
+    const { url, cleanup } = s3TestPrefix(S3.settings, S3.bucket);
+    const s = S3.settings;
+    const secret = {
+      S3_ENDPOINT: s.endpoint ?? '',
+      AWS_ACCESS_KEY_ID: s.accessKeyId ?? '',
+      AWS_SECRET_ACCESS_KEY: s.secretAccessKey ?? '',
+      ...(s.region ? { S3_REGION: s.region } : {}),
+    };
+    const h = await harness(trainStage(), { secrets: { 's3-credentials': secret } });
+    try {
+      const access: KubernetesAccess = { ...h.access, remote: () => ({ url, remote: openRemote(url, h.f.dir, { s3: s }) }) };
+      const r = await reproWith({ ...h, access });
+      assert.equal(r.stages[0]!.status, 'ran', JSON.stringify(r.stages));
+      assert.equal(readFileSync(join(h.f.dir, 'out', 'model.txt'), 'utf8'), 'HELLO PODS 0.5');
+    } finally {
+      await h.close();
+      await cleanup();
+    }
+  },
+);
