@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <immintrin.h>
+
+#include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "micro-kernels.h"
 #include "thread-pool.h"
@@ -234,10 +238,54 @@ void gemm_packed(int m, int n0, int n1, const PackA& pack, const PackedB& b, flo
   }
 }
 
+namespace {
+// At most this many rows of A take the unpacked path below.
+constexpr int kFewRows = 4;
+
+// A few rows (a batch-1 dense layer in a model server): packing B into NR-wide panels would copy and pad all of B
+// for a single pass over it (1600 x 10 became 1600 x 32 floats per call). B is read in place instead, with the
+// micro-kernels' arithmetic: per K block, a fused multiply-add chain from zero over p, then stored or added to C.
+// The results are therefore bit-for-bit those of the packed path (both FMA levels), whatever the batch size.
+__attribute__((target("avx2,fma"))) void gemm_few_rows(int m, int n, int k, MatView a, const float* b, long ldb, float* c,
+                                                        bool accumulate) {
+  const int kc_max = kc_block(k);
+  thread_local std::vector<float> acc_row;
+  acc_row.resize(n);
+  float* r = acc_row.data();
+  for (int i = 0; i < m; i++) {
+    float* ci = c + static_cast<long>(i) * n;
+    const float* ai = a.data + i * a.rs;
+    for (int p0 = 0; p0 < k; p0 += kc_max) {
+      const int kc = std::min(kc_max, k - p0);
+      // Eight columns at a time in one register, down the whole block; the last n % 8 columns one by one.
+      int j = 0;
+      for (; j + 8 <= n; j += 8) {
+        __m256 acc = _mm256_setzero_ps();
+        for (int p = p0; p < p0 + kc; p++) acc = _mm256_fmadd_ps(_mm256_set1_ps(ai[p * a.cs]), _mm256_loadu_ps(b + p * ldb + j), acc);
+        _mm256_storeu_ps(r + j, acc);
+      }
+      for (; j < n; j++) {
+        float acc = 0.0f;
+        for (int p = p0; p < p0 + kc; p++) acc = std::fma(ai[p * a.cs], b[p * ldb + j], acc);
+        r[j] = acc;
+      }
+      if (accumulate || p0 > 0)
+        for (int j = 0; j < n; j++) ci[j] += r[j];
+      else
+        std::copy(r, r + n, ci);
+    }
+  }
+}
+}  // namespace
+
 void gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, const float* b, float* c, bool accumulate) {
   if (m <= 0 || n <= 0) return;
   MatView av{a, trans_a ? 1L : static_cast<long>(k), trans_a ? static_cast<long>(m) : 1L};
   MatView bv{b, trans_b ? 1L : static_cast<long>(n), trans_b ? static_cast<long>(k) : 1L};
+  if (m <= kFewRows && !trans_b && k > 0 && current_simd() != Simd::None) {
+    gemm_few_rows(m, n, k, av, b, n, c, accumulate);
+    return;
+  }
   float* bbuf = scratch(1, packed_b_floats(k, n));
   PackedB pb = pack_b_or_view(bv, k, n, bbuf);
   const double flops = 2.0 * m * n * k;

@@ -152,3 +152,35 @@ test('results do not depend on the thread count (fixed reduction split)', { skip
   assert.deepEqual(three.dw, one.dw);
   assert.deepEqual(three.c, one.c);
 });
+
+test('gemm of one to four rows (read in place, no packing) equals those rows computed in a larger batch, bit for bit', { skip }, () => {
+  const k = native!;
+  const rand = (n: number, seed: number): Float32Array => {
+    const a = new Float32Array(n);
+    let s = seed;
+    for (let i = 0; i < n; i++) {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      a[i] = (s / 2 ** 32) * 2 - 1;
+    }
+    return a;
+  };
+  // A dense layer's shapes (K = 1600, N = 10), an odd width, a K cut into several blocks, and accumulation into C.
+  for (const [K, N] of [
+    [1600, 10],
+    [9, 32],
+    [1000, 70],
+    [5, 3],
+  ] as const) {
+    const a = rand(8 * K, K);
+    const b = rand(K * N, N);
+    for (const acc of [false, true]) {
+      const big = rand(8 * N, 7);
+      k.gemm(false, false, 8, N, K, a, b, big, acc);
+      for (const m of [1, 2, 3, 4]) {
+        const c = rand(m * N, 7);
+        k.gemm(false, false, m, N, K, a.subarray(0, m * K), b, c, acc);
+        assert.deepEqual(Array.from(c), Array.from(big.subarray(0, m * N)), `K=${K} N=${N} m=${m} accumulate=${acc}`);
+      }
+    }
+  }
+});

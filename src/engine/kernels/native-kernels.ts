@@ -96,8 +96,25 @@ export function loadNativeKernels(opts: { threads?: number } = {}): Kernels | nu
   if (!loaded) return null;
   const a = loaded.addon;
   const threads = a.init(opts.threads ?? 0);
-  const geo = (g: Conv2dGeometry): Int32Array =>
-    Int32Array.of(g.batch, g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW, g.strideH, g.strideW, g.padTop, g.padLeft);
+  // One geometry buffer, refilled per call (the addon reads it before returning): a fresh Int32Array per kernel
+  // call was a visible share of a batch-1 prediction.
+  const geoBuf = new Int32Array(13);
+  const geo = (g: Conv2dGeometry): Int32Array => {
+    geoBuf[0] = g.batch;
+    geoBuf[1] = g.inH;
+    geoBuf[2] = g.inW;
+    geoBuf[3] = g.inC;
+    geoBuf[4] = g.outH;
+    geoBuf[5] = g.outW;
+    geoBuf[6] = g.outC;
+    geoBuf[7] = g.kH;
+    geoBuf[8] = g.kW;
+    geoBuf[9] = g.strideH;
+    geoBuf[10] = g.strideW;
+    geoBuf[11] = g.padTop;
+    geoBuf[12] = g.padLeft;
+    return geoBuf;
+  };
   return {
     name: 'native',
     threads,
