@@ -7,11 +7,14 @@ import type { Workspace } from '../config/index.js';
 import { SlipwayError, toSlipwayError } from '../errors/index.js';
 import type { Db } from '../meta/index.js';
 import { writeFileAtomic, type ObjectStore } from '../store/index.js';
-import { loadPipeline, type Pipeline } from './load-pipeline.js';
+import { loadPipeline } from './load-pipeline.js';
 import { DEFAULT_PARAMS_FILE, getDotted, readParamsFile, setDotted } from './params-file.js';
 import { pipelineEnv, type KubernetesAccess } from './pipeline-env.js';
 import { repro, type ReproOptions } from './repro.js';
-import { readMetricsFile } from './stage-outputs.js';
+import { pipelineMetrics, usedParams } from './experiment-values.js';
+
+// Kept importable from here (ci-run.ts and older callers read them from this module).
+export { pipelineMetrics, usedParams };
 
 /** One pipeline experiment: the pipeline run with overridden params in an isolated copy of the workspace. */
 export interface ExperimentRecord {
@@ -189,7 +192,7 @@ async function runQueueOnKubernetes(
       return { name: rec.name, root, pipeline: loadPipeline(root, join(root, 'slipway.yaml')) };
     });
     if (copies.length === 0) return [];
-    let outcomes: { ok: boolean; error?: string }[];
+    let outcomes: { ok: boolean; error?: string; runId?: string }[];
     try {
       outcomes = await runCopiesAsIndexedJob(ws, db, store, copies, opts.kubernetes!, opts);
     } catch (e) {
@@ -203,6 +206,7 @@ async function runQueueOnKubernetes(
         status: o.ok ? 'succeeded' : 'failed',
         params: usedParams(c.root, c.pipeline),
         metrics: o.ok ? pipelineMetrics(c.root, c.pipeline) : {},
+        runIds: o.runId ? [o.runId] : [],
         finishedAt: Date.now(),
         ...(o.error ? { error: o.error } : {}),
       };
@@ -278,24 +282,4 @@ function applyOverrides(root: string, overrides: Readonly<Record<string, unknown
     for (const [k, v] of entries) setDotted(content, k, v);
     writeFileAtomic(path, file.endsWith('.json') ? JSON.stringify(content, null, 2) : stringify(content));
   }
-}
-
-/** The params every stage reads, with their current values in `root`. */
-export function usedParams(root: string, pipeline: Pipeline): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const s of pipeline.stages.values()) {
-    for (const spec of s.params) {
-      const content = readParamsFile(join(root, spec.file)) ?? {};
-      for (const k of spec.keys) out[spec.file === DEFAULT_PARAMS_FILE ? k : `${spec.file}:${k}`] = getDotted(content, k);
-    }
-  }
-  return out;
-}
-
-/** The metrics in every stage's metrics files under `root`, flattened to dotted keys. */
-export function pipelineMetrics(root: string, pipeline: Pipeline): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const s of pipeline.stages.values())
-    for (const o of s.outs) if (o.kind === 'metric') Object.assign(out, readMetricsFile(join(root, o.path)));
-  return out;
 }

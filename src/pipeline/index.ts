@@ -30,12 +30,11 @@ export {
   runQueuedExperiments,
   listExperiments,
   parseOverride,
-  usedParams,
-  pipelineMetrics,
   type ExperimentRecord,
   type ParamOverride,
   type ExpRunOptions,
 } from './experiments.js';
+export { usedParams, pipelineMetrics } from './experiment-values.js';
 export { isGitRevision, readAtRevision, ciBaseBranch } from './git-revision.js';
 export {
   currentMetrics,

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Workspace } from '../config/index.js';
 import { toSlipwayError } from '../errors/index.js';
@@ -14,6 +15,9 @@ import type { PodStep } from './pod-contract.js';
 import { fingerprint } from './stage-state.js';
 import { pushTree, stageInputs } from './stage-inputs.js';
 import type { ReproOptions } from './repro.js';
+import { pipelineMetrics, usedParams } from './experiment-values.js';
+import { loadTracking } from './stage-tracking.js';
+import type { ParamValue } from '../tracking/index.js';
 
 /**
  * True when a queue can run as one Indexed Job: every stage uses the kubernetes executor with the same image,
@@ -45,10 +49,11 @@ export interface QueuedCopy {
   readonly pipeline: Pipeline;
 }
 
-/** How one index of the queue's Job ended. */
+/** How one index of the queue's Job ended, and the tracked run that records it. */
 export interface IndexOutcome {
   readonly ok: boolean;
   readonly error?: string;
+  readonly runId?: string;
 }
 
 /**
@@ -126,6 +131,12 @@ export async function runCopiesAsIndexedJob(
         outcomes.push({ ok: false, error: toSlipwayError(e).message });
       }
     }
+    for (const [i, c] of copies.entries()) {
+      const runId = await recordIndexRun(ws, db, store, c, { job: done.name, index: i, ok: outcomes[i]!.ok, logFile }).catch(
+        () => undefined,
+      );
+      if (runId) outcomes[i] = { ...outcomes[i]!, runId };
+    }
     return outcomes;
   } finally {
     env.close();
@@ -138,4 +149,50 @@ function indexFailure(i: number, job: string, failed: boolean, pods: readonly Po
   return failed
     ? `index ${i} of Job ${job} failed after ${pods.filter((p) => p.phase === 'Failed').length} pod(s)${exit}`
     : `index ${i} of Job ${job} did not complete (the Job ended ${reason ?? 'early'}${exit})`;
+}
+
+/**
+ * Records one experiment of the queue as a tracked run (kind `stage`, tagged with the experiment, Job and index):
+ * the params it used, the metrics its pod wrote, and its pod log (the index's lines of the Job log).
+ */
+async function recordIndexRun(
+  ws: Workspace,
+  db: Db,
+  store: ObjectStore,
+  c: QueuedCopy,
+  at: { job: string; index: number; ok: boolean; logFile: string },
+): Promise<string | undefined> {
+  const tracking = await loadTracking();
+  if (!tracking) return undefined;
+  const params: Record<string, ParamValue> = {};
+  for (const [k, v] of Object.entries(usedParams(c.root, c.pipeline)))
+    params[k] = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : JSON.stringify(v);
+  const run = await tracking.startRun({
+    experiment: 'pipeline',
+    name: c.name,
+    kind: 'stage',
+    params,
+    tags: { 'slipway.exp': c.name, 'slipway.k8s.job': at.job, 'slipway.k8s.index': String(at.index) },
+    workspace: ws.root,
+    db,
+    store,
+  });
+  try {
+    const metrics = at.ok ? pipelineMetrics(c.root, c.pipeline) : {};
+    if (Object.keys(metrics).length > 0) run.logMetrics(metrics);
+    const prefix = `[${at.index}] `;
+    const lines = existsSync(at.logFile) ? readFileSync(at.logFile, 'utf8').split('\n') : [];
+    const own = join(c.root, '.slipway-pod.log');
+    writeFileSync(
+      own,
+      lines
+        .filter((l) => l.startsWith(prefix))
+        .map((l) => `${l.slice(prefix.length)}\n`)
+        .join(''),
+    );
+    await run.logArtifact(own, 'stage.log');
+  } finally {
+    await run.end(at.ok ? 'FINISHED' : 'FAILED');
+  }
+  return run.id;
 }

@@ -10,6 +10,7 @@ import { queueExperiment, readLock, renderJobManifest, runQueuedExperiments, typ
 import { jobClient, finishedCondition } from '../../src/pipeline/kubernetes-client.js';
 import { followJob, jobFailure } from '../../src/pipeline/kubernetes-executor.js';
 import { parseIndexes } from '../../src/pipeline/kubernetes-queue.js';
+import { getRun } from '../../src/tracking/index.js';
 import { startFakeKubeApi } from '../helpers/fake-kube-api.js';
 import { fakeKubelet } from '../helpers/fake-kubelet.js';
 import { K8S_SCHEMAS_SKIP, k8sErrors } from '../helpers/k8s-schema.js';
@@ -85,6 +86,17 @@ test('the experiment queue runs as ONE Indexed Job; each index maps back to its 
       2,
       'backoff_limit 1 per index: two pods for the failing one',
     );
+    // Each experiment is a tracked run: its params, its pod's metrics and its own lines of the Job log.
+    const run = await getRun(f.db, by['lr-half']!.runIds[0]!);
+    assert.equal(run.status, 'FINISHED');
+    assert.equal(run.tags['slipway.exp'], 'lr-half');
+    assert.equal(run.tags['slipway.k8s.job'], job.metadata.name);
+    assert.equal(run.params['train.lr'], '0.5');
+    assert.deepEqual(run.metrics, { score: 5 });
+    const log = f.store.getBytes(run.artifacts.find((a) => a.path === 'stage.log')!.hash).toString('utf8');
+    assert.match(log, /^lr 0\.5$/m);
+    assert.doesNotMatch(log, /lr 0\.25/, 'only its own index');
+    assert.equal((await getRun(f.db, by['lr-negative']!.runIds[0]!)).status, 'FAILED');
     // The workspace itself is untouched: experiments ran in their copies.
     assert.deepEqual(readLock(f.env.lockPath, f.env.lockCachePath).stages, {});
   } finally {
