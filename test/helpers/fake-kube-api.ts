@@ -1,13 +1,17 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { k8sErrors } from './k8s-schema.js';
+import { FIXTURES } from './temp-workspace.js';
 import { now, runJob, type FakeCluster, type Json, type Kubelet, type PodLog } from './fake-job-controller.js';
 
 export type { FakePodSpec, Kubelet } from './fake-job-controller.js';
 
 /**
- * A fake Kubernetes API server on 127.0.0.1 (a real node:http server) serving only what the kubernetes executor
+ * A fake Kubernetes API server on 127.0.0.1 (a real node:https server, test certificate) serving only what the kubernetes executor
  * calls: create/read/delete Jobs, watch Jobs (`?watch=true`, newline-delimited WatchEvents), list pods by label
  * selector, and a pod's log (with follow). Bodies follow the official 1.31 OpenAPI schema: every Job POSTed is
  * validated strictly (refused with a 422 Status like the real server, and recorded), and every Job and Pod the
@@ -244,11 +248,14 @@ export async function startFakeKubeApi(opts: FakeKubeOptions): Promise<FakeKubeA
     send(res, 404, status(404, 'NotFound', `the fake API server does not serve ${req.method} ${url.pathname}`));
   }
 
-  const server = createServer((req, res) => {
+  // HTTPS as a real API server, with the test certificate the kubeconfig trusts (test/fixtures/k8s-tls).
+  const cert = readFileSync(join(FIXTURES, 'k8s-tls', 'server.crt'));
+  const key = readFileSync(join(FIXTURES, 'k8s-tls', 'server.key'));
+  const server = createServer({ cert, key }, (req, res) => {
     handle(req, res).catch((e: unknown) => send(res, 500, status(500, 'InternalError', String(e))));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return Object.assign(api, {
     url,
     kubeconfig: [
@@ -258,8 +265,7 @@ export async function startFakeKubeApi(opts: FakeKubeOptions): Promise<FakeKubeA
       '- name: fake',
       '  cluster:',
       `    server: ${url}`,
-      // client-node refuses plain HTTP unless told to skip TLS verification (the fake server has no certificate).
-      '    insecure-skip-tls-verify: true',
+      `    certificate-authority-data: ${cert.toString('base64')}`,
       'users:',
       '- name: tester',
       '  user:',

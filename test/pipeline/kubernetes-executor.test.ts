@@ -182,20 +182,21 @@ test('without cluster access a kubernetes stage fails with EXECUTOR_UNAVAILABLE'
   }
 });
 
-test('an API server that refuses the credentials fails the stage with KUBERNETES_FAILED', { skip: K8S_SCHEMAS_SKIP }, async () => {
-  const h = await harness(trainStage());
-  try {
-    const refused: Harness = {
-      ...h,
-      access: { ...h.access, kubeConfig: async () => kubeConfig(h.api.kubeconfig.replace('fake-token', 'wrong')) },
-    };
-    const r = await reproWith(refused);
-    assert.equal(r.stages[0]!.error?.code, 'KUBERNETES_FAILED');
-    assert.equal(h.api.posted.length, 0);
-  } finally {
-    await h.close();
-  }
-});
+for (const [what, broken] of [
+  ['refuses the credentials', (k: string) => k.replace('fake-token', 'wrong')],
+  ['is not trusted (its certificate is not in the kubeconfig)', (k: string) => k.replace(/^ *certificate-authority-data: .*$/m, '')],
+] as const)
+  test(`an API server that ${what} fails the stage with KUBERNETES_FAILED`, { skip: K8S_SCHEMAS_SKIP }, async () => {
+    const h = await harness(trainStage());
+    try {
+      const refused: Harness = { ...h, access: { ...h.access, kubeConfig: async () => kubeConfig(broken(h.api.kubeconfig)) } };
+      const r = await reproWith(refused);
+      assert.equal(r.stages[0]!.error?.code, 'KUBERNETES_FAILED');
+      assert.equal(h.api.posted.length, 0);
+    } finally {
+      await h.close();
+    }
+  });
 
 test('a dataset dep travels with the inputs; the pod gets its path in SLIPWAY_DATASET_<NAME>', { skip: K8S_SCHEMAS_SKIP }, async () => {
   const copy = nodeCmd("require('fs').copyFileSync(process.env.SLIPWAY_DATASET_ROWS, 'rows-copy.csv');");
