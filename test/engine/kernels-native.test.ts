@@ -3,6 +3,9 @@
 // independence of results up to rounding.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { isSlipwayError } from '../../src/errors/index.js';
@@ -10,6 +13,7 @@ import type { Conv2dGeometry } from '../../src/engine/kernels/kernels.js';
 import { loadNativeKernels, nativeAddonPath } from '../../src/engine/kernels/native-kernels.js';
 import { referenceKernels } from '../../src/engine/kernels/reference-kernels.js';
 import { selectKernels } from '../../src/engine/kernels/select-kernels.js';
+import { dense, saveModel, sequential } from '../../src/engine/index.js';
 import { kernelSettings } from '../../src/config/index.js';
 
 const native = loadNativeKernels();
@@ -60,6 +64,29 @@ test('kernelsInfo reports the backend chosen from the environment', () => {
     assert.equal(info.threads, 3);
     assert.ok(['avx512', 'avx2', 'none'].includes(info.simd));
   }
+});
+
+test('a model server sizes the pool to one thread unless SLIPWAY_THREADS says otherwise', { skip }, async () => {
+  // The engine runtime's kernelThreads option (SERVING_DEFAULTS.kernelThreads = 1), in the worker that predicts.
+  const script = `import { loadModelRuntime } from './src/runtime/index.ts'; import { kernelsInfo } from './src/engine/index.ts';
+const rt = await loadModelRuntime(process.argv[1], { kernelThreads: 1, inlineMaxWeightBytes: 1e9 });
+const threads = kernelsInfo().threads; await rt.close(); console.log(JSON.stringify({ threads }));`;
+  const run = async (env: Record<string, string>): Promise<number> => {
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-kthreads-'));
+    try {
+      await saveModel(sequential([dense({ units: 2, inputShape: [3] })]), join(dir, 'm'));
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, join(dir, 'm')], {
+        env: { ...process.env, SLIPWAY_THREADS: '', ...env },
+        encoding: 'utf8',
+      });
+      assert.equal(r.status, 0, r.stderr);
+      return (JSON.parse(r.stdout.trim()) as { threads: number }).threads;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  assert.equal(await run({}), 1);
+  assert.equal(await run({ SLIPWAY_THREADS: '2' }), 2);
 });
 
 test('wrong buffer lengths and bad arguments throw instead of touching memory', { skip }, () => {
