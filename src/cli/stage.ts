@@ -1,8 +1,10 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadSettings } from '../config/index.js';
 import { isSlipwayError } from '../errors/index.js';
 import { runPodStage, POD_EXIT_CONTRACT } from '../pipeline/index.js';
 import { runCommand } from './run-command.js';
+import { stageEnvFor } from './hooks.js';
 
 /** `slipway stage exec`: the entry command of a kubernetes stage's pod (the Job's container runs it). */
 export function registerStage(program: Command): void {
@@ -23,6 +25,7 @@ export function registerStage(program: Command): void {
           const r = await runPodStage({
             env: process.env,
             workdir: process.cwd(),
+            stageEnv: stageEnvFor(join(process.cwd(), '.slipway')),
             s3: loadSettings().s3,
             onLine: (line, stream) => (stream === 'stderr' ? process.stderr : process.stdout).write(`${line}\n`),
             signal: controller.signal,

@@ -50,6 +50,8 @@ export const executorSchema = z.union([
       remote: z.string().min(1).optional(),
       /** The Job's activeDeadlineSeconds: Kubernetes stops it after this long (DeadlineExceeded). */
       deadline_seconds: z.number().int().positive().optional(),
+      /** How the image starts Slipway (default `[slipway]`; images from `slipway build image`: `[node, /app/bin/slipway.js]`). */
+      slipway_command: z.array(z.string().min(1)).min(1).optional(),
     })
     .strict(),
 ]);

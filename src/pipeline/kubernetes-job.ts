@@ -81,7 +81,7 @@ export function renderJobManifest(stage: Stage, opts: JobRenderOptions): Kuberne
   const container: Record<string, unknown> = {
     name: POD_CONTAINER,
     image: ex.image,
-    command: ['slipway', 'stage', 'exec'],
+    command: [...(ex.slipway_command ?? ['slipway']), 'stage', 'exec'],
     workingDir: POD_WORKDIR,
     env: [...Object.entries(env).map(([k, v]) => ({ name: k, value: v })), ...contractEnv(opts.contract)],
     ...(ex.secret ? { envFrom: [{ secretRef: { name: ex.secret } }] } : {}),

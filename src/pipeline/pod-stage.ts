@@ -26,6 +26,8 @@ export interface PodStageOptions {
   readonly s3?: S3Settings;
   readonly onLine: (line: string, stream: 'stdout' | 'stderr') => void;
   readonly signal?: AbortSignal;
+  /** Extra environment for the commands (the CLI puts its own `slipway` first on PATH, whatever the image's layout). */
+  readonly stageEnv?: Readonly<Record<string, string>>;
 }
 
 /** How the pod side ended: the first failing command's exit code, or 0 with the outputs tree it pushed. */
@@ -56,7 +58,7 @@ export async function runPodStage(opts: PodStageOptions): Promise<PodStageOutcom
     const exit = await runStageProcess({
       cmds: step.cmd,
       cwd: join(opts.workdir, step.wdir),
-      env: { ...opts.env, ...pathEnv, SLIPWAY_STAGE: step.stage, SLIPWAY_WORKSPACE: opts.workdir },
+      env: { ...opts.env, ...opts.stageEnv, ...pathEnv, SLIPWAY_STAGE: step.stage, SLIPWAY_WORKSPACE: opts.workdir },
       onLine: opts.onLine,
       logFile: join(opts.workdir, '.slipway', 'logs', `${step.stage.replace(/[^A-Za-z0-9_.@-]/g, '_')}.log`),
       signal: opts.signal,

@@ -88,6 +88,9 @@ test(
     assert.equal(spec.parallelism, 3, 'never more pods at once than indexes');
     assert.equal(spec.backoffLimitPerIndex, 2);
     assert.equal(spec.backoffLimit, undefined);
+    // Images from `slipway build image` start Slipway with node: the command says how.
+    const built = renderJobManifest(k8sStage({ slipway_command: ['node', '/app/bin/slipway.js'] }), { contract: CONTRACT });
+    assert.deepEqual(containerOf(built).command, ['node', '/app/bin/slipway.js', 'stage', 'exec']);
     assert.deepEqual(spec.podFailurePolicy.rules[1], {
       action: 'FailIndex',
       onExitCodes: { containerName: 'stage', operator: 'In', values: [POD_EXIT_CONTRACT] },

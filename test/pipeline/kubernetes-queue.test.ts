@@ -132,13 +132,16 @@ test('CLI: `slipway repro` submits through KUBECONFIG, the pod runs `slipway sta
   const remoteDir = mkdtempSync(join(tmpdir(), 'slipway-remote-'));
   const api = await startFakeKubeApi({ kubelet: fakeKubelet('cli') });
   try {
-    f.setConfig({ ...PIPELINE, remotes: { origin: { url: remoteDir } } });
+    // The second command finds `slipway` on PATH inside the pod (stage exec puts its own first).
+    const stage = { ...PIPELINE.stages.train, cmd: [TRAIN, 'slipway --version'] };
+    f.setConfig({ stages: { train: stage }, remotes: { origin: { url: remoteDir } } });
     const kubeconfigPath = join(f.side, 'kubeconfig');
     writeFileSync(kubeconfigPath, api.kubeconfig);
     // Spawned asynchronously: the fake server lives in this process and must keep answering while the CLI runs.
     const r = await cliAsync(['repro'], f.dir, { KUBECONFIG: kubeconfigPath });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /\[train\] lr 0\.5/, 'the pod log reaches the terminal');
+    assert.match(r.stdout, /\[train\] \d+\.\d+\.\d+/, 'slipway --version ran in the pod');
     assert.deepEqual(JSON.parse(readFileSync(join(f.dir, 'metrics.json'), 'utf8')), { score: 5 });
     assert.ok(readLock(f.env.lockPath, f.env.lockCachePath).stages.train);
     assert.deepEqual(api.invalid, []);
