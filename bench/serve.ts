@@ -66,6 +66,12 @@ async function waitReady(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`${url} never became ready`);
 }
 
+/** The server's own process: `slipway serve` re-runs itself in a child with the serving V8 flags (cli/serve-process.ts). */
+function serverPid(child: ChildProcess): number {
+  const ps = execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' }).trim();
+  return ps ? Number(ps.split('\n')[0]) : child.pid!;
+}
+
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m?.[1]) / 1024;
@@ -220,7 +226,8 @@ try {
   await start(slipway(onnxDir, 18503), predict(18503, 'torch'));
   await start(slipway(onnxDir, 18504, ['--batching', '--max-batch-size', '32', '--batch-timeout-ms', '2']), predict(18504, 'torch'));
   await new Promise((r) => setTimeout(r, 1000));
-  const idleRss = rssMiB(engineOff.pid!);
+  const enginePid = serverPid(engineOff);
+  const idleRss = rssMiB(enginePid);
   const anchor = { label: 'anchor', url: anchorUrl };
 
   // 2. A model trained elsewhere (ONNX), then the engine CNN, each against the anchor.
@@ -267,7 +274,7 @@ try {
     const t0 = Date.now();
     const load = spawn('wrk', ['-t1', '-c8', `-d${soakSeconds}s`, '-s', lua, predict(18501, 'mnist')], { stdio: 'ignore' });
     while (load.exitCode === null && Date.now() - t0 < (soakSeconds + 5) * 1000) {
-      samples.push([(Date.now() - t0) / 1000, rssMiB(engineOff.pid!)]);
+      samples.push([(Date.now() - t0) / 1000, rssMiB(enginePid)]);
       await new Promise((r) => setTimeout(r, 1000));
     }
     const half = samples.slice(Math.floor(samples.length / 2)); // after warm-up

@@ -7,6 +7,7 @@ import { SERVING_DEFAULTS, startModelServer, type ModelSource } from '../serving
 import { driftSettings, parseWindow, workspaceRedactionSalt } from '../monitoring/index.js';
 import { parseModelRef } from '../registry/index.js';
 import { runCommand } from './run-command.js';
+import { hasServeFlags, serveInChild, stopWithParent } from './serve-process.js';
 import { rolloutExtension } from './rollout-host.js';
 import { style } from './output.js';
 import type { KeyObject } from 'node:crypto';
@@ -108,6 +109,7 @@ Examples:
     )
     .action((models: string[], flags: ServeFlags) =>
       runCommand(async (ctx) => {
+        if (!hasServeFlags(process.execArgv, process.env)) return serveInChild();
         const cfg = tryConfig(ctx);
         const sc = cfg?.serving;
         const mc = cfg?.monitoring;
@@ -213,11 +215,13 @@ Examples:
           const stop = (): void => {
             process.off('SIGINT', stop);
             process.off('SIGTERM', stop);
+            process.off('disconnect', stop);
             process.stderr.write('stopping: draining in-flight requests…\n');
             void server.close().finally(done);
           };
           process.on('SIGINT', stop);
           process.on('SIGTERM', stop);
+          stopWithParent(stop);
         });
         for (const c of cleanups) c();
         return 0;

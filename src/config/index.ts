@@ -13,3 +13,4 @@ export { slipwayConfigSchema, type SlipwayConfig } from './schema.js';
 export { storeSchema, parseDuration } from './store-schema.js';
 export { deploymentsSchema, deploymentSchema, analysisSchema, type DeploymentConfig, type AnalysisConfig } from './deployments-schema.js';
 export { sweepSchema, sweepsSchema, type SweepConfig, type SweepParam } from './sweeps-schema.js';
+export { SERVE_NODE_FLAGS } from './serve-node-flags.js';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { SERVE_NODE_FLAGS } from '../config/index.js';
 import { SlipwayError } from '../errors/index.js';
 import { APP_DIR, appEntries, type AppSource } from './app-files.js';
 import type { BaseImage } from './base-image.js';
@@ -124,7 +125,7 @@ export function serverRuntime(model: Pick<ImageModel, 'name' | 'version' | 'tree
     workdir: `/${APP_DIR}`,
     // HOME=/tmp: the root filesystem is read-only in the Kubernetes manifests; /tmp is the writable emptyDir.
     env: ['NODE_ENV=production', 'HOME=/tmp', 'SLIPWAY_NO_PROGRESS=1'],
-    entrypoint: ['node', `/${APP_DIR}/bin/slipway.js`, 'serve', modelPath(model.name), '--host', '0.0.0.0'],
+    entrypoint: ['node', ...SERVE_NODE_FLAGS, `/${APP_DIR}/bin/slipway.js`, 'serve', modelPath(model.name), '--host', '0.0.0.0'],
     // The image has no database, so it only answers predictions, health and metrics; --insecure lets it listen
     // beyond loopback without a token. To require one, set SLIPWAY_TOKEN and override the args (Cmd) with [].
     cmd: ['--insecure'],

@@ -57,7 +57,15 @@ test('the config runs the bundled model as a non-root user with ports, labels an
   const c = v1.config;
   assert.equal(c.config.User, '10001:10001');
   assert.equal(c.config.WorkingDir, '/app');
-  assert.deepEqual(c.config.Entrypoint, ['node', '/app/bin/slipway.js', 'serve', '/models/iris', '--host', '0.0.0.0']);
+  assert.deepEqual(c.config.Entrypoint, [
+    'node',
+    '--single-threaded-gc',
+    '/app/bin/slipway.js',
+    'serve',
+    '/models/iris',
+    '--host',
+    '0.0.0.0',
+  ]);
   assert.deepEqual(Object.keys(c.config.ExposedPorts ?? {}).sort(), ['8500/tcp', '8501/tcp']);
   const l = c.config.Labels!;
   assert.equal(l['dev.slipway.model.name'], 'iris');

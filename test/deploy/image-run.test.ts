@@ -59,7 +59,7 @@ async function runsUnder(runtime: 'crun' | 'runc', t: { diagnostic: (s: string) 
   const { user, args } = prepared;
   const rest = ports.rest;
   assert.deepEqual(user, { uid: 10001, gid: 10001 });
-  assert.deepEqual(args.slice(0, 6), ['node', '/app/bin/slipway.js', 'serve', '/models/iris', '--host', '0.0.0.0']);
+  assert.deepEqual(args.slice(0, 7), ['node', '--single-threaded-gc', '/app/bin/slipway.js', 'serve', '/models/iris', '--host', '0.0.0.0']);
   const c = runContainer(runtime, bundle, `slipway-test-${process.pid}-${runtime}`);
   try {
     const ready = await waitReady(`http://127.0.0.1:${rest}/v2/health/ready`, c);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { cli, TSX_IMPORT } from '../helpers/cli.js';
 import { tempWorkspace } from '../helpers/temp-workspace.js';
@@ -58,6 +58,51 @@ test('slipway serve PATH prints its endpoints, answers predictions, and stops cl
     const bad = cli(['monitor', 'iris', '--window', 'soon'], { cwd: dir });
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /error\[USAGE\]/);
+  } finally {
+    if (spawned && spawned.exitCode === null) spawned.kill('SIGKILL');
+    cleanup();
+  }
+});
+
+test('slipway serve runs the server in a child node with the serving V8 flags; the child stops when its parent is SIGKILLed', async () => {
+  const { dir, cleanup } = tempWorkspace();
+  let spawned: ChildProcessWithoutNullStreams | undefined;
+  try {
+    writeTinyOnnx(join(dir, 'iris'));
+    const child = spawn(process.execPath, ['--import', TSX_IMPORT, MAIN, 'serve', './iris', '--rest-port', '0', '--no-grpc'], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1', SLIPWAY_SERVE_NODE_FLAGS: '' },
+    });
+    spawned = child;
+    let out = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /http:\/\/127\.0\.0\.1:(\d+)\/v1\/models\/iris:predict/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      child.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
+    });
+    // The server process is a child of the one we started, running with --single-threaded-gc.
+    const ps = spawnSync('ps', ['-o', 'pid=,args=', '--ppid', String(child.pid)], { encoding: 'utf8' });
+    const server = ps.stdout.split('\n').find((l) => l.includes('--single-threaded-gc') && l.includes('serve'));
+    assert.ok(server, `no server child with the V8 flags under pid ${child.pid}: ${ps.stdout}`);
+    const serverPid = Number(server.trim().split(/\s+/)[0]);
+    const ok = await fetch(`http://127.0.0.1:${port}/v2/health/ready`);
+    assert.equal(ok.status, 200);
+    child.kill('SIGKILL');
+    // SIGKILL runs nothing in the parent; the closed IPC channel tells the server, which drains and exits.
+    let alive = true;
+    for (let i = 0; i < 100 && alive; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      try {
+        process.kill(serverPid, 0);
+      } catch {
+        alive = false;
+      }
+    }
+    assert.equal(alive, false, 'the server outlived its parent');
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/v2/health/ready`));
   } finally {
     if (spawned && spawned.exitCode === null) spawned.kill('SIGKILL');
     cleanup();
