@@ -95,7 +95,7 @@ export function registerServe(program: Command): void {
     .option('--batch-timeout-ms <n>', 'longest a request waits for a batch to fill (default 2)')
     .option('--body-limit <bytes>', 'largest request body (default 16 MiB)')
     .option('--sample-rate <r>', 'fraction of predictions logged (default 1, or monitoring.sample_rate)')
-    .option('--onnx-workers <n>', 'run ONNX sessions in N worker threads (default 0: on the event loop)')
+    .option('--onnx-workers <n>', 'run ONNX sessions in N worker threads (default 1; 0 runs them on the event loop)')
     .option('--insecure', 'listen beyond loopback without authentication (feedback and monitoring open to anyone)')
     .addHelpText(
       'after',

@@ -7,8 +7,8 @@ import type { ModelRuntime } from './model-runtime.js';
 /** Options for loading a runtime. */
 export interface LoadRuntimeOptions extends EngineRuntimeOptions {
   /**
-   * ONNX sessions in this many worker threads (default 0: on the event loop, where onnxruntime-node runs a session
-   * synchronously). Measured in bench/serve.ts on 2 shared cores, a worker cost more than it freed; on more cores it may not.
+   * ONNX sessions in this many worker threads (default 0: on the calling thread, where onnxruntime-node runs a
+   * session synchronously — right for batch evaluation). The model server passes 1 (SERVING_DEFAULTS.onnxWorkers).
    */
   readonly onnxWorkers?: number;
 }

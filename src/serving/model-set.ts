@@ -159,7 +159,11 @@ function servedModel(st: SetState, name: string): ModelState {
 }
 
 async function makeServable(opts: ModelSetOptions, name: string, version: number, dir: string): Promise<Servable> {
-  const runtime = await loadModelRuntime(dir, { kernelThreads: SERVING_DEFAULTS.kernelThreads, ...opts.runtime });
+  const runtime = await loadModelRuntime(dir, {
+    kernelThreads: SERVING_DEFAULTS.kernelThreads,
+    onnxWorkers: SERVING_DEFAULTS.onnxWorkers,
+    ...opts.runtime,
+  });
   const predict =
     opts.batching && opts.batching.maxBatchSize > 1 && runtime.signature.inputs.every((t) => t.shape[0] === -1)
       ? batchingPredict(runtime, opts.batching, opts.observer?.(name))
