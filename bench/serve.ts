@@ -292,6 +292,20 @@ try {
       .join(' ')} on ${cpus().length} cores (wrk, the servers and anything else share them)`,
   );
 } finally {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  // The servers drain and exit before their compiled package is removed (their last imports come from it).
+  await Promise.all(
+    children.map((c) =>
+      c.exitCode !== null || c.signalCode !== null
+        ? undefined
+        : new Promise<void>((done) => {
+            const t = setTimeout(() => c.kill('SIGKILL'), 10_000);
+            c.once('exit', () => {
+              clearTimeout(t);
+              done();
+            });
+            c.kill('SIGTERM');
+          }),
+    ),
+  );
   rmSync(tmp, { recursive: true, force: true });
 }
