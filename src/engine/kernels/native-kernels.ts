@@ -29,6 +29,9 @@ interface NativeAddon {
 
 const ACT: Record<Activation, number> = { linear: 0, relu: 1, sigmoid: 2, tanh: 3 };
 
+/** Conv2dGeometry's fields in the order the addon reads them (native/addon.cc geo_of). */
+const GEO_FIELDS = ['batch', 'inH', 'inW', 'inC', 'outH', 'outW', 'outC', 'kH', 'kW', 'strideH', 'strideW', 'padTop', 'padLeft'] as const;
+
 /** The package root: the nearest folder above this file whose package.json is slipway's (works from src/ and dist/). */
 function packageRoot(): string | null {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -98,21 +101,9 @@ export function loadNativeKernels(opts: { threads?: number } = {}): Kernels | nu
   const threads = a.init(opts.threads ?? 0);
   // One geometry buffer, refilled per call (the addon reads it before returning): a fresh Int32Array per kernel
   // call was a visible share of a batch-1 prediction.
-  const geoBuf = new Int32Array(13);
+  const geoBuf = new Int32Array(GEO_FIELDS.length);
   const geo = (g: Conv2dGeometry): Int32Array => {
-    geoBuf[0] = g.batch;
-    geoBuf[1] = g.inH;
-    geoBuf[2] = g.inW;
-    geoBuf[3] = g.inC;
-    geoBuf[4] = g.outH;
-    geoBuf[5] = g.outW;
-    geoBuf[6] = g.outC;
-    geoBuf[7] = g.kH;
-    geoBuf[8] = g.kW;
-    geoBuf[9] = g.strideH;
-    geoBuf[10] = g.strideW;
-    geoBuf[11] = g.padTop;
-    geoBuf[12] = g.padLeft;
+    for (let i = 0; i < GEO_FIELDS.length; i++) geoBuf[i] = g[GEO_FIELDS[i]!];
     return geoBuf;
   };
   return {
