@@ -8,6 +8,7 @@ import { addDataset } from '../../src/data/index.js';
 import { openRemote } from '../../src/store/index.js';
 import { pipelineEnv, readLock, repro, type KubernetesAccess } from '../../src/pipeline/index.js';
 import { startFakeKubeApi, type FakeKubeApi, type FakeKubeOptions } from '../helpers/fake-kube-api.js';
+import { fakeClusterAccess } from '../helpers/fake-cluster-access.js';
 import { fakeKubelet } from '../helpers/fake-kubelet.js';
 import { s3FromEnv, s3TestPrefix } from '../helpers/s3-test-prefix.js';
 import { K8S_SCHEMAS_SKIP, k8sErrors } from '../helpers/k8s-schema.js';
@@ -46,11 +47,7 @@ async function harness(stage: Record<string, unknown>, opts: Partial<FakeKubeOpt
   const f = await pipelineFixture({ stages: { train: stage } }, { 'data/in.txt': 'hello pods\n', 'params.yaml': 'train:\n  lr: 0.5\n' });
   const remoteDir = mkdtempSync(join(tmpdir(), 'slipway-remote-'));
   const api = await startFakeKubeApi({ kubelet: fakeKubelet(), ...opts });
-  const access: KubernetesAccess = {
-    kubeConfig: async () => kubeConfig(api.kubeconfig),
-    remote: () => ({ url: remoteDir, remote: openRemote(remoteDir) }),
-    pollMs: 20,
-  };
+  const access = fakeClusterAccess(api, remoteDir);
   return {
     f,
     api,

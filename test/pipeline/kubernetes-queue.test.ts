@@ -5,13 +5,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kubeConfig } from '../../src/deploy/kubernetes-apply.js';
-import { openRemote } from '../../src/store/index.js';
-import { queueExperiment, readLock, renderJobManifest, runQueuedExperiments, type KubernetesAccess } from '../../src/pipeline/index.js';
+import { queueExperiment, readLock, renderJobManifest, runQueuedExperiments } from '../../src/pipeline/index.js';
 import { jobClient, finishedCondition } from '../../src/pipeline/kubernetes-client.js';
 import { followJob, jobFailure } from '../../src/pipeline/kubernetes-executor.js';
 import { parseIndexes } from '../../src/pipeline/kubernetes-queue.js';
 import { getRun } from '../../src/tracking/index.js';
 import { startFakeKubeApi } from '../helpers/fake-kube-api.js';
+import { fakeClusterAccess } from '../helpers/fake-cluster-access.js';
 import { fakeKubelet } from '../helpers/fake-kubelet.js';
 import { K8S_SCHEMAS_SKIP, k8sErrors } from '../helpers/k8s-schema.js';
 import { TSX_IMPORT } from '../helpers/cli.js';
@@ -54,11 +54,7 @@ test('the experiment queue runs as ONE Indexed Job; each index maps back to its 
   const f = await pipelineFixture(PIPELINE, { 'params.yaml': 'train:\n  lr: 0.5\n' });
   const remoteDir = mkdtempSync(join(tmpdir(), 'slipway-remote-'));
   const api = await startFakeKubeApi({ kubelet: fakeKubelet() });
-  const access: KubernetesAccess = {
-    kubeConfig: async () => kubeConfig(api.kubeconfig),
-    remote: () => ({ url: remoteDir, remote: openRemote(remoteDir) }),
-    pollMs: 20,
-  };
+  const access = fakeClusterAccess(api, remoteDir);
   try {
     const lrs = { 'lr-quarter': 0.25, 'lr-negative': -1, 'lr-half': 0.5, 'lr-two': 2 };
     for (const [name, lr] of Object.entries(lrs)) queueExperiment(f.ws, [`train.lr=${lr}`], name);
@@ -161,11 +157,7 @@ test('cancelling the queue deletes its Indexed Job and fails the experiments as 
   const f = await pipelineFixture(slow, { 'params.yaml': 'train:\n  lr: 0.5\n' });
   const remoteDir = mkdtempSync(join(tmpdir(), 'slipway-remote-'));
   const api = await startFakeKubeApi({ kubelet: fakeKubelet() });
-  const access: KubernetesAccess = {
-    kubeConfig: async () => kubeConfig(api.kubeconfig),
-    remote: () => ({ url: remoteDir, remote: openRemote(remoteDir) }),
-    pollMs: 20,
-  };
+  const access = fakeClusterAccess(api, remoteDir);
   try {
     queueExperiment(f.ws, ['train.lr=1'], 'one');
     queueExperiment(f.ws, ['train.lr=2'], 'two');
