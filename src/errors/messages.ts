@@ -89,7 +89,8 @@ export const messages: Readonly<Record<string, string>> = {
   INTERRUPTED: '{command} was interrupted; completed stages are recorded, run it again to continue',
   EXECUTOR_UNAVAILABLE: 'stage "{name}" needs the {executor} executor, which is not available here: {why}',
   JOB_FAILED: 'stage "{name}" failed on Kubernetes: Job {job} ended {reason} ({why}); see the stage log',
-  JOB_DEADLINE_EXCEEDED: 'stage "{name}" ran past its deadline on Kubernetes (Job {job}, activeDeadlineSeconds); raise `deadline_seconds` or make it faster',
+  JOB_DEADLINE_EXCEEDED:
+    'stage "{name}" ran past its deadline on Kubernetes (Job {job}, activeDeadlineSeconds); raise `deadline_seconds` or make it faster',
   REVISION_NOT_FOUND: '"{base}" is neither a git revision nor a model reference; use a commit, branch, NAME:ALIAS or NAME@N',
   // registry and gates
   MODEL_NOT_FOUND: 'no model named "{name}"; see `slipway models list` or register one with `slipway models register`',
