@@ -27,6 +27,10 @@ pg.types.setTypeParser(20, (v) => Number(v));
 /** Opens a PostgreSQL-backed Db (a pool; transactions pin one client). */
 export async function openPostgres(url: string): Promise<Db> {
   const pool = new pg.Pool({ connectionString: url, max: 8 });
+  // An idle pooled connection whose backend goes away (server restart, failover, an administrator terminating it)
+  // makes the pool emit 'error'; unhandled, that would crash the process. The pool drops that client and the next
+  // query opens a fresh one, so there is nothing else to do here (pg's documented advice).
+  pool.on('error', () => undefined);
   const wrap = async <T>(p: Promise<T>, sql: string): Promise<T> => {
     try {
       return await p;
