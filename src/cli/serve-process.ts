@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { SERVE_NODE_FLAGS } from '../config/index.js';
 
 /** True when this process already runs with the server's flags, or the user opted out (SLIPWAY_SERVE_NODE_FLAGS=0). */
@@ -28,7 +29,7 @@ export function serveInChild(): Promise<number> {
     });
     child.on('exit', (code, signal) => {
       for (const s of signals) process.off(s, forward);
-      resolve(code ?? (signal ? 128 + signalNumber(signal) : 1));
+      resolve(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1));
     });
   });
 }
@@ -39,8 +40,4 @@ export function stopWithParent(stop: () => void): void {
   process.once('disconnect', stop);
   // The channel must not keep the server alive by itself, nor keep a finished server from exiting.
   process.channel?.unref();
-}
-
-function signalNumber(s: NodeJS.Signals): number {
-  return ({ SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 } as Partial<Record<NodeJS.Signals, number>>)[s] ?? 0;
 }

@@ -41,3 +41,4 @@ export {
   type KubernetesObject,
 } from './kubernetes-manifests.js';
 export { renderDockerfile, writeDockerContext, DOCKERIGNORE } from './dockerfile.js';
+export { kubernetesFailure } from './kubernetes-failure.js';

@@ -1,5 +1,6 @@
 import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject as K8sObject } from '@kubernetes/client-node';
 import { SlipwayError } from '../errors/index.js';
+import { kubernetesFailure } from './kubernetes-failure.js';
 import type { KubernetesObject } from './kubernetes-manifests.js';
 
 /** The field manager Slipway's server-side applies are recorded under. */
@@ -21,20 +22,6 @@ export function kubeConfig(kubeconfigYaml?: string): KubeConfig {
   if (!kc.getCurrentCluster())
     throw new SlipwayError('KUBERNETES_FAILED', 'the kubeconfig has no current cluster; pick a context (kubectl config use-context)', {});
   return kc;
-}
-
-/** Why a client call failed, from the API server's Status body when there is one. */
-export function kubernetesFailure(e: unknown, what: string): SlipwayError {
-  const err = e as { code?: number; body?: unknown; message?: string };
-  let detail = err.message ?? String(e);
-  try {
-    const body =
-      typeof err.body === 'string' ? (JSON.parse(err.body) as { message?: string }) : (err.body as { message?: string } | undefined);
-    if (body?.message) detail = body.message;
-  } catch {
-    // not a Status body
-  }
-  return new SlipwayError('KUBERNETES_FAILED', `${what}: ${detail}`, { status: err.code }, { cause: e });
 }
 
 /**

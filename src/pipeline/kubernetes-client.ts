@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchV1Api, CoreV1Api, Log, Watch, type KubeConfig, type V1Job } from '@kubernetes/client-node';
+import { kubernetesFailure } from '../deploy/index.js';
 import { SlipwayError } from '../errors/index.js';
 import type { KubernetesObject } from './kubernetes-job.js';
 
@@ -39,19 +40,6 @@ export interface JobClient {
   pods(namespace: string, jobName: string): Promise<PodState[]>;
   /** Streams a container's log line by line until the container ends (follow). */
   followLog(namespace: string, pod: string, container: string, onLine: (line: string) => void, signal?: AbortSignal): Promise<void>;
-}
-
-/** KUBERNETES_FAILED naming the call, with the API server's Status message when the body carries one. */
-export function kubernetesFailure(e: unknown, what: string): SlipwayError {
-  const err = e as { code?: number; body?: unknown; message?: string };
-  let detail = err.message ?? String(e);
-  try {
-    const body = (typeof err.body === 'string' ? JSON.parse(err.body) : err.body) as { message?: string } | undefined;
-    if (body?.message) detail = body.message;
-  } catch {
-    // not a Status body: the client's own message stays
-  }
-  return new SlipwayError('KUBERNETES_FAILED', `${what}: ${detail}`, { status: err.code }, { cause: e });
 }
 
 /** The condition that ends a Job (`Complete` or `Failed`, status True), if it has ended. */
