@@ -60,6 +60,7 @@ export async function startFakeKubeApi(opts: FakeKubeOptions): Promise<FakeKubeA
   const logs = new Map<string, PodLog>();
   const watchers = new Set<{ ns: string; name?: string; send: (type: string, obj: Json) => void }>();
   const aborts = new Map<string, AbortController>(); // per job
+  const jobRuns = new Set<Promise<void>>(); // the Job controller's runs, until they end
   const runningWaiters: { job?: string; resolve: () => void }[] = [];
   const api: FakeKubeApi = {
     url: '',
@@ -167,7 +168,10 @@ export async function startFakeKubeApi(opts: FakeKubeOptions): Promise<FakeKubeA
         check(job);
         notifyJob('ADDED', job);
         send(res, 201, job);
-        setImmediate(() => void runJob(cluster, job));
+        // Tracked so close() can wait for the Job's pods: a cancelled pod may still be reading the remote.
+        const run: Promise<void> = new Promise<void>((r) => setImmediate(r)).then(() => runJob(cluster, job));
+        jobRuns.add(run);
+        void run.finally(() => jobRuns.delete(run));
         return;
       }
       if (req.method === 'GET' && url.searchParams.get('watch') === 'true') {
@@ -281,6 +285,7 @@ export async function startFakeKubeApi(opts: FakeKubeOptions): Promise<FakeKubeA
     ].join('\n'),
     close: async () => {
       for (const a of aborts.values()) a.abort();
+      await Promise.allSettled([...jobRuns]);
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     },
