@@ -20,6 +20,9 @@ function pooling(kind: 'max' | 'average', opts: Pooling2dOptions): Layer {
     throw new SlipwayError('LAYER_INVALID', `${lname}: only padding 'valid' is supported for pooling`, { layer: lname });
   }
   let geo: Omit<Conv2dGeometry, 'batch'> | undefined;
+  // One geometry object per batch size (see conv2d).
+  let geoOfBatch: Conv2dGeometry | undefined;
+  const g = (batch: number): Conv2dGeometry => (geoOfBatch?.batch === batch ? geoOfBatch : (geoOfBatch = { ...geo!, batch }));
   let y: Float32Array | undefined;
   let dx: Float32Array | undefined;
   let argmax: Int32Array | undefined;
@@ -38,26 +41,27 @@ function pooling(kind: 'max' | 'average', opts: Pooling2dOptions): Layer {
       const outW = Math.floor((inW - pW) / sW) + 1;
       if (outH < 1 || outW < 1) throw shapeMismatch(layer.name, `images of at least ${pH}x${pW} pixels (pool size)`, [-1, ...inputShape]);
       geo = { inH, inW, inC: c, outH, outW, outC: c, kH: pH, kW: pW, strideH: sH, strideW: sW, padTop: 0, padLeft: 0 };
+      geoOfBatch = undefined;
       layer.inputShape = [...inputShape];
       layer.outputShape = [outH, outW, c];
       return layer.outputShape;
     },
     forward(x, batch, ctx) {
-      const g = { ...geo!, batch };
-      const n = batch * g.outH * g.outW * g.outC;
+      const gg = g(batch);
+      const n = batch * gg.outH * gg.outW * gg.outC;
       y = reuse(y, n);
       if (kind === 'max') {
         if (!argmax || argmax.length !== n) argmax = new Int32Array(n);
-        ctx.kernels.maxPool2dForward(g, x, y, argmax);
-      } else ctx.kernels.avgPool2dForward(g, x, y);
+        ctx.kernels.maxPool2dForward(gg, x, y, argmax);
+      } else ctx.kernels.avgPool2dForward(gg, x, y);
       return y;
     },
     backward(dy, batch, ctx, needInputGrad) {
       if (!needInputGrad) return null;
-      const g = { ...geo!, batch };
-      dx = reuse(dx, batch * g.inH * g.inW * g.inC);
+      const gg = g(batch);
+      dx = reuse(dx, batch * gg.inH * gg.inW * gg.inC);
       if (kind === 'max') ctx.kernels.maxPool2dBackward(dy, argmax!, dx);
-      else ctx.kernels.avgPool2dBackward(g, dy, dx);
+      else ctx.kernels.avgPool2dBackward(gg, dy, dx);
       return dx;
     },
   };
