@@ -7,7 +7,7 @@ import { SERVING_DEFAULTS, startModelServer, type ModelSource } from '../serving
 import { driftSettings, parseWindow, workspaceRedactionSalt } from '../monitoring/index.js';
 import { parseModelRef } from '../registry/index.js';
 import { runCommand } from './run-command.js';
-import { hasServeFlags, serveInChild, stopWithParent } from './serve-process.js';
+import { hasServeFlags, onStopSignal, serveInChild, stopWithParent } from './serve-process.js';
 import { rolloutExtension } from './rollout-host.js';
 import { style } from './output.js';
 import type { KeyObject } from 'node:crypto';
@@ -210,19 +210,22 @@ Examples:
           `  metrics http://${shown}:${server.restPort}/metrics${db ? `   feedback POST http://${shown}:${server.restPort}/v1/feedback` : ''}`,
         );
         lines.push(style.dim('Ctrl-C drains in-flight requests and stops.'));
+        // Signal handlers first: a client that starts on the printed endpoints may stop the server at once.
+        let stopping = false;
+        let stopped: () => void = () => undefined;
+        const finished = new Promise<void>((done) => (stopped = done));
+        const stop = (): void => {
+          if (stopping) return;
+          stopping = true;
+          process.off('disconnect', stop);
+          process.stderr.write('stopping: draining in-flight requests…\n');
+          void server.close().finally(stopped);
+        };
+        // Kept after the drain: the forwarded copy of a Ctrl-C can arrive after an idle server has already closed.
+        onStopSignal(stop);
+        stopWithParent(stop);
         process.stdout.write(`${lines.join('\n')}\n`);
-        await new Promise<void>((done) => {
-          const stop = (): void => {
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
-            process.off('disconnect', stop);
-            process.stderr.write('stopping: draining in-flight requests…\n');
-            void server.close().finally(done);
-          };
-          process.on('SIGINT', stop);
-          process.on('SIGTERM', stop);
-          stopWithParent(stop);
-        });
+        await finished;
         for (const c of cleanups) c();
         return 0;
       }),

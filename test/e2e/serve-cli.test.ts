@@ -88,6 +88,9 @@ test('slipway serve runs the server in a child node with the serving V8 flags; t
     const server = ps.stdout.split('\n').find((l) => l.includes('--single-threaded-gc') && l.includes('serve'));
     assert.ok(server, `no server child with the V8 flags under pid ${child.pid}: ${ps.stdout}`);
     const serverPid = Number(server.trim().split(/\s+/)[0]);
+    // Same session as its parent: on Linux a new session is a new scheduler autogroup (see serveInChild).
+    const sid = (pid: number): string => spawnSync('ps', ['-o', 'sid=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim();
+    assert.equal(sid(serverPid), sid(child.pid!));
     const ok = await fetch(`http://127.0.0.1:${port}/v2/health/ready`);
     assert.equal(ok.status, 200);
     child.kill('SIGKILL');
@@ -105,6 +108,39 @@ test('slipway serve runs the server in a child node with the serving V8 flags; t
     await assert.rejects(fetch(`http://127.0.0.1:${port}/v2/health/ready`));
   } finally {
     if (spawned && spawned.exitCode === null) spawned.kill('SIGKILL');
+    cleanup();
+  }
+});
+
+test('slipway serve: a Ctrl-C that reaches both the CLI and its server child (terminal + forwarded) drains once and exits 0', async () => {
+  const { dir, cleanup } = tempWorkspace();
+  let spawned: ChildProcessWithoutNullStreams | undefined;
+  try {
+    writeTinyOnnx(join(dir, 'iris'));
+    // Its own process group, as a shell's foreground job: a signal to the group reaches the CLI and the server.
+    const child = spawn(process.execPath, ['--import', TSX_IMPORT, MAIN, 'serve', './iris', '--rest-port', '0', '--no-grpc'], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1', SLIPWAY_SERVE_NODE_FLAGS: '' },
+      detached: true,
+    });
+    spawned = child;
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes(':predict')) resolve();
+      });
+      void exited.then((code) => reject(new Error(`serve exited ${code}: ${err}`)));
+    });
+    process.kill(-child.pid!, 'SIGINT');
+    const code = await exited;
+    assert.equal(code, 0, `exit ${code}; stderr: ${err}; stdout: ${out}`);
+    assert.equal(err.match(/stopping: draining/g)?.length, 1, err);
+  } finally {
+    if (spawned && spawned.exitCode === null) process.kill(-spawned.pid!, 'SIGKILL');
     cleanup();
   }
 });
