@@ -297,29 +297,78 @@ class Parser {
 
   /**
    * Numbers of a leaf list straight into the buffer, up to "]" (false) or a non-number element (true, after its ",").
-   * The hot loop of a predict request: locals only, whitespace and separators inline.
+   * The hot loop of a predict request: plain decimals (digits, an optional fraction, at most 15 significant digits)
+   * are read inline with locals only; anything else (exponents, long mantissas) goes through number().
    */
   leafRun(): boolean {
     const b = this.b;
+    const len = b.length;
+    let nums = this.nums;
+    let n = this.n;
+    let i = this.i;
     for (;;) {
-      if (this.n === this.nums.length) this.grow();
-      this.nums[this.n++] = this.number();
+      if (n === nums.length) {
+        this.n = n;
+        this.grow();
+        nums = this.nums;
+      }
+      const start = i;
+      let c = b[i]!;
+      const neg = c === Ch.Minus;
+      if (neg) c = b[++i]!;
+      let m = 0;
+      let digits = 0;
+      let scale = 0;
+      // Integer part: "0" or a non-zero digit and more digits (a leading zero ends it, as JSON requires).
+      if (c === Ch.Zero) {
+        c = b[++i]!;
+      } else {
+        while (i < len && c >= Ch.Zero && c <= Ch.Nine) {
+          m = m * 10 + (c - Ch.Zero);
+          digits++;
+          c = b[++i]!;
+        }
+      }
+      let ok = i < len && (digits > 0 || b[i - 1] === Ch.Zero) && i > start + (neg ? 1 : 0);
+      if (ok && c === Ch.Dot) {
+        c = b[++i]!;
+        const fracStart = i;
+        while (i < len && c >= Ch.Zero && c <= Ch.Nine) {
+          m = m * 10 + (c - Ch.Zero);
+          scale++;
+          c = b[++i]!;
+        }
+        ok = i > fracStart;
+      }
+      if (ok && c !== Ch.LowerE && c !== Ch.E && digits + scale <= 15 && i < len) {
+        const v = scale === 0 ? m : m / POW10[scale]!;
+        nums[n++] = neg ? -v : v;
+      } else {
+        // Not a plain decimal: the general reader, from the number's start (it reports malformed numbers).
+        this.i = start;
+        nums[n++] = this.number();
+        i = this.i;
+        c = b[i]!;
+      }
       if (++this.elements > this.maxElements) this.tooMany();
-      let i = this.i;
-      let c = b[i];
-      while (c === Ch.Space || c === Ch.Nl || c === Ch.Cr || c === Ch.Tab) c = b[++i];
+      while (c === Ch.Space || c === Ch.Nl || c === Ch.Cr || c === Ch.Tab) c = b[++i]!;
       if (c === Ch.RBracket) {
         this.i = i + 1;
+        this.n = n;
         return false;
       }
-      if (c !== Ch.Comma) {
+      if (c !== Ch.Comma || i >= len) {
         this.i = i;
+        this.n = n;
         this.fail('expected "," or "]"');
       }
-      c = b[++i];
-      while (c === Ch.Space || c === Ch.Nl || c === Ch.Cr || c === Ch.Tab) c = b[++i];
-      this.i = i;
-      if (!(c === Ch.Minus || (c !== undefined && c >= Ch.Zero && c <= Ch.Nine))) return true;
+      c = b[++i]!;
+      while (c === Ch.Space || c === Ch.Nl || c === Ch.Cr || c === Ch.Tab) c = b[++i]!;
+      if (!(c === Ch.Minus || (i < len && c >= Ch.Zero && c <= Ch.Nine))) {
+        this.i = i;
+        this.n = n;
+        return true;
+      }
     }
   }
 

@@ -45,6 +45,18 @@ test('bounded JSON: same values as JSON.parse for every JSON value kind', () => 
   const packed = parse(`{"data": ${text}}`, PACK) as { data: NumericArray };
   assert.ok(packed.data instanceof NumericArray);
   assert.deepEqual(Array.from(packed.data.data), JSON.parse(text));
+  // The leaf loop's inline reader at its edges: signs, zeros, 15 vs 16 significant digits, whitespace.
+  for (const leaf of [
+    '[-0, 0, 0.0, -0.5, 10, 100.25, 0.000001]',
+    '[ 1 , 2\n,\t3 ]',
+    '[123456789012345, 1234567890123456, 0.123456789012345, 0.1234567890123456, 99999999999999999999]',
+    '[1e2, -2.5E-3, 7, 8]',
+  ]) {
+    const v = parse(`{"data": ${leaf}}`, PACK) as { data: NumericArray };
+    assert.ok(v.data instanceof NumericArray, leaf);
+    assert.deepEqual(Array.from(v.data.data), JSON.parse(leaf), leaf);
+    assert.ok(Object.is(v.data.data[0], JSON.parse(leaf)[0]), `${leaf}: the sign of zero`);
+  }
 });
 
 test('bounded JSON: rectangular numeric arrays under tensor keys come back packed, others stay plain', () => {
@@ -93,6 +105,19 @@ test('bounded JSON: malformed bodies are MALFORMED_JSON', () => {
     'tru',
     '{} x',
     '{"__proto__": {"a": 1}}',
+    // Inside a tensor key, where leaf lists take the inline number reader.
+    '{"data": [1,]}',
+    '{"data": [01]}',
+    '{"data": [1.]}',
+    '{"data": [-]}',
+    '{"data": [-x]}',
+    '{"data": [.5]}',
+    '{"data": [1e]}',
+    '{"data": [1 2]}',
+    '{"data": [1, 2',
+    '{"data": [1.5',
+    '{"data": [0',
+    '{"data": [-0.',
   ])
     assert.equal(
       code(() => parse(d, PACK)),
