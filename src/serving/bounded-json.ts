@@ -438,6 +438,8 @@ class Parser {
         }
         if (rectangular && !more) {
           this.depth--;
+          // The rows become part of this array: they were the last ones packed, and need no view of their own.
+          this.packed.length -= items.length;
           return this.pack([items.length, ...first.shape], first.offset);
         }
       }
