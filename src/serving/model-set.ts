@@ -1,13 +1,17 @@
-import { rmSync } from 'node:fs';
-import { ownedTempDir } from './owned-temp-dir.js';
-import type { Signature } from '../engine/signature.js';
 import { SlipwayError } from '../errors/index.js';
-import { batchingPredict, type BatchingOptions, type BatchObserver } from './batcher.js';
-import type { RegistrySource } from './registry-source.js';
 import { formatModelRef, parseModelRef, versionRef, type ModelRef } from '../registry/index.js';
-import { SERVING_DEFAULTS } from './serving-defaults.js';
-import { loadModelRuntime, type LoadRuntimeOptions, type ModelRuntime, type TensorData } from '../runtime/index.js';
+import {
+  closeEntry,
+  loadFromRegistry,
+  makeServable,
+  retire,
+  type Servable,
+  type ServableEntry as Entry,
+  type ServableLoadOptions,
+} from './servable-entry.js';
 import { checkBeforeRouting, goesToCanary, SHADOW_SUFFIX, type TrafficPlan, type TrafficRole } from './traffic-router.js';
+
+export type { Servable } from './servable-entry.js';
 
 /** One model to serve: a registry reference (`name`, `name:alias`, `name@N`, `name@latest`; see registry/model-ref.ts) or a model folder. */
 export interface ModelSource {
@@ -18,27 +22,6 @@ export interface ModelSource {
   readonly version?: number;
   /** Labels pointing at a folder model (e.g. ['production']). */
   readonly labels?: readonly string[];
-}
-
-/** A loaded model version ready to take requests. */
-export interface Servable {
-  readonly name: string;
-  readonly version: number;
-  readonly signature: Signature;
-  readonly runtime: ModelRuntime;
-  /** The model folder it was loaded from (read by `:explain` for the engine's gradients). */
-  readonly dir?: string;
-  /** The runtime's format. */
-  readonly format?: 'slipway' | 'onnx';
-  predict(inputs: Readonly<Record<string, TensorData>>): Promise<Record<string, TensorData>>;
-}
-
-interface Entry {
-  readonly servable: Servable;
-  inflight: number;
-  retired: boolean;
-  pinned: boolean;
-  readonly cleanup?: () => void;
 }
 
 interface ModelState {
@@ -55,12 +38,7 @@ export interface VersionSelector {
 }
 
 /** Options of the served set. */
-export interface ModelSetOptions {
-  readonly registry?: RegistrySource;
-  readonly batching?: BatchingOptions;
-  /** Runtime loading options (e.g. the inline-vs-worker threshold of engine models). */
-  readonly runtime?: LoadRuntimeOptions;
-  readonly observer?: (model: string) => BatchObserver;
+export interface ModelSetOptions extends ServableLoadOptions {
   /** Called when a label moves or a reload fails (for logs). */
   readonly onEvent?: (e: ServingEvent) => void;
   /** Every routed request: which version answered and in which role (for per-role metrics). */
@@ -156,47 +134,6 @@ function servedModel(st: SetState, name: string): ModelState {
       `Model "${name}" is not served here; served models: ${[...st.models.keys()].join(', ') || 'none'}.`,
     );
   return s;
-}
-
-async function makeServable(opts: ModelSetOptions, name: string, version: number, dir: string): Promise<Servable> {
-  const runtime = await loadModelRuntime(dir, {
-    kernelThreads: SERVING_DEFAULTS.kernelThreads,
-    onnxWorkers: SERVING_DEFAULTS.onnxWorkers,
-    ...opts.runtime,
-  });
-  const predict =
-    opts.batching && opts.batching.maxBatchSize > 1 && runtime.signature.inputs.every((t) => t.shape[0] === -1)
-      ? batchingPredict(runtime, opts.batching, opts.observer?.(name))
-      : (inputs: Readonly<Record<string, TensorData>>) => runtime.predict(inputs);
-  return { name, version, signature: runtime.signature, runtime, predict, dir, format: runtime.format };
-}
-
-async function loadFromRegistry(opts: ModelSetOptions, ref: ModelRef, name: string, version: number): Promise<Entry> {
-  if (!opts.registry)
-    throw new SlipwayError(
-      'MODEL_LOAD_FAILED',
-      `Serving ${formatModelRef(ref)} needs a workspace (registry); run inside one or serve a model folder.`,
-    );
-  // Named after this process: a server that dies without cleaning up has its checkouts swept by the next one.
-  const dir = ownedTempDir(`${name}-${version}`);
-  const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
-  try {
-    await opts.registry.checkout(versionRef(ref.name, version), dir);
-    return { servable: await makeServable(opts, name, version, dir), inflight: 0, retired: false, pinned: false, cleanup };
-  } catch (e) {
-    cleanup();
-    throw e;
-  }
-}
-
-function retire(entry: Entry): void {
-  entry.retired = true;
-  if (entry.inflight === 0) void closeEntry(entry);
-}
-
-async function closeEntry(entry: Entry): Promise<void> {
-  await entry.servable.runtime.close().catch(() => undefined);
-  entry.cleanup?.();
 }
 
 /** Loads folder sources and resolves registry references; on any failure closes what was loaded and throws. */
