@@ -2,6 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DRIFT_METHODS, numericSample, textSample, type DriftMethod, type DriftSample } from '../../../src/monitoring/drift/index.js';
 import { REFERENCE, caseData } from './drift-reference-data.js';
+import { sortedFinite32 } from '../../../src/monitoring/drift/radix-sort.js';
+import { columnDrift } from '../../../src/monitoring/drift/column-drift.js';
+import type { DriftColumnData } from '../../../src/monitoring/drift/drift-table.js';
+import { createRng } from '../../../src/engine/random.js';
 
 /** Within 1e-6 relative (or 1e-12 absolute near zero). */
 function close(actual: number, expected: number, what: string): void {
@@ -31,3 +35,31 @@ for (const c of REFERENCE.cases) {
     });
   }
 }
+
+test('sortedFinite32 sorts finite float32 values like a comparison sort, into a given buffer when it is large enough', () => {
+  const rng = createRng(11);
+  const values = Float32Array.from({ length: 5000 }, (_, i) => (i % 97 === 0 ? NaN : i % 89 === 0 ? -Infinity : (rng.next() - 0.5) * 1e6));
+  values[7] = -0;
+  const expected = Float32Array.from(values.filter((v) => Number.isFinite(v))).sort();
+  const fresh = sortedFinite32(values);
+  assert.deepEqual(Array.from(fresh), Array.from(expected));
+  const into = new Float32Array(6000);
+  const viewed = sortedFinite32(values, into);
+  assert.equal(viewed.buffer, into.buffer, 'a view of the given buffer');
+  assert.deepEqual(Array.from(viewed), Array.from(expected));
+  assert.notEqual(sortedFinite32(values, new Float32Array(10)).buffer.byteLength, 40, 'too small: a new array');
+});
+
+test('columnDrift gives the same verdict whatever column ran before it (the sort buffers are reused per thread)', () => {
+  const rng = createRng(5);
+  const col = (shift: number): DriftColumnData => ({
+    kind: 'numeric',
+    values: Float32Array.from({ length: 3000 }, () => rng.next() + rng.next() + shift),
+  });
+  const a = [col(0), col(0.3)] as const;
+  const b = [col(5), col(-2)] as const;
+  const job = { name: 'x', role: 'feature', categorical: false } as const;
+  const first = columnDrift(a[0], a[1], job);
+  columnDrift(b[0], b[1], job);
+  assert.deepEqual(columnDrift(a[0], a[1], job), first);
+});
