@@ -81,6 +81,8 @@ test('runs page: 13 runs in a virtualised table, filter, sort, select and compar
 
   await page.getByTestId('sort-metrics.accuracy').click();
   await page.waitForURL(/order_by=metrics.accuracy\+asc/);
+  // The URL changes before the sorted page arrives: wait for its rows (the table is empty while they load).
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=run-link]').length > 0);
   const names = await page.getByTestId('run-link').allTextContents();
   assert.equal(names.length, 4);
 
