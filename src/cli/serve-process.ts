@@ -37,7 +37,7 @@ export function serveInChild(): Promise<number> {
 }
 
 /** How long a repeated stop signal counts as the first one delivered twice (terminal + forwarding parent). */
-export const DUPLICATE_SIGNAL_MS = 500;
+const DUPLICATE_SIGNAL_MS = 500;
 
 /**
  * Calls `stop` once, on the first SIGINT, SIGTERM or SIGHUP. A repeat within DUPLICATE_SIGNAL_MS is the same signal

@@ -210,20 +210,19 @@ Examples:
           `  metrics http://${shown}:${server.restPort}/metrics${db ? `   feedback POST http://${shown}:${server.restPort}/v1/feedback` : ''}`,
         );
         lines.push(style.dim('Ctrl-C drains in-flight requests and stops.'));
-        // Signal handlers first: a client that starts on the printed endpoints may stop the server at once.
-        let stopping = false;
-        let stopped: () => void = () => undefined;
-        const finished = new Promise<void>((done) => (stopped = done));
-        const stop = (): void => {
-          if (stopping) return;
-          stopping = true;
-          process.off('disconnect', stop);
-          process.stderr.write('stopping: draining in-flight requests…\n');
-          void server.close().finally(stopped);
-        };
-        // Kept after the drain: the forwarded copy of a Ctrl-C can arrive after an idle server has already closed.
-        onStopSignal(stop);
-        stopWithParent(stop);
+        // Signal handlers first (the executor runs now): a client that starts on the printed endpoints may stop the
+        // server at once. They stay after the drain: the forwarded copy of a Ctrl-C can come after an idle server closed.
+        const finished = new Promise<void>((done) => {
+          let stopping = false;
+          const stop = (): void => {
+            if (stopping) return;
+            stopping = true;
+            process.stderr.write('stopping: draining in-flight requests…\n');
+            void server.close().finally(done);
+          };
+          onStopSignal(stop);
+          stopWithParent(stop);
+        });
         process.stdout.write(`${lines.join('\n')}\n`);
         await finished;
         for (const c of cleanups) c();

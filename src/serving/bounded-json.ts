@@ -316,6 +316,7 @@ class Parser {
       let c = b[i]!;
       const neg = c === Ch.Minus;
       if (neg) c = b[++i]!;
+      const intStart = i;
       let m = 0;
       let digits = 0;
       let scale = 0;
@@ -329,7 +330,7 @@ class Parser {
           c = b[++i]!;
         }
       }
-      let ok = i < len && (digits > 0 || b[i - 1] === Ch.Zero) && i > start + (neg ? 1 : 0);
+      let ok = i < len && i > intStart;
       if (ok && c === Ch.Dot) {
         c = b[++i]!;
         const fracStart = i;

@@ -64,25 +64,41 @@ test('slipway serve PATH prints its endpoints, answers predictions, and stops cl
   }
 });
 
+/**
+ * `slipway serve ./iris` through the CLI with the serving V8 flags on (the CLI re-runs itself in a child), once it
+ * printed its endpoints; `detached` puts it in its own process group, as a shell's foreground job.
+ */
+async function startServeCli(
+  dir: string,
+  detached = false,
+): Promise<{ child: ChildProcessWithoutNullStreams; port: number; out: () => string; err: () => string; exited: Promise<number | null> }> {
+  writeTinyOnnx(join(dir, 'iris'));
+  const child = spawn(process.execPath, ['--import', TSX_IMPORT, MAIN, 'serve', './iris', '--rest-port', '0', '--no-grpc'], {
+    cwd: dir,
+    env: { ...process.env, NO_COLOR: '1', SLIPWAY_SERVE_NODE_FLAGS: '' },
+    detached,
+  });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /http:\/\/127\.0\.0\.1:(\d+)\/v1\/models\/iris:predict/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    void exited.then((code) => reject(new Error(`serve exited ${code}: ${err}`)));
+  });
+  return { child, port, out: () => out, err: () => err, exited };
+}
+
 test('slipway serve runs the server in a child node with the serving V8 flags; the child stops when its parent is SIGKILLed', async () => {
   const { dir, cleanup } = tempWorkspace();
   let spawned: ChildProcessWithoutNullStreams | undefined;
   try {
-    writeTinyOnnx(join(dir, 'iris'));
-    const child = spawn(process.execPath, ['--import', TSX_IMPORT, MAIN, 'serve', './iris', '--rest-port', '0', '--no-grpc'], {
-      cwd: dir,
-      env: { ...process.env, NO_COLOR: '1', SLIPWAY_SERVE_NODE_FLAGS: '' },
-    });
+    const { child, port } = await startServeCli(dir);
     spawned = child;
-    let out = '';
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /http:\/\/127\.0\.0\.1:(\d+)\/v1\/models\/iris:predict/.exec(out);
-        if (m) resolve(Number(m[1]));
-      });
-      child.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
-    });
     // The server process is a child of the one we started, running with --single-threaded-gc.
     const ps = spawnSync('ps', ['-o', 'pid=,args=', '--ppid', String(child.pid)], { encoding: 'utf8' });
     const server = ps.stdout.split('\n').find((l) => l.includes('--single-threaded-gc') && l.includes('serve'));
@@ -116,29 +132,13 @@ test('slipway serve: a Ctrl-C that reaches both the CLI and its server child (te
   const { dir, cleanup } = tempWorkspace();
   let spawned: ChildProcessWithoutNullStreams | undefined;
   try {
-    writeTinyOnnx(join(dir, 'iris'));
-    // Its own process group, as a shell's foreground job: a signal to the group reaches the CLI and the server.
-    const child = spawn(process.execPath, ['--import', TSX_IMPORT, MAIN, 'serve', './iris', '--rest-port', '0', '--no-grpc'], {
-      cwd: dir,
-      env: { ...process.env, NO_COLOR: '1', SLIPWAY_SERVE_NODE_FLAGS: '' },
-      detached: true,
-    });
+    // Its own process group: a signal to the group reaches the CLI and the server, as a terminal's Ctrl-C does.
+    const { child, out, err, exited } = await startServeCli(dir, true);
     spawned = child;
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes(':predict')) resolve();
-      });
-      void exited.then((code) => reject(new Error(`serve exited ${code}: ${err}`)));
-    });
     process.kill(-child.pid!, 'SIGINT');
     const code = await exited;
-    assert.equal(code, 0, `exit ${code}; stderr: ${err}; stdout: ${out}`);
-    assert.equal(err.match(/stopping: draining/g)?.length, 1, err);
+    assert.equal(code, 0, `exit ${code}; stderr: ${err()}; stdout: ${out()}`);
+    assert.equal(err().match(/stopping: draining/g)?.length, 1, err());
   } finally {
     if (spawned && spawned.exitCode === null) process.kill(-spawned.pid!, 'SIGKILL');
     cleanup();

@@ -5,6 +5,7 @@ import {
   activationBackward,
   applyActivation,
   checkActivation,
+  geometryForBatch,
   pair,
   param,
   positiveInt,
@@ -60,9 +61,8 @@ export function conv2d(opts: Conv2dOptions): Layer {
   let y: Float32Array | undefined;
   let dz: Float32Array | undefined;
   let dx: Float32Array | undefined;
-  // One geometry object per batch size: a fresh one per call was the largest allocation of a batch-1 prediction.
-  let geoOfBatch: Conv2dGeometry | undefined;
-  const g = (batch: number): Conv2dGeometry => (geoOfBatch?.batch === batch ? geoOfBatch : (geoOfBatch = { ...geo!, batch }));
+  const withBatch = geometryForBatch();
+  const g = (batch: number): Conv2dGeometry => withBatch(geo!, batch);
   const layer: Layer = {
     type: 'conv2d',
     name: lname,
@@ -81,7 +81,6 @@ export function conv2d(opts: Conv2dOptions): Layer {
         throw shapeMismatch(layer.name, `images of at least ${kH}x${kW} pixels (kernel size)`, [-1, ...inputShape]);
       }
       geo = { inH, inW, inC, outH: h.out, outW: w.out, outC: filters, kH, kW, strideH: sH, strideW: sW, padTop: h.pad, padLeft: w.pad };
-      geoOfBatch = undefined;
       const fanIn = kH * kW * inC;
       const fanOut = kH * kW * filters;
       kernel = param('kernel', [kH, kW, inC, filters], glorotUniform(fanIn * filters, fanIn, fanOut, rng));

@@ -69,6 +69,21 @@ export interface Layer {
 }
 
 /**
+ * A layer's kernel geometry with the batch size filled in, one object per (geometry, batch): a fresh spread per
+ * forward call survived V8's scavenges and was the largest allocation of a batch-1 prediction. A rebuilt layer's new
+ * geometry object is picked up by identity.
+ */
+export function geometryForBatch(): (base: Omit<Conv2dGeometry, 'batch'>, batch: number) => Conv2dGeometry {
+  let from: Omit<Conv2dGeometry, 'batch'> | undefined;
+  let last: Conv2dGeometry | undefined;
+  return (base, batch) => {
+    if (last && from === base && last.batch === batch) return last;
+    from = base;
+    return (last = { ...base, batch });
+  };
+}
+
+/**
  * Returns `buf` when it has `size` elements, a view of its memory when that is big enough, else a new buffer (reuse
  * across steps). The view matters for DP-SGD, whose Poisson-sampled batches change size every step: reallocating
  * megabytes of activations each step cost more in GC than the step's kernels. Kernels overwrite their outputs.

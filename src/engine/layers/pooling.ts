@@ -1,6 +1,6 @@
 import { SlipwayError } from '../../errors/index.js';
 import type { Conv2dGeometry } from '../kernels/kernels.js';
-import { pair, reuse, shapeMismatch, type Layer } from './layer.js';
+import { geometryForBatch, pair, reuse, shapeMismatch, type Layer } from './layer.js';
 
 /** Options of `maxPooling2d` / `averagePooling2d` (no padding; strides default to the pool size, as Keras). */
 export interface Pooling2dOptions {
@@ -20,9 +20,8 @@ function pooling(kind: 'max' | 'average', opts: Pooling2dOptions): Layer {
     throw new SlipwayError('LAYER_INVALID', `${lname}: only padding 'valid' is supported for pooling`, { layer: lname });
   }
   let geo: Omit<Conv2dGeometry, 'batch'> | undefined;
-  // One geometry object per batch size (see conv2d).
-  let geoOfBatch: Conv2dGeometry | undefined;
-  const g = (batch: number): Conv2dGeometry => (geoOfBatch?.batch === batch ? geoOfBatch : (geoOfBatch = { ...geo!, batch }));
+  const withBatch = geometryForBatch();
+  const g = (batch: number): Conv2dGeometry => withBatch(geo!, batch);
   let y: Float32Array | undefined;
   let dx: Float32Array | undefined;
   let argmax: Int32Array | undefined;
@@ -41,7 +40,6 @@ function pooling(kind: 'max' | 'average', opts: Pooling2dOptions): Layer {
       const outW = Math.floor((inW - pW) / sW) + 1;
       if (outH < 1 || outW < 1) throw shapeMismatch(layer.name, `images of at least ${pH}x${pW} pixels (pool size)`, [-1, ...inputShape]);
       geo = { inH, inW, inC: c, outH, outW, outC: c, kH: pH, kW: pW, strideH: sH, strideW: sW, padTop: 0, padLeft: 0 };
-      geoOfBatch = undefined;
       layer.inputShape = [...inputShape];
       layer.outputShape = [outH, outW, c];
       return layer.outputShape;

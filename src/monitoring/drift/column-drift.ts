@@ -61,15 +61,15 @@ export interface SkippedColumn {
 const sortSlots: [Float32Array, Float32Array] = [new Float32Array(0), new Float32Array(0)];
 
 /**
- * Cleans one side of a column into a sample (NaN/±inf and empty cells dropped, as Evidently drops them). With `slot`,
- * float32 columns are sorted into this thread's reusable buffer: the sample is valid until the next call with it.
+ * Cleans one side of a column into a sample (NaN/±inf and empty cells dropped, as Evidently drops them). Float32
+ * columns are sorted into this thread's reusable buffer `slot`: the sample is valid until the next call with it.
  */
-export function sampleOf(d: DriftColumnData, asText: boolean, slot?: 0 | 1): DriftSample {
+export function sampleOf(d: DriftColumnData, asText: boolean, slot: 0 | 1): DriftSample {
   if (d.kind === 'text') return textSample(d.values);
   if (asText) return textSample(Array.from(d.values, (v) => (Number.isFinite(v) ? String(v) : null)));
   if (d.values instanceof Float32Array) {
-    if (slot !== undefined && sortSlots[slot].length < d.values.length) sortSlots[slot] = new Float32Array(d.values.length);
-    const sorted = sortedFinite32(d.values, slot === undefined ? undefined : sortSlots[slot]);
+    if (sortSlots[slot].length < d.values.length) sortSlots[slot] = new Float32Array(d.values.length);
+    const sorted = sortedFinite32(d.values, sortSlots[slot]);
     let integer = sorted.length === d.values.length;
     for (let i = 0; integer && i < sorted.length; i++) integer = Number.isInteger(sorted[i]!);
     return fromSorted(sorted, integer);

@@ -52,7 +52,7 @@ test('sortedFinite32 sorts finite float32 values like a comparison sort, into a 
 
 test('columnDrift gives the same verdict whatever column ran before it (the sort buffers are reused per thread)', () => {
   const rng = createRng(5);
-  const col = (shift: number): DriftColumnData => ({
+  const col = (shift: number): DriftColumnData & { values: Float32Array } => ({
     kind: 'numeric',
     values: Float32Array.from({ length: 3000 }, () => rng.next() + rng.next() + shift),
   });
@@ -60,6 +60,10 @@ test('columnDrift gives the same verdict whatever column ran before it (the sort
   const b = [col(5), col(-2)] as const;
   const job = { name: 'x', role: 'feature', categorical: false } as const;
   const first = columnDrift(a[0], a[1], job);
+  // The statistic from samples built apart (their own float64 copies, no shared buffers).
+  const apart = DRIFT_METHODS.wasserstein.run(numericSample(a[0].values), numericSample(a[1].values), 'numerical');
+  assert.ok('statistic' in first && first.method === 'wasserstein');
+  assert.equal(first.statistic, apart.statistic);
   columnDrift(b[0], b[1], job);
   assert.deepEqual(columnDrift(a[0], a[1], job), first);
 });
