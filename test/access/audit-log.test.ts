@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { openDb } from '../../src/meta/index.js';
-import { listAudit, recordAudit, verifyAudit } from '../../src/access/index.js';
+import { auditHash, listAudit, recordAudit, verifyAudit } from '../../src/access/index.js';
 import { tempWorkspace } from '../helpers/temp-workspace.js';
 import { cli } from '../helpers/cli.js';
 
@@ -58,12 +58,28 @@ test('editing an entry in the database is detected at that entry', async () => {
 test('editing an entry and recomputing its hash still breaks the next link', async () => {
   const c = await chain(5);
   try {
+    // The forger rewrites entry 2 and gives it a hash that matches its new content, as anyone with the database can.
     const raw = new Database(c.path);
-    raw.prepare(`UPDATE audit_chain SET change_json = '{"i":99}', hash = 'f' || substr(hash, 2) WHERE seq = 2`).run();
+    const row = raw.prepare(`SELECT * FROM audit_chain WHERE seq = 2`).get() as Record<string, string | number | null>;
+    const changeJson = '{"i":99}';
+    const forged = auditHash({
+      seq: 2,
+      id: String(row.id),
+      at: Number(row.at),
+      actor: String(row.actor),
+      source: row.source === null ? null : String(row.source),
+      action: String(row.action),
+      target: String(row.target),
+      changeJson,
+      prevHash: String(row.prev_hash),
+    });
+    assert.notEqual(forged, row.hash);
+    raw.prepare(`UPDATE audit_chain SET change_json = ?, hash = ? WHERE seq = 2`).run(changeJson, forged);
     raw.close();
     const r = await verify(c.path);
     assert.equal(r.ok, false);
-    assert.ok(r.problems.some((p) => p.seq === 3 && /link/.test(p.problem)));
+    assert.ok(!r.problems.some((p) => p.seq === 2), JSON.stringify(r.problems));
+    assert.ok(r.problems.some((p) => p.seq === 3 && /link/.test(p.problem)), JSON.stringify(r.problems));
   } finally {
     c.cleanup();
   }
