@@ -79,7 +79,10 @@ test('editing an entry and recomputing its hash still breaks the next link', asy
     const r = await verify(c.path);
     assert.equal(r.ok, false);
     assert.ok(!r.problems.some((p) => p.seq === 2), JSON.stringify(r.problems));
-    assert.ok(r.problems.some((p) => p.seq === 3 && /link/.test(p.problem)), JSON.stringify(r.problems));
+    assert.ok(
+      r.problems.some((p) => p.seq === 3 && /link/.test(p.problem)),
+      JSON.stringify(r.problems),
+    );
   } finally {
     c.cleanup();
   }
