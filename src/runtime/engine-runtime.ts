@@ -7,6 +7,7 @@ import { SlipwayError } from '../errors/index.js';
 import { loadEngineModel, type EngineModel } from './engine-model.js';
 import type { ModelRuntime, TensorData } from './model-runtime.js';
 import { checkInputs, closedRuntimeError } from './check-inputs.js';
+import { pendingCalls } from './pending-calls.js';
 
 /** Options for the engine runtime. */
 export interface EngineRuntimeOptions {
@@ -21,11 +22,6 @@ export interface EngineRuntimeOptions {
    * server passes 1: its parallelism comes from concurrent requests (see setDefaultKernelThreads).
    */
   readonly kernelThreads?: number;
-}
-
-interface Pending {
-  resolve(v: { shape: number[]; data: Float32Array }): void;
-  reject(e: Error): void;
 }
 
 /**
@@ -47,8 +43,7 @@ async function startWorker(
   kernelThreads: number | undefined,
 ): Promise<{ predict(shape: number[], data: Float32Array): Promise<{ shape: number[]; data: Float32Array }>; close(): Promise<void> }> {
   const worker = new Worker(workerEntry(), { workerData: { dir, kernelThreads } });
-  const pending = new Map<number, Pending>();
-  let nextId = 1;
+  const pending = pendingCalls<{ shape: number[]; data: Float32Array }>();
   let failure: Error | null = null;
   await new Promise<void>((resolve, reject) => {
     const onMsg = (m: { ready?: boolean; error?: string }): void => {
@@ -63,9 +58,8 @@ async function startWorker(
     throw e;
   });
   worker.on('message', (m: { id: number; shape?: number[]; data?: Float32Array; error?: string }) => {
-    const p = pending.get(m.id);
+    const p = pending.take(m.id);
     if (!p) return;
-    pending.delete(m.id);
     if (pending.size === 0) worker.unref();
     if (m.error !== undefined || !m.data || !m.shape)
       p.reject(new SlipwayError('INPUT_INVALID', `prediction failed: ${m.error ?? 'no output'}`));
@@ -73,8 +67,7 @@ async function startWorker(
   });
   const failAll = (e: Error): void => {
     failure = e;
-    for (const p of pending.values()) p.reject(e);
-    pending.clear();
+    for (const p of pending.drain()) p.reject(e);
   };
   worker.on('error', failAll);
   worker.on('exit', () => failAll(new SlipwayError('SERVABLE_NOT_READY', 'the engine worker exited; reload the model.')));
@@ -82,12 +75,10 @@ async function startWorker(
   return {
     predict(shape, data) {
       if (failure) return Promise.reject(failure);
-      const id = nextId++;
       return new Promise((resolve, reject) => {
         // Referenced only while predictions are pending, so an idle model never keeps the process alive.
         if (pending.size === 0) worker.ref();
-        pending.set(id, { resolve, reject });
-        worker.postMessage({ id, shape, data });
+        worker.postMessage({ id: pending.add({ resolve, reject }), shape, data });
       });
     },
     async close() {

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type * as ort from 'onnxruntime-node';
 import { SlipwayError } from '../errors/index.js';
+import { pendingCalls, type PendingCalls } from './pending-calls.js';
 
 /** A tensor as it crosses to and from an ONNX worker thread. */
 export interface WireTensor {
@@ -28,14 +29,9 @@ function workerEntry(): URL {
   return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
 }
 
-interface Pending {
-  resolve(v: WireTensor[]): void;
-  reject(e: Error): void;
-}
-
 interface Slot {
   readonly worker: Worker;
-  readonly pending: Map<number, Pending>;
+  readonly pending: PendingCalls<WireTensor[]>;
   failure: Error | null;
 }
 
@@ -53,19 +49,17 @@ async function startSlot(file: string, options: ort.InferenceSession.SessionOpti
     await worker.terminate();
     throw e;
   });
-  const slot: Slot = { worker, pending: new Map(), failure: null };
+  const slot: Slot = { worker, pending: pendingCalls(), failure: null };
   worker.on('message', (m: { id: number; outputs?: WireTensor[]; error?: string }) => {
-    const p = slot.pending.get(m.id);
+    const p = slot.pending.take(m.id);
     if (!p) return;
-    slot.pending.delete(m.id);
     if (slot.pending.size === 0) worker.unref();
     if (m.error !== undefined || !m.outputs) p.reject(new SlipwayError('INPUT_INVALID', `prediction failed: ${m.error ?? 'no output'}`));
     else p.resolve(m.outputs);
   });
   const failAll = (e: Error): void => {
     slot.failure = e;
-    for (const p of slot.pending.values()) p.reject(e);
-    slot.pending.clear();
+    for (const p of slot.pending.drain()) p.reject(e);
   };
   worker.on('error', failAll);
   worker.on('exit', () => failAll(new SlipwayError('SERVABLE_NOT_READY', 'the ONNX worker exited; reload the model.')));
@@ -81,18 +75,15 @@ export async function startOnnxWorkerPool(
   workers: number,
 ): Promise<OnnxWorkerPool> {
   const slots = await Promise.all(Array.from({ length: Math.max(1, workers) }, () => startSlot(file, options, outputNames)));
-  let nextId = 1;
   return {
     run(feeds) {
       let slot = slots[0]!;
       for (const s of slots) if (s.pending.size < slot.pending.size) slot = s;
       if (slot.failure) return Promise.reject(slot.failure);
-      const id = nextId++;
       return new Promise((resolve, reject) => {
         // Referenced only while runs are pending, so an idle model never keeps the process alive.
         if (slot.pending.size === 0) slot.worker.ref();
-        slot.pending.set(id, { resolve, reject });
-        slot.worker.postMessage({ id, feeds });
+        slot.worker.postMessage({ id: slot.pending.add({ resolve, reject }), feeds });
       });
     },
     async close() {
