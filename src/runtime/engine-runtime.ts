@@ -1,13 +1,12 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { ModelFile } from '../engine/model-format.js';
 import type { Signature } from '../engine/signature.js';
 import { SlipwayError } from '../errors/index.js';
 import { loadEngineModel, type EngineModel } from './engine-model.js';
 import type { ModelRuntime, TensorData } from './model-runtime.js';
 import { checkInputs, closedRuntimeError } from './check-inputs.js';
-import { pendingCalls } from './pending-calls.js';
+import { startWorkerCalls, type WorkerCalls, type WorkerReply } from './worker-calls.js';
 
 /** Options for the engine runtime. */
 export interface EngineRuntimeOptions {
@@ -24,67 +23,14 @@ export interface EngineRuntimeOptions {
   readonly kernelThreads?: number;
 }
 
-/**
- * The worker's entry. From dist it is engine-worker.js beside this file. Under tsx (this file is .ts) Node 20 does
- * not apply tsx's loader to a worker's .ts entry even though execArgv carries `--import tsx`, so a data: URL
- * bootstrap registers tsx's ESM hooks in the worker first and then imports the .ts file.
- */
-function workerEntry(): URL {
-  if (!import.meta.url.endsWith('.ts')) return new URL('./engine-worker.js', import.meta.url);
-  const api = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./engine-worker.ts', import.meta.url).href;
-  const code = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(entry)});`;
-  return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
-}
-
 /** Runs predictions of one engine model in a worker thread (works under tsx and from dist). */
-async function startWorker(
-  dir: string,
-  kernelThreads: number | undefined,
-): Promise<{ predict(shape: number[], data: Float32Array): Promise<{ shape: number[]; data: Float32Array }>; close(): Promise<void> }> {
-  const worker = new Worker(workerEntry(), { workerData: { dir, kernelThreads } });
-  const pending = pendingCalls<{ shape: number[]; data: Float32Array }>();
-  let failure: Error | null = null;
-  await new Promise<void>((resolve, reject) => {
-    const onMsg = (m: { ready?: boolean; error?: string }): void => {
-      worker.off('message', onMsg);
-      if (m.ready) resolve();
-      else reject(new Error(m.error ?? 'engine worker failed to start'));
-    };
-    worker.on('message', onMsg);
-    worker.once('error', reject);
-  }).catch(async (e: unknown) => {
-    await worker.terminate();
-    throw e;
-  });
-  worker.on('message', (m: { id: number; shape?: number[]; data?: Float32Array; error?: string }) => {
-    const p = pending.take(m.id);
-    if (!p) return;
-    if (pending.size === 0) worker.unref();
-    if (m.error !== undefined || !m.data || !m.shape)
-      p.reject(new SlipwayError('INPUT_INVALID', `prediction failed: ${m.error ?? 'no output'}`));
-    else p.resolve({ shape: m.shape, data: m.data });
-  });
-  const failAll = (e: Error): void => {
-    failure = e;
-    for (const p of pending.drain()) p.reject(e);
-  };
-  worker.on('error', failAll);
-  worker.on('exit', () => failAll(new SlipwayError('SERVABLE_NOT_READY', 'the engine worker exited; reload the model.')));
-  worker.unref();
-  return {
-    predict(shape, data) {
-      if (failure) return Promise.reject(failure);
-      return new Promise((resolve, reject) => {
-        // Referenced only while predictions are pending, so an idle model never keeps the process alive.
-        if (pending.size === 0) worker.ref();
-        worker.postMessage({ id: pending.add({ resolve, reject }), shape, data });
-      });
-    },
-    async close() {
-      await worker.terminate();
-    },
-  };
+function startWorker(dir: string, kernelThreads: number | undefined): Promise<WorkerCalls<{ shape: number[]; data: Float32Array }>> {
+  return startWorkerCalls(
+    'engine-worker',
+    'engine',
+    { dir, kernelThreads },
+    (m: WorkerReply & { shape?: number[]; data?: Float32Array }) => (m.data && m.shape ? { shape: m.shape, data: m.data } : undefined),
+  );
 }
 
 /** Loads an engine-format model folder (model.json) as a runtime; inference runs in a worker unless tiny. */
@@ -136,7 +82,7 @@ export async function loadEngineRuntime(dir: string, opts: EngineRuntimeOptions 
       close = async () => undefined;
     } else {
       const w = await startWorker(dir, opts.kernelThreads);
-      run = (shape, data) => w.predict(shape, data);
+      run = (shape, data) => w.call({ shape, data });
       close = () => w.close();
     }
   } catch (e) {

@@ -17,7 +17,7 @@ export interface PendingCalls<T> {
 
 /**
  * A slot table for in-flight worker calls. Not a Map on purpose: a Map that takes a set and a delete per request
- * rehashes every few dozen requests, and each obsolete hash table keeps a pointer to its successor. Once a major GC
+ * keeps rehashing as deleted entries fill it, and V8 links each obsolete hash table to its successor. Once a major GC
  * had promoted one table, every scavenge kept the next one alive through that dead old-space pointer, with the
  * requests its entries referenced, and promoted them: the server's promotion rate rose from ~0 to ~5 MB/s and a
  * Mark-Compact followed every second or so, for good (ONNX CNN at 16 connections: p99 3.5–4 → 7–11 ms after the first
@@ -26,15 +26,13 @@ export interface PendingCalls<T> {
 export function pendingCalls<T>(): PendingCalls<T> {
   const slots: (PendingCall<T> | undefined)[] = [];
   const free: number[] = [];
-  let size = 0;
   return {
     get size() {
-      return size;
+      return slots.length - free.length;
     },
     add(call) {
       const id = free.length > 0 ? free.pop()! : slots.length;
       slots[id] = call;
-      size++;
       return id;
     },
     take(id) {
@@ -42,14 +40,12 @@ export function pendingCalls<T>(): PendingCalls<T> {
       if (call === undefined) return undefined;
       slots[id] = undefined;
       free.push(id);
-      size--;
       return call;
     },
     drain() {
       const calls = slots.filter((c): c is PendingCall<T> => c !== undefined);
       slots.length = 0;
       free.length = 0;
-      size = 0;
       return calls;
     },
   };
